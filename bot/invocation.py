@@ -1,0 +1,45 @@
+"""What a person asked for, independent of the chat platform it came from."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Platform = Literal["slack", "discord", "console"]
+Scope = Literal["server", "admin", "auth"]
+
+
+class Identity(BaseModel):
+    """A chat user: unique per (platform, workspace or guild, user id)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: Platform
+    workspace: str = Field(description="Slack team id, Discord guild id ('dm' for DMs)")
+    user: str = Field(description="platform user id")
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.workspace}:{self.user}"
+
+
+class Invocation(BaseModel):
+    """One slash command or button click, as an adapter translated it.
+
+    ``text`` is the canonical text form of the arguments (``resize 101 memory=8G``): Slack and
+    the console pass what was typed; Discord renders its typed options into the same form so
+    that one parser validates every platform alike.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    identity: Identity
+    display_name: str = ""
+    channel: str
+    thread: str | None = None
+    scope: Scope
+    text: str = ""
+    inbound_id: str = Field(description="platform delivery id; de-duplicates retries")
+    roles: frozenset[str] = frozenset()
+    is_direct_message: bool = False

@@ -1,0 +1,51 @@
+"""The Notifier port: how workers talk back to the chat a request came from.
+
+Leaf module (pydantic + bot.reply only) so that jobs can import it. Implementations: the
+test fake and the console/log notifier in ``bot.notifiers``, Slack and Discord in their
+adapters. A notifier failure must never fail Proxmox work: jobs catch, log and retry.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.invocation import Platform
+from bot.reply import Reply
+
+
+class ReplyTarget(BaseModel):
+    """Where a job's messages go. JSON-serialisable: it travels inside RQ job arguments,
+    so it holds ids only, never a token."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: Platform
+    workspace: str
+    channel: str
+    requester: str
+    thread: str | None = None
+
+
+class MessageRef(BaseModel):
+    """A posted message that can be edited later (Slack ts, Discord message id)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    id: str
+
+
+class Notifier(Protocol):
+    def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
+        """Post in the target channel/thread; returns a reference for later edits."""
+        ...
+
+    def update(self, ref: MessageRef, reply: Reply) -> None:
+        """Replace the text of a message posted earlier (progress, outcome)."""
+        ...
+
+    def notify_private(self, target: ReplyTarget, reply: Reply) -> None:
+        """Show a reply only to the requester (ephemeral or DM): passwords go here."""
+        ...

@@ -1,0 +1,52 @@
+"""Platform-neutral replies: adapters render these as Block Kit or Discord messages.
+
+Leaf module (pydantic only) so that jobs can build replies without importing the bot.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Tone = Literal["info", "success", "warning", "error"]
+ButtonStyle = Literal["primary", "danger", "default"]
+
+
+class ReplyField(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    value: str
+
+
+class Button(BaseModel):
+    """An action button; ``action`` names the handler, ``value`` carries only an id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: str
+    value: str
+    label: str
+    style: ButtonStyle = "default"
+    confirm: str | None = None
+
+
+class Reply(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    fields: tuple[ReplyField, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    code: str | None = None
+    ephemeral: bool = True
+    tone: Tone = "info"
+
+    def plain(self) -> str:
+        """A plain-text rendering (console, logs of what was sent, notifications)."""
+        lines = [self.text]
+        lines += [f"  {f.label}: {f.value}" for f in self.fields]
+        if self.code:
+            lines.append(self.code)
+        lines += [f"  [{b.label}] ({b.action} {b.value})" for b in self.buttons]
+        return "\n".join(lines)
