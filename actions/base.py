@@ -1,0 +1,106 @@
+"""What every Action offers: a read-only ``plan`` and step-wise, fire-and-forget execution.
+
+An Action never waits for a Proxmox task. A single-step Action has one step (``execute``);
+a multi-step one (build, rebuild, delete, restore) lists its steps and the jobs layer runs
+each as its own job, starting step N+1 only after the task of step N has ended. Steps pass
+what later steps need (the reserved VMID, the node) through a JSON ``context``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+JSON = Any  # a JSON-serialisable value (the jobs layer stores contexts in Redis as JSON)
+
+
+class Change(BaseModel):
+    """One line of a plan: ``memory 4096 → 8192 MiB (after reboot)``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    what: str
+    before: str
+    after: str
+    note: str = ""
+
+    def render(self) -> str:
+        arrow = f"{self.what} {self.before} → {self.after}"
+        return f"{arrow} ({self.note})" if self.note else arrow
+
+
+class Plan(BaseModel):
+    """Current and target state plus the Proxmox calls; read-only, safe to show anyone
+    entitled to see the server. Never contains a secret."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: str
+    vmid: int | None = None
+    node: str | None = None
+    summary: str
+    changes: tuple[Change, ...] = ()
+    calls: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+
+    def render(self) -> str:
+        lines = [self.summary]
+        lines += [f"• {c.render()}" for c in self.changes]
+        lines += [f"⚠ {w}" for w in self.warnings]
+        if self.calls:
+            lines.append("Proxmox calls: " + "; ".join(self.calls))
+        return "\n".join(lines)
+
+
+class StepResult(BaseModel):
+    """What one step did. ``upid`` set means a task is running and the chain must wait."""
+
+    model_config = ConfigDict(frozen=True)
+
+    summary: str
+    upid: str | None = None
+    context: dict[str, JSON] = {}
+    pending: tuple[str, ...] = ()
+    private: SecretStr | None = None
+    needs_reboot: bool = False
+
+
+class ActionError(Exception):
+    """A refusal a person can act on (shown as is): shrink, limits, protection, wrong VM."""
+
+
+R = TypeVar("R", bound=BaseModel)
+
+
+class Action(Generic[R]):
+    """Base class: subclasses set ``name``/``request_model`` and implement ``plan`` and
+    one method per step (``steps`` names them, in order)."""
+
+    name: ClassVar[str]
+    request_model: ClassVar[type[BaseModel]]
+    steps: ClassVar[tuple[str, ...]] = ("execute",)
+
+    def plan(self, request: R) -> Plan:
+        raise NotImplementedError
+
+    def run_step(self, step: str, request: R, context: Mapping[str, JSON]) -> StepResult:
+        if step not in self.steps:
+            raise ValueError(f"{self.name} has no step {step!r}; steps: {', '.join(self.steps)}")
+        method = getattr(self, step)
+        result: StepResult = method(request, context)
+        return result
+
+
+class VmidReservations(Protocol):
+    """VMIDs promised to a build that has not created its VM yet (Redis SET NX in jobs)."""
+
+    def reserve(self, vmid: int, holder: str) -> bool: ...
+
+    def release(self, vmid: int) -> None: ...
+
+
+def render_steps(steps: Sequence[str]) -> str:
+    return " → ".join(steps)

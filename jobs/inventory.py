@@ -1,0 +1,112 @@
+"""The inventory cache: what the ack path and autocomplete know without asking Proxmox.
+
+Written only by the inventory-sync Node job from ``/cluster/resources``; read by policy
+(ownership), autocomplete and ``list``. It is a cache: workers re-read live state before
+acting, so a stale entry can never authorise an action.
+
+Layout (prefix ``jh`` by default): ``{p}:inv:vm:{vmid}`` hash per VM, ``{p}:inv:vmids`` set,
+``{p}:inv:owner:{account}`` set of vmids, ``{p}:inv:name:{name}`` → vmid, ``{p}:inv:synced`` ts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import redis
+from pydantic import BaseModel, ConfigDict
+
+
+class InventoryEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    vmid: int
+    node: str
+    name: str = ""
+    status: str = "unknown"
+    owner: str | None = None
+    cores: int = 0
+    memory_mib: int = 0
+    disk_bytes: int = 0
+    lock: str | None = None
+    template: bool = False
+    cluster: str = "default"
+
+
+class Inventory:
+    def __init__(self, client: redis.Redis, *, prefix: str = "jh") -> None:
+        self._r = client
+        self._p = f"{prefix}:inv"
+
+    def get(self, vmid: int) -> InventoryEntry | None:
+        raw = self._r.get(f"{self._p}:vm:{vmid}")
+        return InventoryEntry.model_validate_json(raw) if raw else None
+
+    def resolve(self, ref: str) -> InventoryEntry | None:
+        """A server named by VMID or by its name."""
+        if ref.isdigit():
+            return self.get(int(ref))
+        vmid = self._r.get(f"{self._p}:name:{ref.lower()}")
+        return self.get(int(vmid)) if vmid else None
+
+    def all(self) -> list[InventoryEntry]:
+        return self._many(int(v) for v in self._r.smembers(f"{self._p}:vmids"))
+
+    def owned_by(self, account: str) -> list[InventoryEntry]:
+        return self._many(int(v) for v in self._r.smembers(f"{self._p}:owner:{account}"))
+
+    def synced_at(self) -> float | None:
+        raw = self._r.get(f"{self._p}:synced")
+        return float(raw) if raw else None
+
+    def replace_all(self, entries: Iterable[InventoryEntry], *, now: float) -> None:
+        """Swap in a full snapshot atomically: moved VMs follow, deleted VMs disappear."""
+        entries = list(entries)
+        stale = self._r.keys(f"{self._p}:owner:*") + self._r.keys(f"{self._p}:name:*")
+        stale += [f"{self._p}:vm:{int(v)}" for v in self._r.smembers(f"{self._p}:vmids")]
+        pipe = self._r.pipeline(transaction=True)
+        if stale:
+            pipe.delete(*stale)
+        pipe.delete(f"{self._p}:vmids")
+        for entry in entries:
+            pipe.set(f"{self._p}:vm:{entry.vmid}", entry.model_dump_json())
+            pipe.sadd(f"{self._p}:vmids", entry.vmid)
+            if entry.name:
+                pipe.set(f"{self._p}:name:{entry.name.lower()}", entry.vmid)
+            if entry.owner:
+                pipe.sadd(f"{self._p}:owner:{entry.owner}", entry.vmid)
+        pipe.set(f"{self._p}:synced", repr(now))
+        pipe.execute()
+
+    def put(self, entry: InventoryEntry) -> None:
+        """Record one VM right after the bot changed it (build, assign), before a sync."""
+        old = self.get(entry.vmid)
+        pipe = self._r.pipeline(transaction=True)
+        if old and old.owner and old.owner != entry.owner:
+            pipe.srem(f"{self._p}:owner:{old.owner}", entry.vmid)
+        if old and old.name and old.name != entry.name:
+            pipe.delete(f"{self._p}:name:{old.name.lower()}")
+        pipe.set(f"{self._p}:vm:{entry.vmid}", entry.model_dump_json())
+        pipe.sadd(f"{self._p}:vmids", entry.vmid)
+        if entry.name:
+            pipe.set(f"{self._p}:name:{entry.name.lower()}", entry.vmid)
+        if entry.owner:
+            pipe.sadd(f"{self._p}:owner:{entry.owner}", entry.vmid)
+        pipe.execute()
+
+    def remove(self, vmid: int) -> None:
+        old = self.get(vmid)
+        pipe = self._r.pipeline(transaction=True)
+        pipe.delete(f"{self._p}:vm:{vmid}")
+        pipe.srem(f"{self._p}:vmids", vmid)
+        if old and old.owner:
+            pipe.srem(f"{self._p}:owner:{old.owner}", vmid)
+        if old and old.name:
+            pipe.delete(f"{self._p}:name:{old.name.lower()}")
+        pipe.execute()
+
+    def _many(self, vmids: Iterable[int]) -> list[InventoryEntry]:
+        ordered = sorted(vmids)
+        if not ordered:
+            return []
+        raws = self._r.mget([f"{self._p}:vm:{v}" for v in ordered])
+        return [InventoryEntry.model_validate_json(r) for r in raws if r]
