@@ -95,6 +95,20 @@ class ProxmoxClient:
         data: Params | None = None,
     ) -> Any:
         """Send one call; GET/DELETE parameters go in the query, POST/PUT as a JSON body."""
+        return self._envelope(method, path, params=params, data=data)["data"]
+
+    def get_with_total(self, path: str, params: Params | None = None) -> tuple[Any, int | None]:
+        """A GET whose envelope also carries ``total`` (task lists and task logs page)."""
+        envelope = self._envelope("GET", path, params=params)
+        total = envelope.get("total")
+        try:
+            return envelope["data"], int(total) if total is not None else None
+        except (TypeError, ValueError):
+            return envelope["data"], None
+
+    def _envelope(
+        self, method: str, path: str, *, params: Params | None = None, data: Params | None = None
+    ) -> dict[str, Any]:
         query = _encode(params) if params else None
         body = _encode(data) if data else None
         try:
@@ -189,7 +203,8 @@ def _describe(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _unwrap(response: httpx.Response, method: str, path: str) -> Any:
+def _unwrap(response: httpx.Response, method: str, path: str) -> dict[str, Any]:
+    """The whole ``{"data": ..., "total": ...}`` envelope of a success, or the mapped error."""
     body = _json_body(response)
     if response.is_success:
         if not isinstance(body, dict) or "data" not in body:
@@ -199,7 +214,7 @@ def _unwrap(response: httpx.Response, method: str, path: str) -> Any:
                 path=path,
                 status=response.status_code,
             )
-        return body["data"]
+        return body
     message, param_errors = _error_text(response, body)
     kind = errors.error_for_status(response.status_code, message)
     raise kind(message, method=method, path=path, status=response.status_code, errors=param_errors)
