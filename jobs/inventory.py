@@ -4,8 +4,10 @@ Written only by the inventory-sync Node job from ``/cluster/resources``; read by
 (ownership), autocomplete and ``list``. It is a cache: workers re-read live state before
 acting, so a stale entry can never authorise an action.
 
-Layout (prefix ``jh`` by default): ``{p}:inv:vm:{vmid}`` hash per VM, ``{p}:inv:vmids`` set,
-``{p}:inv:owner:{account}`` set of vmids, ``{p}:inv:name:{name}`` → vmid, ``{p}:inv:synced`` ts.
+Layout (prefix ``jh`` by default): ``{p}:inv:vm:{vmid}`` JSON per VM, ``{p}:inv:vmids`` set,
+``{p}:inv:owner:{account}`` set of vmids (accounts listed in ``{p}:inv:owners``),
+``{p}:inv:names`` hash lower-case name → vmid, ``{p}:inv:synced`` timestamp. No KEYS scans:
+a full replace knows every key it wrote from these index sets.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class Inventory:
         """A server named by VMID or by its name."""
         if ref.isdigit():
             return self.get(int(ref))
-        vmid = self._r.get(f"{self._p}:name:{ref.lower()}")
+        vmid = self._r.hget(f"{self._p}:names", ref.lower())
         return self.get(int(vmid)) if vmid else None
 
     def all(self) -> list[InventoryEntry]:
@@ -61,19 +63,12 @@ class Inventory:
     def replace_all(self, entries: Iterable[InventoryEntry], *, now: float) -> None:
         """Swap in a full snapshot atomically: moved VMs follow, deleted VMs disappear."""
         entries = list(entries)
-        stale = self._r.keys(f"{self._p}:owner:*") + self._r.keys(f"{self._p}:name:*")
+        stale = [f"{self._p}:owner:{_text(a)}" for a in self._r.smembers(f"{self._p}:owners")]
         stale += [f"{self._p}:vm:{int(v)}" for v in self._r.smembers(f"{self._p}:vmids")]
         pipe = self._r.pipeline(transaction=True)
-        if stale:
-            pipe.delete(*stale)
-        pipe.delete(f"{self._p}:vmids")
+        pipe.delete(f"{self._p}:vmids", f"{self._p}:names", f"{self._p}:owners", *stale)
         for entry in entries:
-            pipe.set(f"{self._p}:vm:{entry.vmid}", entry.model_dump_json())
-            pipe.sadd(f"{self._p}:vmids", entry.vmid)
-            if entry.name:
-                pipe.set(f"{self._p}:name:{entry.name.lower()}", entry.vmid)
-            if entry.owner:
-                pipe.sadd(f"{self._p}:owner:{entry.owner}", entry.vmid)
+            self._index(pipe, entry)
         pipe.set(f"{self._p}:synced", repr(now))
         pipe.execute()
 
@@ -84,13 +79,8 @@ class Inventory:
         if old and old.owner and old.owner != entry.owner:
             pipe.srem(f"{self._p}:owner:{old.owner}", entry.vmid)
         if old and old.name and old.name != entry.name:
-            pipe.delete(f"{self._p}:name:{old.name.lower()}")
-        pipe.set(f"{self._p}:vm:{entry.vmid}", entry.model_dump_json())
-        pipe.sadd(f"{self._p}:vmids", entry.vmid)
-        if entry.name:
-            pipe.set(f"{self._p}:name:{entry.name.lower()}", entry.vmid)
-        if entry.owner:
-            pipe.sadd(f"{self._p}:owner:{entry.owner}", entry.vmid)
+            pipe.hdel(f"{self._p}:names", old.name.lower())
+        self._index(pipe, entry)
         pipe.execute()
 
     def remove(self, vmid: int) -> None:
@@ -101,8 +91,17 @@ class Inventory:
         if old and old.owner:
             pipe.srem(f"{self._p}:owner:{old.owner}", vmid)
         if old and old.name:
-            pipe.delete(f"{self._p}:name:{old.name.lower()}")
+            pipe.hdel(f"{self._p}:names", old.name.lower())
         pipe.execute()
+
+    def _index(self, pipe: redis.client.Pipeline, entry: InventoryEntry) -> None:
+        pipe.set(f"{self._p}:vm:{entry.vmid}", entry.model_dump_json())
+        pipe.sadd(f"{self._p}:vmids", entry.vmid)
+        if entry.name:
+            pipe.hset(f"{self._p}:names", entry.name.lower(), entry.vmid)
+        if entry.owner:
+            pipe.sadd(f"{self._p}:owner:{entry.owner}", entry.vmid)
+            pipe.sadd(f"{self._p}:owners", entry.owner)
 
     def _many(self, vmids: Iterable[int]) -> list[InventoryEntry]:
         ordered = sorted(vmids)
@@ -110,3 +109,7 @@ class Inventory:
             return []
         raws = self._r.mget([f"{self._p}:vm:{v}" for v in ordered])
         return [InventoryEntry.model_validate_json(r) for r in raws if r]
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

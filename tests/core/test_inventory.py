@@ -1,0 +1,59 @@
+"""The inventory cache against real Redis: what the ack path and autocomplete rely on."""
+
+from __future__ import annotations
+
+import redis
+
+from jobs.inventory import Inventory, InventoryEntry
+
+
+def entry(
+    vmid: int, node: str = "pve1", name: str = "", owner: str | None = None
+) -> InventoryEntry:
+    return InventoryEntry(vmid=vmid, node=node, name=name or f"vm{vmid}", owner=owner)
+
+
+def test_replace_all_follows_moves_and_forgets_deleted_vms(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    inv = Inventory(redis_client, prefix=key_prefix)
+    inv.replace_all([entry(101, owner="acme"), entry(102, owner="acme")], now=1.0)
+    inv.replace_all([entry(101, node="pve2", owner="acme")], now=2.0)
+
+    assert inv.get(101) == entry(101, node="pve2", owner="acme")
+    assert inv.get(102) is None
+    assert inv.resolve("vm102") is None
+    assert [e.vmid for e in inv.owned_by("acme")] == [101]
+    assert inv.synced_at() == 2.0
+
+
+def test_resolve_by_vmid_or_case_insensitive_name(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    inv = Inventory(redis_client, prefix=key_prefix)
+    inv.replace_all([entry(101, name="Web-1", owner="acme")], now=1.0)
+
+    assert inv.resolve("101") == inv.resolve("web-1") == inv.get(101)
+    assert inv.resolve("web-2") is None
+
+
+def test_put_moves_ownership_and_name_index(redis_client: redis.Redis, key_prefix: str) -> None:
+    inv = Inventory(redis_client, prefix=key_prefix)
+    inv.put(entry(105, name="old", owner="acme"))
+    inv.put(entry(105, name="new", owner="globex"))
+
+    assert inv.owned_by("acme") == []
+    assert [e.vmid for e in inv.owned_by("globex")] == [105]
+    assert inv.resolve("old") is None
+    assert inv.resolve("new") == entry(105, name="new", owner="globex")
+
+
+def test_remove_clears_every_index(redis_client: redis.Redis, key_prefix: str) -> None:
+    inv = Inventory(redis_client, prefix=key_prefix)
+    inv.put(entry(107, name="gone", owner="acme"))
+    inv.remove(107)
+
+    assert inv.get(107) is None
+    assert inv.resolve("gone") is None
+    assert inv.owned_by("acme") == []
+    assert inv.all() == []
