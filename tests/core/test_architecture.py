@@ -1,0 +1,93 @@
+"""The import direction of ARCHITECTURE.md, checked on the source (a rule nobody tests rots).
+
+bot/adapters → bot → bot/commands → jobs → actions → proxmox. Only adapters know a chat
+platform; actions and proxmox never know the bot; jobs use only the bot's leaf modules.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "discord")
+JOBS_MAY_USE = {"bot.reply", "bot.notify", "bot.invocation", "bot.audit"}
+# Process entry points assemble everything, so they may reach down into adapters.
+ENTRY_POINTS = {"bot/cli.py", "bot/demo.py"}
+
+
+def imports_of(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def sources(package: str) -> list[Path]:
+    files = sorted((ROOT / package).rglob("*.py"))
+    assert files, f"no sources under {package}/"
+    return files
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def under(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+@pytest.mark.parametrize("package", ["proxmox", "actions"])
+def test_lower_layers_never_import_the_bot_or_jobs(package: str) -> None:
+    bad = {
+        rel(path): sorted(m for m in imports_of(path) if under(m, "bot") or under(m, "jobs"))
+        for path in sources(package)
+    }
+    assert {k: v for k, v in bad.items() if v} == {}
+
+
+def test_proxmox_does_not_import_actions() -> None:
+    bad = {
+        rel(p): sorted(m for m in imports_of(p) if under(m, "actions")) for p in sources("proxmox")
+    }
+    assert {k: v for k, v in bad.items() if v} == {}
+
+
+def test_jobs_use_only_the_bots_leaf_modules() -> None:
+    bad = {}
+    for path in sources("jobs"):
+        used = {m for m in imports_of(path) if under(m, "bot")}
+        wrong = sorted(m for m in used if not any(under(m, leaf) for leaf in JOBS_MAY_USE))
+        if wrong:
+            bad[rel(path)] = wrong
+    assert bad == {}
+
+
+def test_only_adapters_import_platform_sdks() -> None:
+    bad = {}
+    for package in ("bot", "actions", "proxmox", "jobs"):
+        for path in sources(package):
+            if rel(path).startswith("bot/adapters/"):
+                continue
+            sdks = sorted(m for m in imports_of(path) if any(under(m, s) for s in PLATFORM_SDKS))
+            if sdks:
+                bad[rel(path)] = sdks
+    assert bad == {}
+
+
+def test_core_bot_does_not_import_adapters() -> None:
+    bad = {}
+    for path in sources("bot"):
+        name = rel(path)
+        if name.startswith("bot/adapters/") or name in ENTRY_POINTS:
+            continue
+        adapters = sorted(m for m in imports_of(path) if under(m, "bot.adapters"))
+        if adapters:
+            bad[name] = adapters
+    assert bad == {}
