@@ -37,7 +37,8 @@ from typing import ClassVar
 _LOCKED = re.compile(r"VM is locked \((?P<lock>[\w-]+)\)")
 _LOCK_TIMEOUT = re.compile(r"can't lock file .* got timeout")
 _NOT_FOUND = re.compile(
-    r"does not exist|no such (?:VM|vm|node|task|volume|storage|file)|not found", re.IGNORECASE
+    r"does not exist|no such (?:vm|node|task|volume|storage|file|user|group|pool|token)|not found",
+    re.IGNORECASE,
 )
 _CONFLICT = re.compile(
     r"checksum mismatch|detected modified configuration|already exists", re.IGNORECASE
