@@ -1,0 +1,111 @@
+"""Admin scope (``/admin …``): configured admin identities only."""
+
+from __future__ import annotations
+
+from bot.commands.argtypes import (
+    ACCOUNT,
+    AUDIT_FILTER,
+    CPU,
+    DISK_SIZE,
+    MEMORY,
+    NODE,
+    SERVER,
+    TEMPLATE,
+    TOPIC,
+    USER,
+)
+from bot.registry import Arg, Command
+
+VM = Arg("vm", SERVER, "the server: its VMID or its name", required=True, positional=True)
+ACCOUNT_ARG = Arg("account", ACCOUNT, "the customer account", required=True, positional=True)
+USER_ARG = Arg(
+    "user", USER, "the chat user (id or @mention) in this workspace", required=True, positional=True
+)
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "admin",
+        ("help",),
+        "list admin commands, or explain one",
+        (Arg("command", TOPIC, "a command to explain", positional=True, rest=True),),
+        ("help", "help server create"),
+    ),
+    Command(
+        "admin",
+        ("server", "create"),
+        "build a new server for an account from a template",
+        (
+            ACCOUNT_ARG,
+            Arg("template", TEMPLATE, "template to clone", required=True),
+            Arg("cpu", CPU, "number of CPU cores", required=True),
+            Arg("memory", MEMORY, "memory size", required=True),
+            Arg("disk", DISK_SIZE, "disk size", required=True),
+            Arg("node", NODE, "node to build on (default: chosen by the worker)"),
+            Arg("name", SERVER, "server name (default: generated)"),
+        ),
+        ("server create acme template=debian-12 cpu=2 memory=4G disk=40G",),
+        job_kind="server.build",
+        mutating=True,
+    ),
+    Command(
+        "admin",
+        ("server", "delete"),
+        "destroy a server and its disks",
+        (VM,),
+        ("server delete 101",),
+        job_kind="server.delete",
+        destructive=True,
+        mutating=True,
+    ),
+    Command("admin", ("approvals",), "pending approval requests", (), ("approvals",)),
+    Command(
+        "admin", ("node", "list"), "nodes and server counts from the inventory", (), ("node list",)
+    ),
+    Command(
+        "admin",
+        ("node", "status"),
+        "live status of the nodes",
+        (Arg("node", NODE, "one node (default: all)", positional=True),),
+        ("node status", "node status pve1"),
+        job_kind="node.status",
+    ),
+    Command(
+        "admin",
+        ("sync",),
+        "refresh the inventory cache from Proxmox",
+        (),
+        ("sync",),
+        job_kind="node.sync_inventory",
+    ),
+    Command(
+        "admin",
+        ("invite",),
+        "make a one-time link code for an account",
+        (ACCOUNT_ARG,),
+        ("invite acme",),
+    ),
+    Command(
+        "admin",
+        ("link",),
+        "link a chat user to an account",
+        (USER_ARG, ACCOUNT_ARG),
+        ("link U024BE7LH acme",),
+    ),
+    Command("admin", ("unlink",), "remove a chat user's link", (USER_ARG,), ("unlink U024BE7LH",)),
+    Command(
+        "admin",
+        ("assign",),
+        "give a server to an account (sets its owner tag)",
+        (VM, ACCOUNT_ARG),
+        ("assign 101 acme",),
+        job_kind="server.assign",
+        mutating=True,
+    ),
+    Command(
+        "admin",
+        ("audit",),
+        "recent audit entries, for a server or a user",
+        (Arg("filter", AUDIT_FILTER, "a VMID, account or user key", positional=True),),
+        ("audit", "audit 101", "audit acme"),
+    ),
+)

@@ -1,0 +1,146 @@
+"""The value types a command argument may have, each a strict whitelist.
+
+Nothing typed in chat reaches Proxmox unless it matched one of these: no commas, semicolons,
+slashes or ``..`` where a name is expected, sizes only as number + unit. Parsed values are
+canonical (``8g`` → ``8G``), so formatting and parsing again gives the same value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.registry import ValueType
+
+_SIZE_UNITS_MIB = {"M": 1, "G": 1024, "T": 1024 * 1024}
+_SIZE = re.compile(r"^(?P<n>[1-9][0-9]{0,6})(?P<unit>[MGT])(?:I?B)?$", re.IGNORECASE)
+_VMID = re.compile(r"^[1-9][0-9]{2,8}$")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_SERVER_NAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
+_ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+_TEMPLATE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_NODE = re.compile(rf"^{_LABEL}$")
+_USER = re.compile(r"^(?:<@!?)?(?P<id>[A-Za-z0-9._-]{1,64})(?:\|[^>]{0,80})?>?$")
+_CODE = re.compile(r"^[a-f0-9]{12}$")
+_BACKUP = re.compile(
+    r"^[a-z][a-z0-9_-]{0,63}:backup/vzdump-qemu-[1-9][0-9]{2,8}-"
+    r"[0-9]{4}_[0-9]{2}_[0-9]{2}-[0-9]{2}_[0-9]{2}_[0-9]{2}\.(?:vma|tar)(?:\.(?:zst|gz|lzo))?$"
+)
+_UPID = re.compile(
+    r"^UPID:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?:[0-9A-F]{8}:[0-9A-F]{8,9}:[0-9A-F]{8}"
+    r":[a-z0-9]+:[0-9]*:[a-z0-9._-]+@[a-z0-9._-]+(?:![a-z0-9._-]+)?:$",
+    re.IGNORECASE,
+)
+_TOPIC = re.compile(r"^[a-z-]{1,20}(?: [a-z-]{1,20}){0,2}$")
+_AUDIT_FILTER = re.compile(r"^(?:[1-9][0-9]{2,8}|[a-z0-9][a-z0-9_-]{0,31}|[a-z]+:[\w.-]+:[\w.-]+)$")
+_MAX_NOTE = 120
+
+
+def _check(pattern: re.Pattern[str], text: str) -> str:
+    if not pattern.fullmatch(text):
+        raise ValueError("does not match")
+    return text
+
+
+def parse_size_mib(text: str) -> int:
+    """``512M``/``8G``/``1T`` (optionally ``GB``/``GiB``) → MiB."""
+    match = _SIZE.fullmatch(text)
+    if not match:
+        raise ValueError("not a size")
+    return int(match["n"]) * _SIZE_UNITS_MIB[match["unit"].upper()]
+
+
+def format_size_mib(mib: int) -> str:
+    for unit in ("T", "G"):
+        factor = _SIZE_UNITS_MIB[unit]
+        if mib % factor == 0:
+            return f"{mib // factor}{unit}"
+    return f"{mib}M"
+
+
+def _memory(text: str) -> int:
+    mib = parse_size_mib(text)
+    if not 256 <= mib <= 4 * 1024 * 1024:
+        raise ValueError("out of range")
+    return mib
+
+
+def _disk(text: str) -> str:
+    """Absolute (``40G``) or growth (``+20G``), canonical text; the worker computes bytes."""
+    grow = text.startswith("+")
+    mib = parse_size_mib(text[1:] if grow else text)
+    if mib % 1024 or not 1024 <= mib <= 64 * 1024 * 1024:
+        raise ValueError("out of range")
+    return ("+" if grow else "") + format_size_mib(mib)
+
+
+def _disk_absolute(text: str) -> str:
+    if text.startswith("+"):
+        raise ValueError("growth is not a size")
+    return _disk(text)
+
+
+def _server(text: str) -> str:
+    if _VMID.fullmatch(text):
+        return text
+    return _check(_SERVER_NAME, text.lower()) if len(text) <= 63 else _check(_VMID, "")
+
+
+def _count(low: int, high: int) -> ValueType:
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"[0-9]{1,4}", text) or not low <= int(text) <= high:
+            raise ValueError("out of range")
+        return int(text)
+
+    return ValueType("N", f"a whole number from {low} to {high}", int, parse)
+
+
+def _user(text: str) -> str:
+    match = _USER.fullmatch(text)
+    if not match:
+        raise ValueError("not a user")
+    return match["id"]
+
+
+def _note(text: str) -> str:
+    if not text.strip() or len(text) > _MAX_NOTE or not text.isprintable():
+        raise ValueError("bad note")
+    return text
+
+
+SERVER = ValueType(
+    "VM", "a server VMID (e.g. 101) or its name (e.g. web1)", str, _server, names_server=True
+)
+CPU = _count(1, 64)
+MEMORY = ValueType("SIZE", "a size like 512M, 8G or 1T", int, _memory, format_size_mib)
+DISK = ValueType("SIZE|+SIZE", "a disk size in whole GiB like 40G, or growth like +20G", str, _disk)
+DISK_SIZE = ValueType("SIZE", "a disk size in whole GiB like 40G", str, _disk_absolute)
+TEMPLATE = ValueType(
+    "NAME", "a template name (letters, digits, - and _)", str, lambda t: _check(_TEMPLATE, t)
+)
+ACCOUNT = ValueType(
+    "ACCOUNT",
+    "an account name: lowercase letters, digits, - and _, up to 32 characters",
+    str,
+    lambda t: _check(_ACCOUNT, t),
+)
+NODE = ValueType("NODE", "a Proxmox node name", str, lambda t: _check(_NODE, t.lower()))
+USER = ValueType("USER", "a user id or @mention on this platform", str, _user)
+CODE = ValueType(
+    "CODE", "the 12-character code from /admin invite", str, lambda t: _check(_CODE, t.lower())
+)
+BACKUP = ValueType(
+    "BACKUP",
+    "a backup id as shown by backup list (storage:backup/vzdump-qemu-…)",
+    str,
+    lambda t: _check(_BACKUP, t),
+)
+UPID_TYPE = ValueType("UPID", "a Proxmox task id (UPID:…)", str, lambda t: _check(_UPID, t))
+TOPIC = ValueType(
+    "COMMAND", "a command name, e.g. resize", str, lambda t: _check(_TOPIC, t.lower())
+)
+AUDIT_FILTER = ValueType(
+    "VM|USER", "a VMID, an account or a user key", str, lambda t: _check(_AUDIT_FILTER, t)
+)
+NOTE = ValueType(
+    "TEXT", f"printable text up to {_MAX_NOTE} characters (quote it if it has spaces)", str, _note
+)

@@ -1,0 +1,168 @@
+"""How commands are declared: the registry is data (``bot/commands/*.py``), this module is its
+vocabulary.
+
+A ``Command`` names its scope and path, its typed arguments, whether it is destructive (a
+confirm step), whether customers need an admin's approval by default, and the job kind it
+maps to (``None``: answered on the ack path from Redis alone). Each command's arguments
+become a pydantic model, so a parsed command is a validated, typed request.
+
+Leaf module (pydantic and bot.invocation only): the data modules in ``bot/commands`` import
+it, and so may adapters that render options (Discord) from the same declarations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model
+
+from bot.invocation import Scope
+
+SLASH = {"server": "/server", "admin": "/admin", "auth": "/auth"}
+
+
+@dataclass(frozen=True)
+class ValueType:
+    """One kind of argument value: how text becomes a value and back, and what we expected.
+
+    ``parse`` raises ``ValueError`` for anything it refuses; ``format(parse(t))`` must parse
+    to the same value (the round-trip property the tests check).
+    """
+
+    metavar: str
+    expected: str
+    python_type: type
+    parse: Callable[[str], Any]
+    format: Callable[[Any], str] = str
+    names_server: bool = False  # the value is a VMID-or-name: policy resolves and checks it
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    type: ValueType
+    help: str
+    required: bool = False
+    positional: bool = False
+    rest: bool = False  # a last positional that takes every remaining word (help topics)
+
+    @property
+    def field(self) -> str:
+        return self.name.replace("-", "_")
+
+    def usage(self) -> str:
+        if self.positional:
+            shown = f"<{self.name}>" if self.required else f"[{self.name}]"
+            return shown.replace(">", "…>").replace("]", "…]") if self.rest else shown
+        shown = f"{self.name}={self.type.metavar}"
+        return shown if self.required else f"[{shown}]"
+
+
+@dataclass(frozen=True)
+class Command:
+    scope: Scope
+    path: tuple[str, ...]
+    summary: str
+    args: tuple[Arg, ...] = ()
+    examples: tuple[str, ...] = ()
+    job_kind: str | None = None
+    fixed_args: tuple[tuple[str, Any], ...] = ()
+    destructive: bool = False
+    approval: bool = False  # customers need an admin's approval by default (settings override)
+    mutating: bool = False  # changes something: accepts dry-run=yes
+    one_of: tuple[str, ...] = ()  # at least one of these arguments must be given
+    model: type[BaseModel] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.mutating and not any(a.name == "dry-run" for a in self.args):
+            object.__setattr__(self, "args", (*self.args, DRY_RUN))
+        object.__setattr__(self, "model", _model_for(self))
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+    @property
+    def slash(self) -> str:
+        return f"{SLASH[self.scope]} {self.name}"
+
+    @property
+    def server_arg(self) -> Arg | None:
+        return next((a for a in self.args if a.type.names_server), None)
+
+    def arg(self, name: str) -> Arg | None:
+        return next((a for a in self.args if a.name == name), None)
+
+    def usage(self) -> str:
+        return " ".join([self.slash, *(a.usage() for a in self.args)])
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A command with validated, typed arguments."""
+
+    command: Command
+    values: BaseModel
+
+    def get(self, name: str) -> Any:
+        return getattr(self.values, name.replace("-", "_"))
+
+    def present(self) -> dict[str, Any]:
+        """Arguments the person gave (name in text form → typed value)."""
+        return {a.name: self.get(a.name) for a in self.command.args if self.get(a.name) is not None}
+
+    @property
+    def dry_run(self) -> bool:
+        return bool(self.command.mutating and self.get("dry-run"))
+
+
+class Registry:
+    """All commands of all scopes; lookups by scope and path."""
+
+    def __init__(self, commands: tuple[Command, ...]) -> None:
+        self.commands = commands
+        self._by_path: Mapping[tuple[Scope, tuple[str, ...]], Command] = {
+            (c.scope, c.path): c for c in commands
+        }
+
+    def in_scope(self, scope: Scope) -> list[Command]:
+        return [c for c in self.commands if c.scope == scope]
+
+    def find(self, scope: Scope, path: tuple[str, ...]) -> Command | None:
+        return self._by_path.get((scope, path))
+
+    def longest_match(self, scope: Scope, words: list[str]) -> Command | None:
+        for length in range(min(len(words), 3), 0, -1):
+            found = self.find(scope, tuple(w.lower() for w in words[:length]))
+            if found is not None:
+                return found
+        return None
+
+
+def _model_for(command: Command) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for arg in command.args:
+        annotated = Annotated[arg.type.python_type, BeforeValidator(_text_parser(arg.type))]  # type: ignore[name-defined]
+        fields[arg.field] = (annotated, ...) if arg.required else (annotated | None, None)
+    name = "".join(w.capitalize() for w in command.path) + "Args"
+    return create_model(name, __config__=ConfigDict(frozen=True, extra="forbid"), **fields)
+
+
+def _text_parser(value_type: ValueType) -> Callable[[Any], Any]:
+    def parse(value: Any) -> Any:
+        return value_type.parse(value) if isinstance(value, str) else value
+
+    return parse
+
+
+def _yes_no(text: str) -> bool:
+    answers = {"yes": True, "true": True, "y": True, "no": False, "false": False, "n": False}
+    if text.lower() not in answers:
+        raise ValueError("not yes/no")
+    return answers[text.lower()]
+
+
+YES_NO = ValueType("yes|no", "yes or no", bool, _yes_no, lambda v: "yes" if v else "no")
+DRY_RUN = Arg("dry-run", YES_NO, "show what would be done and do nothing")
