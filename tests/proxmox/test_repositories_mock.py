@@ -137,7 +137,7 @@ def test_servers_list_clone_destroy_restore_template(rig: Rig) -> None:
 
 
 def test_cloudinit(rig: Rig) -> None:
-    assert rig.pve.cloudinit.regenerate("pve1", 101) is None
+    rig.pve.cloudinit.regenerate("pve1", 101)
     assert (rig.last.method, rig.last.path) == ("PUT", f"{VM_PATH}/cloudinit")
     assert rig.pve.cloudinit.pending("pve1", 101)[0]["key"] == "cipassword"
     rig.pve.cloudinit.set_user_password("pve1", 101, "debian", SecretStr("s3cret-pw"))
@@ -217,7 +217,7 @@ def test_tasks(rig: Rig) -> None:
     lines, total = rig.pve.tasks.log(upid, start=0, limit=10)
     assert (len(lines), total, lines[-1].t) == (2, 2, "TASK OK")
     assert rig.last.params == {"start": "0", "limit": "10"}
-    assert rig.pve.tasks.stop(upid) is None
+    rig.pve.tasks.stop(upid)
     assert rig.last.method == "DELETE"
     listed = rig.pve.tasks.list("pve2", vmid=105, limit=5)
     assert rig.last.params == {"vmid": "105", "limit": "5"}
