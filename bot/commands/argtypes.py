@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
+from actions.base import ActionError
+from actions.sizes import GIB, MIB, TIB, parse_disk_size, parse_memory_mib, pve_size
 from bot.registry import ValueType
 
-_SIZE_UNITS_MIB = {"M": 1, "G": 1024, "T": 1024 * 1024}
-_SIZE = re.compile(r"^(?P<n>[1-9][0-9]{0,6})(?P<unit>[MGT])(?:I?B)?$", re.IGNORECASE)
 _VMID = re.compile(r"^[1-9][0-9]{2,8}$")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _SERVER_NAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
@@ -41,36 +41,26 @@ def _check(pattern: re.Pattern[str], text: str) -> str:
     return text
 
 
-def parse_size_mib(text: str) -> int:
-    """``512M``/``8G``/``1T`` (optionally ``GB``/``GiB``) → MiB."""
-    match = _SIZE.fullmatch(text)
-    if not match:
-        raise ValueError("not a size")
-    return int(match["n"]) * _SIZE_UNITS_MIB[match["unit"].upper()]
-
-
-def format_size_mib(mib: int) -> str:
-    for unit in ("T", "G"):
-        factor = _SIZE_UNITS_MIB[unit]
-        if mib % factor == 0:
-            return f"{mib // factor}{unit}"
-    return f"{mib}M"
-
-
 def _memory(text: str) -> int:
-    mib = parse_size_mib(text)
+    try:
+        mib = parse_memory_mib(text)
+    except ActionError:
+        raise ValueError("not a memory size") from None
     if not 256 <= mib <= 4 * 1024 * 1024:
         raise ValueError("out of range")
     return mib
 
 
 def _disk(text: str) -> str:
-    """Absolute (``40G``) or growth (``+20G``), canonical text; the worker computes bytes."""
-    grow = text.startswith("+")
-    mib = parse_size_mib(text[1:] if grow else text)
-    if mib % 1024 or not 1024 <= mib <= 64 * 1024 * 1024:
+    """Absolute (``40G``) or growth (``+20G``) as canonical text; the worker freezes a growth
+    into an absolute size against the live disk."""
+    try:
+        size = parse_disk_size(text)
+    except ActionError:
+        raise ValueError("not a disk size") from None
+    if size.bytes % MIB or not GIB <= size.bytes <= 64 * TIB:
         raise ValueError("out of range")
-    return ("+" if grow else "") + format_size_mib(mib)
+    return ("+" if size.relative else "") + pve_size(size.bytes)
 
 
 def _disk_absolute(text: str) -> str:
@@ -110,9 +100,14 @@ def _note(text: str) -> str:
 SERVER = ValueType(
     "VM", "a server VMID (e.g. 101) or its name (e.g. web1)", str, _server, names_server=True
 )
+NEW_NAME = ValueType(
+    "NAME", "a server name (DNS style, e.g. web1)", str, lambda t: _check(_SERVER_NAME, t.lower())
+)
 CPU = _count(1, 64)
-MEMORY = ValueType("SIZE", "a size like 512M, 8G or 1T", int, _memory, format_size_mib)
-DISK = ValueType("SIZE|+SIZE", "a disk size in whole GiB like 40G, or growth like +20G", str, _disk)
+MEMORY = ValueType(
+    "SIZE", "a size like 512M, 8G or 1T", int, _memory, lambda mib: pve_size(mib * MIB)
+)
+DISK = ValueType("SIZE|+SIZE", "a disk size like 40G, or growth like +20G", str, _disk)
 DISK_SIZE = ValueType("SIZE", "a disk size in whole GiB like 40G", str, _disk_absolute)
 TEMPLATE = ValueType(
     "NAME", "a template name (letters, digits, - and _)", str, lambda t: _check(_TEMPLATE, t)

@@ -12,7 +12,6 @@ from bot.commands.argtypes import (
     SERVER,
     TEMPLATE,
     TOPIC,
-    UPID_TYPE,
 )
 from bot.registry import Arg, Command
 
@@ -58,7 +57,7 @@ COMMANDS: tuple[Command, ...] = (
         "change CPU cores, memory, or grow the disk",
         (
             VM,
-            Arg("cpu", CPU, "number of CPU cores"),
+            Arg("cpu", CPU, "number of CPU cores", job_key="cores"),
             Arg("memory", MEMORY, "memory size"),
             Arg("disk", DISK, "new disk size, or +SIZE to grow (disks never shrink)"),
         ),
@@ -125,13 +124,5 @@ COMMANDS: tuple[Command, ...] = (
         job_kind="backup.delete",
         destructive=True,
         mutating=True,
-    ),
-    Command(
-        "server",
-        ("task",),
-        "status of a Proxmox task on one of your servers",
-        (Arg("upid", UPID_TYPE, "the task id", required=True, positional=True),),
-        ("task UPID:pve1:0001A2B3:00C0FFEE:66AA11BB:qmresize:101:jotunheim@pve!bot:",),
-        job_kind="task.status",
     ),
 )

@@ -1,0 +1,187 @@
+"""Pending decisions: approval requests (an admin decides) and confirmations (the requester
+clicks Confirm on a destructive command).
+
+Approvals live in a Redis hash per request: ``record`` (the immutable request, JSON) and
+``status``/``decided_by``/``reason``/``decided_at``. The first decision wins inside one Lua
+script (two admins clicking at once → one winner, one job). An expired request is marked
+``expired``, never deleted by the decision path; records are kept ``ttl + retention``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Literal
+
+import redis
+from pydantic import BaseModel, ConfigDict
+
+from bot.invocation import Invocation
+from bot.notify import ReplyTarget
+
+Status = Literal["pending", "approved", "denied", "expired"]
+Outcome = Literal["won", "expired", "missing", "approved", "denied"]
+_RETENTION = 30 * 86400
+
+_DECIDE = """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'missing' end
+if status ~= 'pending' then return status end
+if tonumber(ARGV[1]) >= tonumber(redis.call('HGET', KEYS[1], 'expires')) then
+  redis.call('HSET', KEYS[1], 'status', 'expired')
+  redis.call('ZREM', KEYS[2], ARGV[5])
+  return 'expired'
+end
+if ARGV[2] == 'expired' then return 'pending' end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'decided_by', ARGV[3], 'reason', ARGV[4],
+           'decided_at', ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[5])
+return 'won'
+"""
+
+_REOPEN = """
+if redis.call('HGET', KEYS[1], 'status') == 'approved'
+   and redis.call('HGET', KEYS[1], 'decided_by') == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'status', 'pending', 'decided_by', '', 'decided_at', '')
+  redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'expires'), ARGV[2])
+  return 1
+end
+return 0
+"""
+
+
+class ApprovalRequest(BaseModel):
+    """What was asked, by whom, and what the cache knows; never a secret."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    requester: str  # Identity.key
+    requester_name: str
+    account: str | None
+    target: ReplyTarget
+    command: str  # "resize"
+    text: str  # canonical text form
+    kind: str
+    vmid: int | None
+    args: dict[str, object]
+    summary: str
+    changes: tuple[str, ...] = ()
+    created: float
+    expires: float
+
+
+class Approval(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    request: ApprovalRequest
+    status: Status
+    decided_by: str = ""
+    reason: str = ""
+    decided_at: float | None = None
+
+
+class ApprovalStore:
+    def __init__(self, client: redis.Redis, *, prefix: str = "jh", ttl: int = 86400) -> None:
+        self._r = client
+        self._p = prefix
+        self.ttl = ttl
+        self._decide = client.register_script(_DECIDE)
+        self._reopen = client.register_script(_REOPEN)
+
+    def create(self, request: ApprovalRequest) -> None:
+        key = self._key(request.id)
+        pipe = self._r.pipeline(transaction=True)
+        pipe.hset(key, mapping={"record": request.model_dump_json(), "status": "pending"})
+        pipe.hset(key, "expires", repr(request.expires))
+        pipe.expire(key, self.ttl + _RETENTION)
+        pipe.zadd(self._pending_key, {request.id: request.expires})
+        pipe.execute()
+
+    @staticmethod
+    def new_id() -> str:
+        return secrets.token_hex(4)
+
+    def get(self, approval_id: str) -> Approval | None:
+        raw = self._r.hgetall(self._key(approval_id))
+        if not raw:
+            return None
+        fields = {_text(k): _text(v) for k, v in raw.items()}
+        return Approval(
+            request=ApprovalRequest.model_validate_json(fields["record"]),
+            status=fields["status"],
+            decided_by=fields.get("decided_by", ""),
+            reason=fields.get("reason", ""),
+            decided_at=float(fields["decided_at"]) if fields.get("decided_at") else None,
+        )
+
+    def decide(
+        self, approval_id: str, decision: Literal["approved", "denied"], by: str, reason: str = ""
+    ) -> Outcome:
+        """``won``: this call decided it. Otherwise the status it already had (``expired``
+        also when it expired just now and was marked so by this call)."""
+        result = self._decide(
+            keys=[self._key(approval_id), self._pending_key],
+            args=[repr(time.time()), decision, by, reason, approval_id],
+        )
+        return _text(result)  # type: ignore[return-value]
+
+    def reopen(self, approval_id: str, decided_by: str) -> bool:
+        """Undo an approval whose job could not be enqueued (Redis hiccup): no half state."""
+        keys = [self._key(approval_id), self._pending_key]
+        return bool(self._reopen(keys=keys, args=[decided_by, approval_id]))
+
+    def expire_due(self) -> list[str]:
+        """Mark every pending request past its expiry as expired; returns their ids."""
+        now = time.time()
+        due = [_text(i) for i in self._r.zrangebyscore(self._pending_key, "-inf", now)]
+        expired = []
+        for approval_id in due:
+            keys = [self._key(approval_id), self._pending_key]
+            if (
+                _text(self._decide(keys=keys, args=[repr(now), "expired", "", "", approval_id]))
+                == "expired"
+            ):
+                expired.append(approval_id)
+        return expired
+
+    def pending(self) -> list[Approval]:
+        ids = [_text(i) for i in self._r.zrange(self._pending_key, 0, -1)]
+        found = [self.get(i) for i in ids]
+        return [a for a in found if a is not None and a.status == "pending"]
+
+    @property
+    def _pending_key(self) -> str:
+        return f"{self._p}:approvals:pending"
+
+    def _key(self, approval_id: str) -> str:
+        return f"{self._p}:approval:{approval_id}"
+
+
+class ConfirmationStore:
+    """A destructive command waiting for its requester's Confirm click; used at most once."""
+
+    def __init__(self, client: redis.Redis, *, prefix: str = "jh", ttl: int = 300) -> None:
+        self._r = client
+        self._p = prefix
+        self.ttl = ttl
+
+    def create(self, invocation: Invocation) -> str:
+        confirmation_id = secrets.token_hex(6)
+        self._r.set(self._key(confirmation_id), invocation.model_dump_json(), ex=self.ttl)
+        return confirmation_id
+
+    def peek(self, confirmation_id: str) -> Invocation | None:
+        raw = self._r.get(self._key(confirmation_id))
+        return Invocation.model_validate_json(raw) if raw else None
+
+    def take(self, confirmation_id: str) -> Invocation | None:
+        raw = self._r.getdel(self._key(confirmation_id))
+        return Invocation.model_validate_json(raw) if raw else None
+
+    def _key(self, confirmation_id: str) -> str:
+        return f"{self._p}:confirm:{confirmation_id}"
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,93 @@
+"""Replies built from registry and cache data: help, server lists, node lists, audit lines,
+and the "what the cache knows → what was asked" lines of an approval request."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from actions.sizes import human_bytes
+from bot.audit import AuditEntry
+from bot.invocation import Scope
+from bot.registry import SLASH, Command, Parsed, Registry
+from bot.reply import Reply, ReplyField
+from jobs.inventory import InventoryEntry
+
+
+def help_reply(registry: Registry, scope: Scope, topic: str | None) -> Reply:
+    if topic:
+        command = registry.longest_match(scope, topic.split())
+        if command is None:
+            return Reply(text=f"no command {topic!r} in {SLASH[scope]}; try {SLASH[scope]} help")
+        return Reply(text=command_help(command))
+    lines = [f"{SLASH[scope]} commands (details: {SLASH[scope]} help <command>):"]
+    lines += [f"• {c.usage()}\n    {c.summary}" for c in registry.in_scope(scope)]
+    return Reply(text="\n".join(lines))
+
+
+def command_help(command: Command) -> str:
+    lines = [f"{command.usage()}", command.summary]
+    lines += [f"  {a.name}: {a.help} ({a.type.expected})" for a in command.args]
+    if command.destructive:
+        lines.append("Asks you to confirm first.")
+    if command.approval:
+        lines.append("Customers: an admin approves it first (unless configured otherwise).")
+    lines += [f"example: {SLASH[command.scope]} {example}" for example in command.examples]
+    return "\n".join(lines)
+
+
+def server_line(entry: InventoryEntry) -> str:
+    sizes = f"{entry.cores} vCPU, {entry.memory_mib} MiB, {human_bytes(entry.disk_bytes)}"
+    return f"{entry.vmid} {entry.name or '-'}: {entry.status} ({sizes})"
+
+
+def server_list(entries: list[InventoryEntry], synced_at: float | None, *, admin: bool) -> Reply:
+    if not entries:
+        return Reply(text="no servers" + ("" if admin else " in your account"))
+    fields = tuple(
+        ReplyField(label=str(e.vmid), value=server_line(e) + (f" [{e.owner}]" if admin else ""))
+        for e in entries
+    )
+    age = f"; inventory from {int(time.time() - synced_at)} s ago" if synced_at else ""
+    return Reply(text=f"{len(entries)} server(s){age}", fields=fields)
+
+
+def node_list(entries: list[InventoryEntry]) -> Reply:
+    counts = Counter(e.node for e in entries)
+    if not counts:
+        return Reply(text="no nodes in the inventory (run /admin sync)")
+    fields = tuple(ReplyField(label=n, value=f"{c} server(s)") for n, c in sorted(counts.items()))
+    return Reply(text=f"{len(counts)} node(s)", fields=fields)
+
+
+def audit_reply(entries: list[AuditEntry]) -> Reply:
+    if not entries:
+        return Reply(text="no audit entries")
+    lines = [audit_line(e) for e in entries]
+    return Reply(text=f"{len(entries)} recent audit entries", code="\n".join(lines))
+
+
+def audit_line(entry: AuditEntry) -> str:
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.ts))
+    parts = [when, entry.event, entry.actor]
+    parts += [f"vm={entry.vmid}"] if entry.vmid else []
+    parts += [entry.command] if entry.command else []
+    parts += [f"approver={entry.approver}"] if entry.approver else []
+    parts += [f"job={entry.job_id}"] if entry.job_id else []
+    parts += [entry.result] if entry.result else []
+    return " ".join(parts)
+
+
+def requested_changes(parsed: Parsed, entry: InventoryEntry | None) -> tuple[str, ...]:
+    """``cores 2 → 4`` from the cache; the worker computes the real plan before acting."""
+    values = parsed.present()
+    lines = []
+    if entry is not None and "cpu" in values:
+        lines.append(f"cores {entry.cores} → {values['cpu']}")
+    if entry is not None and "memory" in values:
+        lines.append(f"memory {entry.memory_mib} MiB → {values['memory']} MiB")
+    if entry is not None and "disk" in values:
+        lines.append(f"disk {human_bytes(entry.disk_bytes)} → {values['disk']}")
+    shown = {"cpu", "memory", "disk", "vm", "dry-run"}
+    lines += [f"{k} = {v}" for k, v in values.items() if k not in shown]
+    return tuple(lines)

@@ -1,0 +1,85 @@
+"""Who a chat user is to us: links (platform, workspace, user) → customer account, and the
+one-time invite codes that create them.
+
+Layout (prefix ``jh``): ``{p}:link:{identity key}`` → account, ``{p}:links:{account}`` set of
+identity keys, ``{p}:invite:{code}`` → account (expires). Redeeming a code and writing the
+link happen in one transaction, so a code is never spent without a link being made.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import redis
+
+from bot.invocation import Identity
+
+
+class IdentityStore:
+    def __init__(self, client: redis.Redis, *, prefix: str = "jh", invite_ttl: int = 86400) -> None:
+        self._r = client
+        self._p = prefix
+        self._invite_ttl = invite_ttl
+
+    def account_of(self, identity: Identity) -> str | None:
+        raw = self._r.get(self._link_key(identity.key))
+        return _text(raw) if raw else None
+
+    def identities_of(self, account: str) -> list[str]:
+        return sorted(_text(k) for k in self._r.smembers(f"{self._p}:links:{account}"))
+
+    def link(self, identity: Identity, account: str) -> str | None:
+        """Link (or re-link) a chat user; returns the account it was linked to before."""
+        previous = self.account_of(identity)
+        pipe = self._r.pipeline(transaction=True)
+        if previous and previous != account:
+            pipe.srem(f"{self._p}:links:{previous}", identity.key)
+        pipe.set(self._link_key(identity.key), account)
+        pipe.sadd(f"{self._p}:links:{account}", identity.key)
+        pipe.execute()
+        return previous
+
+    def unlink(self, identity: Identity) -> str | None:
+        previous = self.account_of(identity)
+        if previous is None:
+            return None
+        pipe = self._r.pipeline(transaction=True)
+        pipe.delete(self._link_key(identity.key))
+        pipe.srem(f"{self._p}:links:{previous}", identity.key)
+        pipe.execute()
+        return previous
+
+    def create_invite(self, account: str) -> str:
+        while True:
+            code = secrets.token_hex(6)
+            if self._r.set(f"{self._p}:invite:{code}", account, nx=True, ex=self._invite_ttl):
+                return code
+
+    def redeem(self, code: str, identity: Identity) -> str | None:
+        """Spend a code and link the user at once; ``None`` for an unknown or used code."""
+        key = f"{self._p}:invite:{code}"
+        with self._r.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)  # type: ignore[no-untyped-call]
+                raw = pipe.get(key)
+                if raw is None:
+                    return None
+                account = _text(raw)
+                previous = self.account_of(identity)
+                pipe.multi()
+                pipe.delete(key)
+                if previous and previous != account:
+                    pipe.srem(f"{self._p}:links:{previous}", identity.key)
+                pipe.set(self._link_key(identity.key), account)
+                pipe.sadd(f"{self._p}:links:{account}", identity.key)
+                pipe.execute()
+            except redis.WatchError:  # someone else spent it between our read and write
+                return None
+        return account
+
+    def _link_key(self, identity_key: str) -> str:
+        return f"{self._p}:link:{identity_key}"
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,120 @@
+"""Who may run what, on which server, how often: decided on the ack path from Redis alone.
+
+Every check raises ``Refusal`` with the text the person sees. Ownership refusals are worded
+exactly like "no such server", so a customer never learns that someone else's server exists.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.identity import IdentityStore
+from bot.invocation import Identity
+from bot.ratelimit import RateLimiter
+from bot.registry import Command
+from bot.settings.policy import PolicySettings
+from jobs.inventory import Inventory, InventoryEntry
+
+
+class Refusal(Exception):
+    """A user error: shown as is, recorded in the audit log as ``refused``."""
+
+
+class BusyHolder(Protocol):
+    job_id: str
+    kind: str
+    requester: str
+    since: float
+
+
+class BusyLookup(Protocol):
+    """``jobs.locks.BusyLocks`` (only ``holder`` is used on the ack path)."""
+
+    def holder(self, vmid: int) -> BusyHolder | None: ...
+
+
+@dataclass(frozen=True)
+class Actor:
+    identity: Identity
+    name: str
+    is_admin: bool
+    account: str | None
+
+    @property
+    def key(self) -> str:
+        return self.identity.key
+
+    @property
+    def mention(self) -> str:
+        return f"@{self.name or self.identity.user}"
+
+
+class Policy:
+    def __init__(
+        self,
+        settings: PolicySettings,
+        identities: IdentityStore,
+        inventory: Inventory,
+        limiter: RateLimiter,
+        busy: BusyLookup | None,
+    ) -> None:
+        self.settings = settings
+        self._identities = identities
+        self._inventory = inventory
+        self._limiter = limiter
+        self._busy = busy
+
+    def actor(self, identity: Identity, name: str, roles: frozenset[str]) -> Actor:
+        is_admin = self.settings.is_admin(identity, roles)
+        return Actor(identity, name, is_admin, self._identities.account_of(identity))
+
+    def check_rate(self, actor: Actor) -> None:
+        wait = self._limiter.hit(actor.key)
+        if wait > 0:
+            limit, seconds = self._limiter.limit, max(1, round(wait))
+            raise Refusal(f"slow down: at most {limit} commands a minute; try again in {seconds} s")
+
+    def check_scope(self, actor: Actor, command: Command) -> None:
+        if command.scope == "auth" or actor.is_admin:
+            return
+        if command.scope == "admin":
+            raise Refusal(f"{command.slash} is for admins only")
+        if actor.account is None:
+            raise Refusal(
+                "this chat user is not linked to an account: ask your provider for a code, "
+                "then run /auth link <code>"
+            )
+
+    def resolve_server(self, actor: Actor, ref: str) -> InventoryEntry:
+        entry = self._inventory.resolve(ref)
+        if entry is None or not self._may_see(actor, entry):
+            raise Refusal(f"server {ref} not found")
+        return entry
+
+    def servers_for(self, actor: Actor) -> list[InventoryEntry]:
+        if actor.is_admin:
+            return self._inventory.all()
+        return self._inventory.owned_by(actor.account) if actor.account else []
+
+    def check_not_busy(self, vmid: int) -> None:
+        holder = self._busy.holder(vmid) if self._busy is not None else None
+        if holder is not None:
+            age = max(0, int(time.time() - holder.since))
+            verb = holder.kind.rpartition(".")[2]
+            raise Refusal(
+                f"server {vmid} is busy: {verb} started by {holder.requester} {age} s ago "
+                f"(job {holder.job_id})"
+            )
+
+    def needs_approval(self, actor: Actor, command: Command) -> bool:
+        if actor.is_admin or command.scope != "server":
+            return False
+        configured = self.settings.approval_commands
+        return command.name in configured if configured is not None else command.approval
+
+    def _may_see(self, actor: Actor, entry: InventoryEntry) -> bool:
+        if entry.template:
+            return actor.is_admin
+        return actor.is_admin or (actor.account is not None and entry.owner == actor.account)
