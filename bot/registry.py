@@ -47,6 +47,11 @@ class Arg:
     required: bool = False
     positional: bool = False
     rest: bool = False  # a last positional that takes every remaining word (help topics)
+    job_key: str = ""  # its name in the Action request (JobRequest.args); default: field
+
+    @property
+    def job_field(self) -> str:
+        return self.job_key or self.field
 
     @property
     def field(self) -> str:
