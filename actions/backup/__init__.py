@@ -1,0 +1,1 @@
+"""Backup Actions: create, list, restore, delete."""

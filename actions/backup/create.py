@@ -1,0 +1,66 @@
+"""Ad-hoc backup: vzdump in snapshot mode, zstd, ``remove=0`` (never prune older backups)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from pydantic import Field
+
+from actions.base import JSON, ActionError, Plan, StepResult
+from actions.common import ServerAction, VmRequest, ensure_unlocked
+
+# vzdump expands {{...}} in notes-template and notes are one line; keep the asker's text plain.
+_UNSAFE_NOTES = re.compile(r"[{}\r\n]+")
+
+
+class BackupCreateRequest(VmRequest):
+    requested_by: str = Field(default="", max_length=200)
+
+
+class BackupCreateAction(ServerAction[BackupCreateRequest]):
+    name = "backup.create"
+    request_model = BackupCreateRequest
+
+    def plan(self, request: BackupCreateRequest) -> Plan:
+        node = self.locate(request.vmid).node
+        storage = self.config.backup_storage
+        return Plan(
+            action=self.name,
+            vmid=request.vmid,
+            node=node,
+            summary=f"Back up server {request.vmid} to {storage} (older backups are kept)",
+            calls=(
+                f"POST /nodes/{node}/vzdump (vmid={request.vmid}, storage={storage}, "
+                "mode=snapshot, compress=zstd, remove=0, notes-template)",
+            ),
+        )
+
+    def execute(self, request: BackupCreateRequest, context: Mapping[str, JSON]) -> StepResult:
+        node = self.where(request.vmid, context)
+        ensure_unlocked(self.px.config.get(node, request.vmid), request.vmid)
+        storages = [s.storage for s in self.px.storage.list(node, content="backup")]
+        if self.config.backup_storage not in storages:
+            raise ActionError(
+                f"storage: backup storage {self.config.backup_storage!r} is not "
+                f"available on {node} (available: {', '.join(storages) or 'none'})"
+            )
+        upid = self.px.backups.create(
+            node,
+            request.vmid,
+            storage=self.config.backup_storage,
+            mode="snapshot",
+            compress="zstd",
+            remove=False,
+            notes=backup_notes(request.requested_by),
+        )
+        return StepResult(
+            summary=f"backing up server {request.vmid} to {self.config.backup_storage}",
+            upid=str(upid),
+            context={**context, "node": node},
+        )
+
+
+def backup_notes(requested_by: str) -> str:
+    who = _UNSAFE_NOTES.sub(" ", requested_by).strip() or "an admin"
+    return f"requested by {who} via Jotunheim"

@@ -1,0 +1,107 @@
+"""Restore a server from one of its own backups: stop → restore (``force=1``) → start again.
+
+The backup must be this VM's by name (``vzdump-qemu-<vmid>-…`` or PBS ``backup/vm/<vmid>/…``),
+on a configured backup storage, and present in the listing. Proxmox refuses a restore onto a
+running VM, so the ``restore`` step checks the VM is stopped and refuses if someone started it
+after the ``stop`` step; it starts the VM again only if it was running before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from actions.backup.listing import backups_of
+from actions.base import JSON, ActionError, Change, Plan, StepResult
+from actions.common import ServerAction, VmRequest, ensure_unlocked, ensure_unprotected
+from actions.volumes import BackupRef, backup_of
+
+
+class RestoreRequest(VmRequest):
+    volid: str
+
+
+class RestoreAction(ServerAction[RestoreRequest]):
+    name = "backup.restore"
+    request_model = RestoreRequest
+    steps = ("stop", "restore", "start")
+
+    def _backup(self, request: RestoreRequest, node: str) -> BackupRef:
+        ref = backup_of(request.volid, request.vmid, (self.config.backup_storage,))
+        known = {b.volid for b in backups_of(self.px, node, ref.storage, request.vmid)}
+        if ref.volid not in known:
+            raise ActionError(f"backup: server {request.vmid} has no backup {ref.volid}")
+        return ref
+
+    def plan(self, request: RestoreRequest) -> Plan:
+        node = self.locate(request.vmid).node
+        ref = self._backup(request, node)
+        running = self.px.power.status(node, request.vmid).status != "stopped"
+        calls = [f"POST {self.vm_path(node, request.vmid, 'status', 'stop')}"] if running else []
+        calls.append(f"POST /nodes/{node}/qemu (vmid={request.vmid}, archive={ref.volid}, force=1)")
+        if running:
+            calls.append(f"POST {self.vm_path(node, request.vmid, 'status', 'start')}")
+        summary = f"Restore server {request.vmid} from {ref.volid}" + (
+            "; it will be stopped first and started again" if running else ""
+        )
+        return Plan(
+            action=self.name,
+            vmid=request.vmid,
+            node=node,
+            summary=summary,
+            steps=self.steps,
+            calls=tuple(calls),
+            changes=(Change(what="disks", before="current contents", after=f"backup {ref.volid}"),),
+            warnings=("everything written since that backup is lost",),
+        )
+
+    def stop(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
+        node = self.locate(request.vmid).node
+        ref = self._backup(request, node)
+        config = self.px.config.get(node, request.vmid)
+        ensure_unprotected(config, request.vmid, "overwritten by a restore")
+        ensure_unlocked(config, request.vmid)
+        more: dict[str, JSON] = {"node": node, "archive": ref.volid}
+        if self.px.power.status(node, request.vmid).status == "stopped":
+            # A retried stop step must not forget that the VM ran before the first attempt.
+            more["was_running"] = bool(context.get("was_running", False))
+            return StepResult(
+                summary=f"server {request.vmid} is stopped", context={**context, **more}
+            )
+        upid = self.px.power.stop(node, request.vmid)
+        return StepResult(
+            summary=f"stopping server {request.vmid} for the restore",
+            upid=str(upid),
+            context={**context, **more, "was_running": True},
+        )
+
+    def restore(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
+        node = self.where(request.vmid, context)
+        ref = self._backup(request, node)
+        ensure_unlocked(self.px.config.get(node, request.vmid), request.vmid)
+        if self.px.power.status(node, request.vmid).status != "stopped":
+            raise ActionError(
+                f"server {request.vmid} is running; a restore needs it stopped "
+                "(nothing was restored)"
+            )
+        upid = self.px.servers.restore(node, request.vmid, ref.volid, force=True)
+        return StepResult(
+            summary=f"restoring server {request.vmid} from {ref.volid}",
+            upid=str(upid),
+            context={**context, "node": node},
+        )
+
+    def start(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
+        node = self.where(request.vmid, context)
+        if not context.get("was_running"):
+            return StepResult(
+                summary=f"server {request.vmid} restored; left stopped as it was",
+                context=dict(context),
+            )
+        if self.px.power.status(node, request.vmid).status == "running":
+            return StepResult(
+                summary=f"server {request.vmid} is already running", context=dict(context)
+            )
+        upid = self.px.power.start(node, request.vmid)
+        return StepResult(
+            summary=f"starting server {request.vmid} again", upid=str(upid), context=dict(context)
+        )

@@ -1,0 +1,134 @@
+"""Plumbing every server Action shares: the request base, where the VM is, lock and digest.
+
+Steps receive the context of the steps before them and return it extended (never trimmed),
+so the jobs layer may either merge or replace contexts between steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from actions.base import JSON, Action, ActionError
+from actions.config import ActionsConfig
+from actions.locate import VMID_MAX, VMID_MIN, Located, locate
+from proxmox.errors import ProxmoxConflict, ProxmoxLocked
+from proxmox.models import VmConfig
+from proxmox.repositories import Proxmox
+
+R = TypeVar("R", bound=BaseModel)
+M = TypeVar("M", bound=BaseModel)
+Changes = dict[str, object]
+
+
+class VmRequest(BaseModel):
+    """A request about one existing VM; the VMID range is checked when it is built."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    vmid: int
+
+    @field_validator("vmid")
+    @classmethod
+    def _vmid_in_range(cls, value: int) -> int:
+        if not VMID_MIN <= value <= VMID_MAX:
+            raise ValueError(f"expected a number from {VMID_MIN} to {VMID_MAX}, got {value}")
+        return value
+
+
+class ServerAction(Action[R]):
+    """An Action over the Proxmox repositories with the Actions configuration."""
+
+    def __init__(self, px: Proxmox, config: ActionsConfig) -> None:
+        self.px = px
+        self.config = config
+
+    def where(self, vmid: int, context: Mapping[str, JSON]) -> str:
+        """The VM's node: from an earlier step's context, else one cluster lookup."""
+        node = context.get("node")
+        return node if isinstance(node, str) else locate(self.px.cluster, vmid).node
+
+    def locate(self, vmid: int) -> Located:
+        return locate(self.px.cluster, vmid)
+
+    def vm_path(self, node: str, vmid: int, *rest: str) -> str:
+        """A path as shown in plans (``/nodes/pve1/qemu/101/config``)."""
+        return "/".join(("", "nodes", node, "qemu", str(vmid), *rest)).rstrip("/")
+
+
+def parse_request(model: type[M], args: Mapping[str, Any]) -> M:
+    """Validate job arguments into a request; failures become one ActionError naming fields."""
+    try:
+        return model.model_validate(dict(args))
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_input=False, include_url=False):
+            field = ".".join(str(p) for p in err["loc"]) or "request"
+            message = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(f"{field}: {message}" if not message.startswith(field) else message)
+        raise ActionError("; ".join(problems)) from None
+
+
+def as_field_error(parse: Callable[[], object]) -> object:
+    """Inside a pydantic validator a refusal must be a ValueError to become a field error."""
+    try:
+        return parse()
+    except ActionError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def ensure_unlocked(config: VmConfig, vmid: int, *, allow: tuple[str, ...] = ()) -> None:
+    """A locked VM is refused before any write, with the retryable error naming the lock."""
+    if config.lock and config.lock not in allow:
+        raise locked(vmid, config.lock)
+
+
+def locked(vmid: int, lock: str) -> ProxmoxLocked:
+    """The retryable error for a locked VM; ``.lock`` names the lock."""
+    return ProxmoxLocked(
+        f"server {vmid}: VM is locked ({lock}); try again when that operation ends"
+    )
+
+
+def ensure_unprotected(config: VmConfig, vmid: int, doing: str) -> None:
+    if config.protection:
+        raise ActionError(
+            f"server {vmid} is protected (protection=1), so it cannot be {doing}; "
+            "an admin must turn protection off first"
+        )
+
+
+def update_config(
+    px: Proxmox,
+    node: str,
+    vmid: int,
+    changes_for: Callable[[VmConfig], Changes],
+    *,
+    allow_locks: tuple[str, ...] = (),
+) -> tuple[VmConfig, Changes]:
+    """Read the config, PUT only what differs, guarded by ``digest``.
+
+    On a digest mismatch (someone else edited the VM in between) the config is read again
+    and the changes recomputed once; a second mismatch raises ``ProxmoxConflict``. Returns
+    the config as it was before the update and the changes sent (empty: nothing to do).
+    """
+    for attempt in (1, 2):
+        current = px.config.get(node, vmid)
+        ensure_unlocked(current, vmid, allow=allow_locks)
+        changes = changes_for(current)
+        if not changes:
+            return current, {}
+        try:
+            px.config.update(node, vmid, changes, digest=current.digest or None)
+        except ProxmoxConflict as exc:
+            if not exc.digest_mismatch or attempt == 2:
+                raise
+            continue
+        return current, changes
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def merged(context: Mapping[str, JSON], **more: JSON) -> dict[str, JSON]:
+    return {**context, **more}

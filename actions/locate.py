@@ -1,0 +1,62 @@
+"""Finding a VM: validate the VMID, then ask the cluster which node holds it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from actions.base import ActionError
+from proxmox.models import ClusterResource
+from proxmox.repositories import ClusterRepository
+
+VMID_MIN = 100
+VMID_MAX = 999_999_999
+
+
+class Located(BaseModel):
+    """Where a VM lives, from one ``/cluster/resources`` read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    vmid: int
+    node: str
+    name: str | None = None
+    status: str | None = None
+    template: bool = False
+    lock: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+def check_vmid(vmid: int) -> int:
+    if not VMID_MIN <= vmid <= VMID_MAX:
+        raise ActionError(f"vmid: expected a number from {VMID_MIN} to {VMID_MAX}, got {vmid}")
+    return vmid
+
+
+def find_vm(cluster: ClusterRepository, vmid: int) -> Located | None:
+    """The VM's location, or None when no VM has this id (a container is not a VM)."""
+    check_vmid(vmid)
+    for resource in cluster.resources("vm"):
+        if resource.vmid == vmid and resource.type == "qemu" and resource.node:
+            return _located(resource)
+    return None
+
+
+def locate(cluster: ClusterRepository, vmid: int) -> Located:
+    found = find_vm(cluster, vmid)
+    if found is None:
+        raise ActionError(f"server {vmid} does not exist")
+    return found
+
+
+def _located(resource: ClusterResource) -> Located:
+    assert resource.vmid is not None
+    assert resource.node is not None
+    return Located(
+        vmid=resource.vmid,
+        node=resource.node,
+        name=resource.name,
+        status=resource.status,
+        template=resource.template,
+        lock=resource.lock,
+        tags=tuple(resource.tags),
+    )

@@ -1,0 +1,1 @@
+"""Server Actions: build, delete, rebuild, resize, password, power, status."""

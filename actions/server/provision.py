@@ -1,0 +1,140 @@
+"""The clone → configure → grow → start sequence that build and rebuild share.
+
+Every function checks before it acts, so running it twice ends in the same state:
+a VM that already exists under the expected name is "already cloned", only differing
+config keys are sent, a disk at (or above) its target is left alone, a running VM is
+not started again.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from actions.base import ActionError, StepResult
+from actions.common import Changes, update_config
+from actions.locate import find_vm
+from actions.sizes import human_bytes, pve_size
+from proxmox.errors import ProxmoxConflict
+from proxmox.models import VmConfig
+from proxmox.repositories import Proxmox
+
+
+class Profile(BaseModel):
+    """What a provisioned VM is configured with (the JSON-able part of a build/rebuild)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    cores: int
+    memory: int  # MiB
+    tags: tuple[str, ...]
+    ciuser: str | None = None
+    sshkeys: str | None = None  # plain OpenSSH lines; the repository URL-encodes them
+    ipconfig: dict[str, str] = {}
+
+
+def clone_into(
+    px: Proxmox,
+    *,
+    template_node: str,
+    template_vmid: int,
+    vmid: int,
+    node: str,
+    name: str,
+    storage: str,
+) -> StepResult:
+    existing = find_vm(px.cluster, vmid)
+    if existing is not None:
+        if existing.name != name:
+            raise ActionError(
+                f"vmid: {vmid} is already used by another server "
+                f"({existing.name or 'unnamed'}); nothing was cloned"
+            )
+        return StepResult(summary=f"server {vmid} ({name}) is already cloned")
+    try:
+        upid = px.servers.clone(
+            template_node,
+            template_vmid,
+            vmid,
+            name=name,
+            storage=storage,
+            full=True,
+            target=node if node != template_node else None,
+        )
+    except ProxmoxConflict as exc:
+        raise ActionError(
+            f"vmid: {vmid} was taken meanwhile ({exc.message}); nothing was cloned"
+        ) from None
+    return StepResult(
+        summary=f"cloning template {template_vmid} into server {vmid} ({name})", upid=str(upid)
+    )
+
+
+def apply_profile(px: Proxmox, node: str, vmid: int, profile: Profile) -> StepResult:
+    _, sent = update_config(px, node, vmid, lambda current: profile_changes(profile, current))
+    if not sent:
+        return StepResult(summary=f"server {vmid} is already configured")
+    shown = ", ".join(_shown(key, value) for key, value in sent.items())
+    return StepResult(summary=f"configured server {vmid}: {shown}")
+
+
+def profile_changes(profile: Profile, config: VmConfig) -> Changes:
+    wanted: Changes = {"name": profile.name, "cores": profile.cores, "memory": profile.memory}
+    current: dict[str, object] = {
+        "name": config.name,
+        "cores": config.cores,
+        "memory": config.memory_mib,
+    }
+    if sorted(profile.tags) != sorted(config.tags):
+        wanted["tags"] = list(profile.tags)
+    if profile.ciuser is not None:
+        wanted["ciuser"], current["ciuser"] = profile.ciuser, config.ciuser
+    if profile.sshkeys is not None:
+        wanted["sshkeys"] = profile.sshkeys.strip()
+        current["sshkeys"] = (config.sshkeys or "").strip()
+    for key, value in profile.ipconfig.items():
+        wanted[key], current[key] = value, config.ipconfig.get(key)
+    return {k: v for k, v in wanted.items() if k == "tags" or current.get(k) != v}
+
+
+def grow_to(px: Proxmox, node: str, vmid: int, target: int) -> StepResult:
+    """Grow the boot disk to ``target`` bytes (absolute), guarded by digest."""
+    for attempt in (1, 2):
+        config = px.config.get(node, vmid)
+        disk = config.boot_disk
+        if disk is None:
+            raise ActionError(f"server {vmid} has no boot disk to grow")
+        if disk.size_bytes >= target:
+            return StepResult(
+                summary=f"disk {disk.key} is {human_bytes(disk.size_bytes)} "
+                f"(asked {human_bytes(target)}): nothing to grow"
+            )
+        try:
+            upid = px.disks.resize(
+                node, vmid, disk.key, pve_size(target), digest=config.digest or None
+            )
+        except ProxmoxConflict as exc:
+            if not exc.digest_mismatch or attempt == 2:
+                raise
+            continue
+        return StepResult(
+            summary=f"disk {disk.key} {human_bytes(disk.size_bytes)} → {human_bytes(target)}",
+            upid=str(upid) if upid else None,
+        )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def start_unless_running(px: Proxmox, node: str, vmid: int) -> StepResult:
+    if px.power.status(node, vmid).status == "running":
+        return StepResult(summary=f"server {vmid} is already running")
+    return StepResult(summary=f"starting server {vmid}", upid=str(px.power.start(node, vmid)))
+
+
+def _shown(key: str, value: object) -> str:
+    if key == "sshkeys":
+        return f"sshkeys ({len(str(value).splitlines())} key(s))"
+    if key == "tags" and isinstance(value, list):
+        return "tags " + ";".join(str(v) for v in value)
+    if key == "memory":
+        return f"memory {value} MiB"
+    return f"{key} {value}"
