@@ -1,0 +1,50 @@
+"""Discord settings (``DISCORD_*``). Who is an admin and where approvals go are not here:
+admin user/role ids and the admin channel are the command layer's policy settings
+(``JOTUNHEIM_ADMINS_DISCORD``, ``JOTUNHEIM_ADMIN_ROLES_DISCORD``,
+``JOTUNHEIM_ADMIN_CHANNEL_DISCORD``); the adapter only passes roles along."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode
+from typing_extensions import Annotated
+
+from bot.settings import env_config
+
+
+class DiscordSettings(BaseSettings):
+    model_config = env_config("DISCORD_")
+
+    bot_token: SecretStr = Field(description="bot token (Developer Portal → Bot)")
+    application_id: int = Field(gt=0, description="application (client) id")
+    guild_ids: Annotated[frozenset[int], NoDecode] = Field(
+        description="comma-separated ids of the guilds the bot serves; others are refused"
+    )
+    api_base: str = Field(
+        default="https://discord.com/api/v10", description="REST base (tests point it at a mock)"
+    )
+    defer_after: float = Field(
+        default=1.5, gt=0, lt=2.5, description="seconds before a slow handler gets deferred"
+    )
+
+    @field_validator("guild_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return frozenset(int(p) for p in parts if p)
+        return value
+
+    @field_validator("guild_ids")
+    @classmethod
+    def _not_empty(cls, value: frozenset[int]) -> frozenset[int]:
+        if not value:
+            raise ValueError("name at least one guild id")
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")

@@ -1,0 +1,193 @@
+"""Slash commands through the real discord.py tree generated from the real registry, with a
+hand-written handler: what the handler receives and what Discord is sent back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import discord
+import pytest
+
+from bot.adapters.discord.bot import JotunheimBot
+from bot.adapters.discord.catalog import default_specs
+from bot.adapters.discord.gateway import Gateway
+from discord_fakes import (
+    ADMIN_ROLE,
+    CHANNEL,
+    GUILD,
+    OTHER_GUILD,
+    FakeMember,
+    FakeUser,
+    run_autocomplete,
+    run_command,
+)
+from fake_handler import FakeHandler
+
+CUSTOMER = FakeMember(42, "cust")
+OTHER_CUSTOMER = FakeMember(43, "other")
+ADMIN = FakeMember(7, "boss", roles=(ADMIN_ROLE,))
+
+
+@pytest.fixture
+def handler() -> FakeHandler:
+    servers = {"42": [(101, "web1"), (102, "db1")], "43": [(201, "shop")]}
+    return FakeHandler(servers)
+
+
+@pytest.fixture
+def bot(handler: FakeHandler) -> Iterator[JotunheimBot]:
+    gateway = Gateway(handler, guild_ids=[GUILD], defer_after=0.5)
+    yield JotunheimBot(gateway, default_specs(), application_id=99, guild_ids=[GUILD])
+
+
+def test_tree_has_typed_options_from_the_registry(bot: JotunheimBot) -> None:
+    commands = {c.name: c.to_dict(bot.tree) for c in bot.tree.get_commands()}
+    assert set(commands) == {"server", "admin", "auth"}
+    assert commands["admin"]["contexts"] == [0]  # guilds only
+    assert sorted(commands["server"]["contexts"]) == [0, 1]  # guilds and DMs
+    resize = next(o for o in commands["server"]["options"] if o["name"] == "resize")
+    by_name = {o["name"]: o for o in resize["options"]}
+    assert by_name["vm"]["autocomplete"] is True and by_name["vm"]["required"] is True
+    assert (by_name["cpu"]["type"], by_name["cpu"]["min_value"], by_name["cpu"]["max_value"]) == (
+        4,
+        1,
+        64,
+    )
+    assert by_name["dry-run"]["type"] == 5
+    link = next(o for o in commands["admin"]["options"] if o["name"] == "link")
+    assert link["options"][0]["type"] == 6  # a user picker
+
+
+def test_customer_resize_is_answered_ephemerally_and_asks_for_approval(
+    bot: JotunheimBot, handler: FakeHandler
+) -> None:
+    values = {"vm": "101", "memory": "8G", "cpu": 4}
+    interaction = asyncio.run(run_command(bot, "server", ["resize"], values, user=CUSTOMER))
+
+    [invocation] = handler.invocations
+    assert invocation.scope == "server"
+    assert invocation.text == "resize 101 cpu=4 memory=8G"  # declaration order, canonical
+    assert invocation.identity.key == f"discord:{GUILD}:42"
+    assert invocation.channel == str(CHANNEL)
+    assert invocation.inbound_id == f"discord:{interaction.id}"
+    assert invocation.roles == frozenset({str(GUILD)})
+    assert not invocation.is_direct_message
+    [sent] = interaction.sent
+    assert (sent.method, sent.kwargs["ephemeral"]) == ("send_message", True)
+    assert "approval" in sent.text
+    assert len(handler.approval_posts) == 1
+
+
+def test_nested_subcommand_and_boolean_render_to_text(
+    bot: JotunheimBot, handler: FakeHandler
+) -> None:
+    values = {"vm": "web1", "note": "before upgrade", "dry-run": True}
+    asyncio.run(run_command(bot, "server", ["backup", "create"], values, user=CUSTOMER))
+    assert handler.invocations[0].text == "backup create web1 note='before upgrade' dry-run=yes"
+
+
+def test_public_reply_is_not_ephemeral(bot: JotunheimBot, handler: FakeHandler) -> None:
+    interaction = asyncio.run(run_command(bot, "server", ["list"], {}, user=CUSTOMER))
+    [sent] = interaction.sent
+    assert (sent.method, sent.kwargs["ephemeral"], sent.text) == ("send_message", False, "ok: list")
+
+
+def test_slow_handler_is_deferred_then_answered_by_followup(
+    bot: JotunheimBot, handler: FakeHandler
+) -> None:
+    handler.delay = 0.8  # longer than defer_after=0.5
+    interaction = asyncio.run(run_command(bot, "server", ["status"], {"vm": "101"}, user=CUSTOMER))
+    methods = [(s.method, s.kwargs.get("ephemeral")) for s in interaction.sent]
+    assert methods == [("defer", True), ("followup.send", False)]
+
+
+def test_handler_failure_still_answers(bot: JotunheimBot, handler: FakeHandler) -> None:
+    handler.fail = True
+    interaction = asyncio.run(run_command(bot, "server", ["list"], {}, user=CUSTOMER))
+    [sent] = interaction.sent
+    assert sent.kwargs["ephemeral"] is True and "went wrong" in sent.text
+
+
+def test_unconfigured_guild_is_refused_before_the_handler(
+    bot: JotunheimBot, handler: FakeHandler
+) -> None:
+    interaction = asyncio.run(
+        run_command(bot, "server", ["list"], {}, user=CUSTOMER, guild_id=OTHER_GUILD)
+    )
+    assert handler.invocations == []
+    [sent] = interaction.sent
+    assert sent.kwargs["ephemeral"] is True and "not available" in sent.text
+
+
+def test_dm_admin_command_reaches_policy_as_dm_and_is_refused(
+    bot: JotunheimBot, handler: FakeHandler
+) -> None:
+    interaction = asyncio.run(
+        run_command(bot, "admin", ["approvals"], {}, user=FakeUser(7), guild_id=None)
+    )
+    [invocation] = handler.invocations
+    assert invocation.is_direct_message and invocation.scope == "admin"
+    assert invocation.identity.workspace == "dm" and invocation.roles == frozenset()
+    [sent] = interaction.sent
+    assert sent.kwargs["ephemeral"] is True and "not available in direct messages" in sent.text
+
+
+def test_dm_client_command_is_passed_through(bot: JotunheimBot, handler: FakeHandler) -> None:
+    asyncio.run(run_command(bot, "auth", ["whoami"], {}, user=FakeUser(42), guild_id=None))
+    [invocation] = handler.invocations
+    assert (invocation.scope, invocation.text, invocation.is_direct_message) == (
+        "auth",
+        "whoami",
+        True,
+    )
+
+
+def test_autocomplete_offers_only_the_invokers_servers(
+    bot: JotunheimBot, handler: FakeHandler
+) -> None:
+    interaction = asyncio.run(
+        run_autocomplete(bot, "server", ["resize"], {"vm": "we"}, "vm", user=CUSTOMER)
+    )
+    [sent] = interaction.sent
+    assert sent.method == "autocomplete"
+    assert [(c.name, c.value) for c in sent.kwargs["choices"]] == [("101 web1", "101")]
+    identity, _, typed = handler.completions[0]
+    assert (identity.user, typed) == ("42", "we")
+
+    other = asyncio.run(
+        run_autocomplete(bot, "server", ["resize"], {"vm": ""}, "vm", user=OTHER_CUSTOMER)
+    )
+    assert [c.value for c in other.sent[0].kwargs["choices"]] == ["201"]
+
+
+def test_autocomplete_caps_at_25(bot: JotunheimBot, handler: FakeHandler) -> None:
+    handler.servers["42"] = [(100 + n, f"vm{n}") for n in range(60)]
+    handler.complete_server = lambda identity, roles, typed: [  # type: ignore[method-assign]
+        discord_choice for discord_choice in _many_choices(60)
+    ]
+    interaction = asyncio.run(
+        run_autocomplete(bot, "server", ["status"], {"vm": ""}, "vm", user=CUSTOMER)
+    )
+    assert len(interaction.sent[0].kwargs["choices"]) == 25
+
+
+def test_autocomplete_in_unconfigured_guild_is_empty(
+    bot: JotunheimBot, handler: FakeHandler
+) -> None:
+    interaction = asyncio.run(
+        run_autocomplete(
+            bot, "server", ["status"], {"vm": ""}, "vm", user=CUSTOMER, guild_id=OTHER_GUILD
+        )
+    )
+    assert interaction.sent[0].kwargs["choices"] == [] and handler.completions == []
+
+
+def _many_choices(n: int) -> list[object]:
+    from bot.ports import Choice
+
+    return [Choice(label=f"vm{i}", value=str(100 + i)) for i in range(n)]
+
+
+def test_client_has_no_gateway_intents(bot: JotunheimBot) -> None:
+    assert bot.intents.value == discord.Intents.none().value
