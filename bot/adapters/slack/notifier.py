@@ -1,0 +1,151 @@
+"""``Notifier`` on the Slack Web API with the bot token.
+
+Workers post the UPID with ``chat.postMessage`` (in the request's thread when there is one)
+and edit that one message for progress and outcome with ``chat.update``. ``response_url``
+is never used here: it expires after 30 minutes and 5 uses. Private output (passwords) goes
+only through ``chat.postEphemeral`` to the requester.
+
+Delivery: a 429 waits exactly ``Retry-After`` and retries; connection errors and Slack 5xx
+back off and retry; an edit that Slack refuses (message deleted, too old) is re-posted as a
+new message so the outcome is never lost. When the budget is spent, ``SlackDeliveryError``
+tells the caller (the job) to retry later, with ``retry_after`` when Slack named one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from bot.notify import MessageRef, ReplyTarget
+from bot.reply import Reply
+
+from .blocks import message_payload
+
+log = logging.getLogger(__name__)
+
+_TRANSIENT_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+_EDIT_REFUSED = {"message_not_found", "cant_update_message", "edit_window_closed"}
+
+
+class SlackDeliveryError(RuntimeError):
+    """A message could not be delivered; ``retryable`` says whether trying later can help."""
+
+    def __init__(
+        self, method: str, error: str, *, retryable: bool, retry_after: float | None = None
+    ) -> None:
+        super().__init__(f"slack {method} failed: {error}")
+        self.method = method
+        self.error = error
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class SlackNotifier:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        attempts: int = 5,
+        max_wait: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._attempts = attempts
+        self._max_wait = max_wait
+        self._sleep = sleep
+
+    def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
+        payload: dict[str, Any] = {"channel": target.channel, **message_payload(reply)}
+        if target.thread:
+            payload["thread_ts"] = target.thread
+        response = self._call("chat.postMessage", payload)
+        return MessageRef(channel=str(response["channel"]), id=str(response["ts"]))
+
+    def update(self, ref: MessageRef, reply: Reply) -> None:
+        payload = {"channel": ref.channel, "ts": ref.id, **message_payload(reply)}
+        try:
+            self._call("chat.update", payload)
+        except SlackDeliveryError as exc:
+            if exc.error not in _EDIT_REFUSED:
+                raise
+            log.warning("slack refused to edit %s (%s); posting the update anew", ref.id, exc.error)
+            self._call("chat.postMessage", {"channel": ref.channel, **message_payload(reply)})
+
+    def notify_private(self, target: ReplyTarget, reply: Reply) -> None:
+        self.ephemeral(target.channel, _user_id(target.requester), reply, thread=target.thread)
+
+    def ephemeral(self, channel: str, user: str, reply: Reply, thread: str | None = None) -> None:
+        """Visible to ``user`` only, in ``channel`` (never posted to the channel itself)."""
+        payload: dict[str, Any] = {"channel": channel, "user": user, **message_payload(reply)}
+        if thread:
+            payload["thread_ts"] = thread
+        self._call("chat.postEphemeral", payload)
+
+    def _call(self, method: str, payload: Mapping[str, Any]) -> SlackResponse:
+        last = "no attempt made"
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return self._client.api_call(method, json=dict(payload))
+            except SlackApiError as exc:
+                wait, last = self._wait_for_api_error(method, exc, attempt)
+            except OSError as exc:  # connection refused/reset, DNS, timeouts (URLError)
+                wait, last = self._backoff(attempt), type(exc).__name__
+            if attempt < self._attempts:
+                log.info("slack %s: %s; retrying in %.1f s", method, last, wait)
+                self._sleep(wait)
+        raise SlackDeliveryError(method, last, retryable=True)
+
+    def _wait_for_api_error(
+        self, method: str, exc: SlackApiError, attempt: int
+    ) -> tuple[float, str]:
+        status = int(exc.response.status_code)
+        error = str(exc.response.get("error") or f"http {status}")
+        if status == 429:
+            retry_after = _retry_after(exc.response.headers)
+            if retry_after > self._max_wait:
+                # Longer than a worker should block: the job reschedules itself instead.
+                raise SlackDeliveryError(
+                    method, "ratelimited", retryable=True, retry_after=retry_after
+                ) from None
+            return retry_after, "ratelimited"
+        if status >= 500 or error in _TRANSIENT_ERRORS:
+            return self._backoff(attempt), error
+        raise SlackDeliveryError(method, error, retryable=False) from None
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(2 ** (attempt - 1), self._max_wait))
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float:
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                return max(float(raw), 0.0)
+            except (TypeError, ValueError):
+                break
+    return 1.0
+
+
+def _user_id(requester: str) -> str:
+    """``ReplyTarget.requester`` may be a bare Slack user id or an ``Identity.key``."""
+    return requester.rsplit(":", 1)[-1]
+
+
+def build_client(token: str, api_url: str, timeout: int = 10) -> WebClient:
+    """A WebClient whose retries are ours (``SlackNotifier``), not slack_sdk's defaults.
+
+    Its logger is pinned at INFO: at DEBUG slack_sdk logs every JSON body it sends, and a
+    ``chat.postEphemeral`` body can hold a generated password.
+    """
+    sdk_log = logging.getLogger(f"{__name__}.sdk")
+    sdk_log.setLevel(logging.INFO)
+    return WebClient(
+        token=token, base_url=api_url, timeout=timeout, retry_handlers=[], logger=sdk_log
+    )

@@ -1,0 +1,239 @@
+"""Test and benchmark support, never used by the running bot: a local mock Slack Web API,
+signed requests, and ``dispatch`` through a bolt App.
+
+Like bolt-python's own tests: a threaded stdlib HTTP server on 127.0.0.1 answers the Web API
+methods we call and records every call; the App's WebClient points at it through
+``base_url``; requests are signed with the signing secret and go through ``App.dispatch``.
+It lives in the adapter because only ``bot/adapters/`` may import slack_bolt, and both the
+tests and ``bench/slack_ack.py`` need it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from pydantic import SecretStr
+from slack_bolt import Ack, App, BoltRequest
+from slack_sdk import WebClient
+
+from .settings import SlackSettings
+
+# Fixed test credentials: they only ever reach the local mock server.
+SIGNING_SECRET = "test-signing-secret-0123456789"  # noqa: S105
+BOT_TOKEN = "xoxb-test-token-not-real"  # noqa: S105
+TEAM = "T0001"
+ADMIN_CHANNEL = "CADMIN"
+
+
+@dataclass
+class Call:
+    method: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Scripted:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class MockSlackApi:
+    """Answers auth.test, chat.postMessage, chat.update, chat.postEphemeral and response
+    URLs (``/response/...``); ``script`` queues failures for a method."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._scripts: dict[str, list[Scripted]] = {}
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/response/{name}"
+
+    def __enter__(self) -> MockSlackApi:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, method: str, *responses: Scripted) -> None:
+        with self._lock:
+            self._scripts.setdefault(method, []).extend(responses)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> Scripted:
+        with self._lock:
+            self.calls.append(Call(method, body, headers))
+            queued = self._scripts.get(method)
+            if queued:
+                return queued.pop(0)
+            ts = f"1700000000.{next(self._ts):06d}"
+        return Scripted(200, _success(method, body, ts))
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                method = self.path.removeprefix("/api/")
+                answer = api._answer(method, _parse(raw), dict(self.headers.items()))
+                data = json.dumps(answer.body).encode()
+                self.send_response(answer.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+def _parse(raw: str) -> dict[str, Any]:
+    if raw.startswith("{"):
+        parsed: dict[str, Any] = json.loads(raw)
+        return parsed
+    return {k: v[0] for k, v in parse_qs(raw).items()}
+
+
+def _success(method: str, body: dict[str, Any], ts: str) -> dict[str, Any]:
+    if method == "auth.test":
+        return {"ok": True, "team_id": TEAM, "user_id": "UBOT", "bot_id": "BBOT", "team": "t"}
+    if method == "chat.postEphemeral":
+        return {"ok": True, "message_ts": ts}
+    if method in {"chat.postMessage", "chat.update"}:
+        return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts") or ts}
+    return {"ok": True}
+
+
+def settings(api: MockSlackApi, **overrides: Any) -> SlackSettings:
+    values: dict[str, Any] = {
+        "bot_token": SecretStr(BOT_TOKEN),
+        "signing_secret": SecretStr(SIGNING_SECRET),
+        "mode": "http",
+        "admin_channel": ADMIN_CHANNEL,
+        "api_url": api.base_url,
+    }
+    values.update(overrides)
+    return SlackSettings(_env_file=None, **values)
+
+
+def signed_headers(
+    body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
+) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    base = f"v0:{ts}:{body}".encode()
+    digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": ts,
+        "x-slack-signature": f"v0={digest}",
+    }
+
+
+def command_body(
+    text: str, *, command: str = "/server", user: str = "UCUST", trigger: str = "trig-1"
+) -> str:
+    return urlencode(
+        {
+            "token": "legacy-verification-token",
+            "team_id": TEAM,
+            "team_domain": "acme",
+            "channel_id": "CGENERAL",
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": "carol",
+            "command": command,
+            "text": text,
+            "api_app_id": "A0001",
+            "response_url": "https://hooks.slack.invalid/commands/1",
+            "trigger_id": trigger,
+        }
+    )
+
+
+def action_body(
+    action_id: str,
+    value: str,
+    *,
+    user: str = "UADMIN",
+    trigger: str = "click-1",
+    message_ts: str = "1700000000.000001",
+    response_url: str = "https://hooks.slack.invalid/actions/1",
+    ephemeral: bool = False,
+) -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "acme"},
+        "user": {"id": user, "username": "alice", "team_id": TEAM},
+        "api_app_id": "A0001",
+        "container": {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": ADMIN_CHANNEL,
+            "is_ephemeral": ephemeral,
+        },
+        "trigger_id": trigger,
+        "channel": {"id": ADMIN_CHANNEL, "name": "admins"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b1",
+                "value": value,
+                "action_ts": "1700000001.000100",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def dispatch(bolt: App, body: str, headers: dict[str, str]) -> tuple[int, str]:
+    """One HTTP request through the App, as the WSGI adapter would hand it over."""
+    response = bolt.dispatch(BoltRequest(body=body, headers=dict(headers)))
+    return response.status, response.body
+
+
+def bare_app(api: MockSlackApi, *, process_before_response: bool) -> App:
+    """The anchor for benchmarks: a bolt App whose /server listener only acks."""
+    client = WebClient(token=BOT_TOKEN, base_url=api.base_url, retry_handlers=[])
+    bolt = App(
+        client=client,
+        signing_secret=SIGNING_SECRET,
+        process_before_response=process_before_response,
+    )
+
+    @bolt.command("/server")
+    def ack_only(ack: Ack) -> None:
+        ack("ok")
+
+    return bolt

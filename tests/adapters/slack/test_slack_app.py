@@ -1,0 +1,317 @@
+"""The bolt App end to end (no network): signed requests through ``App.dispatch``, Web API
+calls answered and recorded by a local mock Slack server."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bot.adapters.slack import testing
+from bot.adapters.slack.app import SlackApp, build_app
+from bot.adapters.slack.notifier import SlackNotifier, build_client
+from bot.adapters.slack.testing import (
+    ADMIN_CHANNEL,
+    SIGNING_SECRET,
+    TEAM,
+    MockSlackApi,
+    action_body,
+    command_body,
+    settings,
+    signed_headers,
+)
+from bot.invocation import Identity, Invocation
+from bot.notify import Notifier, ReplyTarget
+from bot.ports import ButtonClick, Choice, ClickResult
+from bot.reply import Button, Reply, ReplyField
+
+APPROVE = "jh:0:approval.approve"
+
+APPROVAL = Reply(
+    text="carol asks to resize server 101",
+    fields=(
+        ReplyField(label="Requested by", value="carol"),
+        ReplyField(label="Server", value="101 (web-1)"),
+        ReplyField(label="Plan", value="memory 4096 MiB → 8192 MiB"),
+    ),
+    buttons=(
+        Button(
+            action="approval.approve",
+            value="apr-42",
+            label="Approve",
+            style="primary",
+            confirm="Resize server 101 for carol?",
+        ),
+        Button(action="approval.deny", value="apr-42", label="Deny", style="danger"),
+    ),
+    ephemeral=False,
+)
+
+
+class FakeHandler:
+    """Records what it was given; answers a resize with "sent for approval", decides an
+    approval once (first decision wins) and treats a repeated inbound id as a duplicate."""
+
+    def __init__(
+        self, notifier: Notifier | None = None, admins: frozenset[str] = frozenset({"UADMIN"})
+    ) -> None:
+        self.notifier = notifier
+        self.invocations: list[Invocation] = []
+        self.clicks: list[ButtonClick] = []
+        self.duplicates: list[str] = []
+        self.decisions: dict[str, str] = {}
+        self._seen: set[str] = set()
+        self._admins = admins
+
+    def handle(self, invocation: Invocation) -> Reply:
+        self.invocations.append(invocation)
+        if self._is_duplicate(invocation.inbound_id):
+            return Reply(text="Already received.")
+        if self.notifier is not None and invocation.text.startswith("resize"):
+            # What the real handler's approval path does: post to the admin channel.
+            admins = ReplyTarget(
+                platform="slack", workspace=TEAM, channel=ADMIN_CHANNEL, requester="UCUST"
+            )
+            self.notifier.post(admins, APPROVAL)
+        return Reply(text="Resize of server 101 sent to the admins for approval.")
+
+    def click(self, click: ButtonClick) -> ClickResult:
+        self.clicks.append(click)
+        if self._is_duplicate(click.inbound_id):
+            return ClickResult(to_clicker=Reply(text="Already handled."))
+        if click.identity.user not in self._admins:
+            return ClickResult(to_clicker=Reply(text="Only admins can decide.", tone="error"))
+        if click.value in self.decisions:
+            return ClickResult(to_clicker=Reply(text=f"Already {self.decisions[click.value]}."))
+        verdict = "approved" if click.action == "approval.approve" else "denied"
+        self.decisions[click.value] = verdict
+        decided = Reply(text=f"{verdict.capitalize()} by @{click.display_name}", ephemeral=False)
+        return ClickResult(to_clicker=Reply(text=f"You {verdict} it."), replace_message=decided)
+
+    def complete_server(
+        self, identity: Identity, roles: frozenset[str], typed: str
+    ) -> list[Choice]:
+        return []
+
+    def _is_duplicate(self, inbound_id: str) -> bool:
+        if inbound_id in self._seen:
+            self.duplicates.append(inbound_id)
+            return True
+        self._seen.add(inbound_id)
+        return False
+
+
+@pytest.fixture
+def api() -> Iterator[MockSlackApi]:
+    with MockSlackApi() as mock:
+        yield mock
+
+
+@pytest.fixture
+def handler(api: MockSlackApi) -> FakeHandler:
+    return FakeHandler(SlackNotifier(build_client("xoxb-test", api.base_url)))
+
+
+@pytest.fixture
+def app(api: MockSlackApi, handler: FakeHandler) -> Iterator[SlackApp]:
+    built = build_app(handler, settings(api))
+    yield built
+    built.followups.shutdown()
+
+
+Response = tuple[int, str]
+
+
+def dispatch(app: SlackApp, body: str, headers: dict[str, str] | None = None) -> Response:
+    response = testing.dispatch(
+        app.bolt, body, signed_headers(body) if headers is None else headers
+    )
+    app.followups.wait()
+    return response
+
+
+def ack_json(response: Response) -> dict[str, Any]:
+    status, body = response
+    assert status == 200, body
+    parsed: dict[str, Any] = json.loads(body)
+    return parsed
+
+
+def test_signed_command_reaches_the_handler_and_acks_its_reply_ephemerally(
+    app: SlackApp, handler: FakeHandler
+) -> None:
+    ack = ack_json(dispatch(app, command_body("resize 101 memory=8G")))
+
+    assert ack["response_type"] == "ephemeral"
+    assert ack["text"] == "Resize of server 101 sent to the admins for approval."
+    assert ack["blocks"][0]["text"]["text"] == ack["text"]
+    assert handler.invocations == [
+        Invocation(
+            identity=Identity(platform="slack", workspace="T0001", user="UCUST"),
+            display_name="carol",
+            channel="CGENERAL",
+            scope="server",
+            text="resize 101 memory=8G",
+            inbound_id="slack:T0001:trig-1",
+        )
+    ]
+
+
+BAD_REQUESTS: dict[str, Callable[[str], dict[str, str]]] = {
+    "bad signature": lambda body: signed_headers(body, secret="not-the-secret"),
+    "stale timestamp": lambda body: signed_headers(body, timestamp=int(time.time()) - 301),
+    "missing headers": lambda body: {"content-type": "application/x-www-form-urlencoded"},
+}
+
+
+@pytest.mark.parametrize("case", BAD_REQUESTS)
+def test_unverifiable_requests_get_401_and_never_reach_the_handler(
+    app: SlackApp, handler: FakeHandler, api: MockSlackApi, case: str
+) -> None:
+    body = command_body("resize 101 memory=8G")
+    response = dispatch(app, body, BAD_REQUESTS[case](body))
+
+    assert response[0] == 401
+    assert handler.invocations == []
+    assert api.calls_to("chat.postMessage") == []
+
+
+def test_customer_resize_posts_the_approval_to_the_admin_channel_as_block_kit(
+    app: SlackApp, api: MockSlackApi
+) -> None:
+    dispatch(app, command_body("resize 101 memory=8G"))
+
+    [posted] = api.calls_to("chat.postMessage")
+    assert posted.body["channel"] == ADMIN_CHANNEL
+    blocks = posted.body["blocks"]
+    fields = [f["text"] for f in blocks[1]["fields"]]
+    assert fields == [
+        "*Requested by*\ncarol",
+        "*Server*\n101 (web-1)",
+        "*Plan*\nmemory 4096 MiB → 8192 MiB",
+    ]
+    approve, deny = blocks[-1]["elements"]
+    assert (approve["action_id"], approve["value"], approve["style"]) == (
+        APPROVE,
+        "apr-42",
+        "primary",
+    )
+    assert approve["confirm"]["text"]["text"] == "Resize server 101 for carol?"
+    assert approve["confirm"]["confirm"]["text"] == "Approve"
+    assert (deny["value"], deny["style"], "confirm" in deny) == ("apr-42", "danger", False)
+
+
+def test_approve_click_replaces_the_buttons_with_the_decision(
+    app: SlackApp, handler: FakeHandler, api: MockSlackApi
+) -> None:
+    response = dispatch(app, action_body(APPROVE, "apr-42", message_ts="1700000000.000777"))
+
+    assert response[0] == 200
+    [click] = handler.clicks
+    assert (click.action, click.value, click.identity.user) == (
+        "approval.approve",
+        "apr-42",
+        "UADMIN",
+    )
+    assert click.message_id == "1700000000.000777"
+    [update] = api.calls_to("chat.update")
+    assert (update.body["channel"], update.body["ts"]) == (ADMIN_CHANNEL, "1700000000.000777")
+    assert update.body["text"] == "Approved by @alice"
+    assert all(block["type"] != "actions" for block in update.body["blocks"])
+    [private] = api.calls_to("chat.postEphemeral")
+    assert (private.body["user"], private.body["text"]) == ("UADMIN", "You approved it.")
+
+
+def test_second_click_and_retried_delivery_do_not_act_twice(
+    app: SlackApp, handler: FakeHandler, api: MockSlackApi
+) -> None:
+    first = action_body(APPROVE, "apr-42", trigger="click-1")
+    dispatch(app, first)
+    dispatch(app, action_body(APPROVE, "apr-42", trigger="click-2"))
+    retry_headers = {**signed_headers(first), "x-slack-retry-num": "1"}
+    dispatch(app, first, retry_headers)
+
+    assert handler.decisions == {"apr-42": "approved"}
+    assert handler.duplicates == ["slack:T0001:click-1"]
+    assert len(api.calls_to("chat.update")) == 1
+    told = [c.body["text"] for c in api.calls_to("chat.postEphemeral")]
+    assert told == ["You approved it.", "Already approved.", "Already handled."]
+
+
+def test_retried_command_delivery_carries_the_same_inbound_id(
+    app: SlackApp, handler: FakeHandler
+) -> None:
+    body = command_body("resize 101 memory=8G", trigger="trig-9")
+    dispatch(app, body)
+    ack = ack_json(dispatch(app, body, {**signed_headers(body), "x-slack-retry-num": "1"}))
+
+    assert handler.duplicates == ["slack:T0001:trig-9"]
+    assert ack["text"] == "Already received."
+
+
+def test_non_admin_click_is_refused_privately_and_changes_nothing(
+    app: SlackApp, handler: FakeHandler, api: MockSlackApi
+) -> None:
+    dispatch(app, action_body(APPROVE, "apr-42", user="UCUST"))
+
+    assert handler.decisions == {}
+    assert api.calls_to("chat.update") == []
+    assert api.calls_to("chat.postMessage") == []
+    [refusal] = api.calls_to("chat.postEphemeral")
+    assert (refusal.body["user"], refusal.body["channel"]) == ("UCUST", ADMIN_CHANNEL)
+    assert refusal.body["text"] == "Only admins can decide."
+
+
+def test_click_on_an_ephemeral_message_replaces_it_through_its_response_url(
+    app: SlackApp, api: MockSlackApi
+) -> None:
+    body = action_body(APPROVE, "apr-42", ephemeral=True, response_url=api.response_url("c1"))
+    dispatch(app, body)
+
+    [replaced] = api.calls_to("/response/c1")
+    assert replaced.body["replace_original"] is True
+    assert replaced.body["text"] == "Approved by @alice"
+    assert api.calls_to("chat.update") == []
+
+
+def test_configured_command_names_and_scopes(api: MockSlackApi, handler: FakeHandler) -> None:
+    app = build_app(handler, settings(api, command_server="/vps", command_admin="/ops"))
+    dispatch(app, command_body("list", command="/vps", trigger="a"))
+    dispatch(app, command_body("queue", command="/ops", trigger="b"))
+    dispatch(app, command_body("whoami", command="/auth", trigger="c"))
+    unknown = dispatch(app, command_body("list", command="/server", trigger="d"))
+
+    assert [i.scope for i in handler.invocations] == ["server", "admin", "auth"]
+    assert unknown[0] == 404
+
+
+class ExplodingHandler(FakeHandler):
+    def handle(self, invocation: Invocation) -> Reply:
+        raise RuntimeError("redis went away; secret=hunter2")
+
+    def click(self, click: ButtonClick) -> ClickResult:
+        raise RuntimeError("redis went away")
+
+
+def test_handler_failure_acks_a_generic_error_without_its_text(api: MockSlackApi) -> None:
+    app = build_app(ExplodingHandler(), settings(api))
+    ack = ack_json(dispatch(app, command_body("list")))
+    dispatch(app, action_body(APPROVE, "apr-42"))
+
+    assert ack["text"].startswith("Something went wrong")
+    assert "hunter2" not in json.dumps(ack)
+    [told] = api.calls_to("chat.postEphemeral")
+    assert told.body["text"].startswith("Something went wrong")
+
+
+def test_without_a_signing_secret_no_http_request_passes(
+    api: MockSlackApi, handler: FakeHandler
+) -> None:
+    app = build_app(handler, settings(api, signing_secret=None, mode="socket"))
+    body = command_body("list")
+    for secret in ("", SIGNING_SECRET):
+        assert dispatch(app, body, signed_headers(body, secret=secret))[0] == 401
+    assert handler.invocations == []
