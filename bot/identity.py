@@ -9,17 +9,27 @@ link happen in one transaction, so a code is never spent without a link being ma
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 import redis
 
 from bot.invocation import Identity
+from bot.registry import Parsed
+from bot.reply import Reply
+
+if TYPE_CHECKING:
+    from bot.policy import Actor
+
+
+class InvalidCode(ValueError):
+    """An unknown, used or expired invite code (a user error)."""
 
 
 class IdentityStore:
     def __init__(self, client: redis.Redis, *, prefix: str = "jh", invite_ttl: int = 86400) -> None:
         self._r = client
         self._p = prefix
-        self._invite_ttl = invite_ttl
+        self.invite_ttl = invite_ttl
 
     def account_of(self, identity: Identity) -> str | None:
         raw = self._r.get(self._link_key(identity.key))
@@ -52,7 +62,7 @@ class IdentityStore:
     def create_invite(self, account: str) -> str:
         while True:
             code = secrets.token_hex(6)
-            if self._r.set(f"{self._p}:invite:{code}", account, nx=True, ex=self._invite_ttl):
+            if self._r.set(f"{self._p}:invite:{code}", account, nx=True, ex=self.invite_ttl):
                 return code
 
     def redeem(self, code: str, identity: Identity) -> str | None:
@@ -83,3 +93,54 @@ class IdentityStore:
 
 def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def identity_command(store: IdentityStore, actor: Actor, parsed: Parsed) -> Reply:
+    """``/auth link|whoami|unlink`` and ``/admin invite|link|unlink``."""
+    scope, name = parsed.command.scope, parsed.command.name
+    if scope == "auth":
+        return _auth(store, actor, name, parsed)
+    if name == "invite":
+        account = parsed.get("account")
+        code = store.create_invite(account)
+        hours = round(store.invite_ttl / 3600)
+        return Reply(
+            text=f"one-time code for account {account} (expires in {hours} h): "
+            f"the customer runs /auth link {code}",
+            tone="success",
+        )
+    user = Identity(
+        platform=actor.identity.platform,
+        workspace=actor.identity.workspace,
+        user=parsed.get("user"),
+    )
+    if name == "link":
+        store.link(user, parsed.get("account"))
+        return Reply(text=f"linked {user.key} to account {parsed.get('account')}", tone="success")
+    previous = store.unlink(user)
+    return Reply(
+        text=f"unlinked {user.key} from {previous}" if previous else f"{user.key} was not linked"
+    )
+
+
+def _auth(store: IdentityStore, actor: Actor, name: str, parsed: Parsed) -> Reply:
+    if name == "link":
+        account = store.redeem(parsed.get("code"), actor.identity)
+        if account is None:
+            raise InvalidCode(
+                "code: expected a valid, unused code from /admin invite (codes expire after 24 h)"
+            )
+        return Reply(
+            text=f"linked: you now manage the servers of account {account}", tone="success"
+        )
+    if name == "unlink":
+        previous = store.unlink(actor.identity)
+        return Reply(
+            text=f"unlinked from account {previous}"
+            if previous
+            else "this chat user was not linked"
+        )
+    role = " (admin)" if actor.is_admin else ""
+    if actor.account is None:
+        return Reply(text=f"{actor.identity.key}{role}: not linked to an account")
+    return Reply(text=f"{actor.identity.key}{role}: linked to account {actor.account}")

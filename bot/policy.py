@@ -23,10 +23,14 @@ class Refusal(Exception):
 
 
 class BusyHolder(Protocol):
-    job_id: str
-    kind: str
-    requester: str
-    since: float
+    @property
+    def job_id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def requester(self) -> str: ...
+    @property
+    def since(self) -> float: ...
 
 
 class BusyLookup(Protocol):

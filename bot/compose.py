@@ -1,0 +1,77 @@
+"""Composition root of the bot process: Redis, stores, the job queue and the command handler.
+
+Adapters call ``compose_bot(notifier)`` with their platform notifier; tests and the demo call
+``build_handler`` with their own Redis client and queue. Nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import redis
+
+from bot.approvals import ApprovalStore, ConfirmationStore
+from bot.audit import AuditLog
+from bot.commands import build_registry
+from bot.dispatch import Dispatcher, Stores
+from bot.identity import IdentityStore
+from bot.notify import Notifier
+from bot.policy import BusyLookup, Policy
+from bot.ratelimit import RateLimiter
+from bot.registry import Command
+from bot.settings import ConfigError, load
+from bot.settings.policy import PolicySettings
+from bot.settings.redis import RedisSettings
+from jobs.api import JobQueue
+from jobs.inventory import Inventory
+
+
+def build_handler(
+    client: redis.Redis,
+    notifier: Notifier,
+    queue: JobQueue,
+    *,
+    settings: PolicySettings,
+    busy: BusyLookup | None = None,
+) -> Dispatcher:
+    prefix = settings.redis_prefix
+    registry = build_registry()
+    _check_approval_commands(settings, registry.commands)
+    identities = IdentityStore(client, prefix=prefix, invite_ttl=settings.invite_ttl_seconds)
+    inventory = Inventory(client, prefix=prefix)
+    limiter = RateLimiter(client, prefix=prefix, limit=settings.rate_limit_per_minute)
+    policy = Policy(settings, identities, inventory, limiter, busy)
+    stores = Stores(
+        identities=identities,
+        inventory=inventory,
+        approvals=ApprovalStore(client, prefix=prefix, ttl=settings.approval_ttl_seconds),
+        confirmations=ConfirmationStore(client, prefix=prefix, ttl=settings.confirm_ttl_seconds),
+        audit=AuditLog(client, prefix=prefix, maxlen=settings.audit_maxlen),
+    )
+    return Dispatcher(registry, policy, stores, queue, notifier)
+
+
+def compose_bot(
+    notifier: Notifier,
+    *,
+    settings: PolicySettings | None = None,
+    client: redis.Redis | None = None,
+) -> Dispatcher:
+    """The real thing: settings from the environment, RQ on ``REDIS_URL``, busy locks."""
+    from jobs.config import JobSettings  # noqa: PLC0415  (RQ is imported only when composing)
+    from jobs.locks import BusyLocks  # noqa: PLC0415
+    from jobs.queue import RqJobQueue  # noqa: PLC0415
+
+    settings = settings or load(PolicySettings)
+    client = client or redis.Redis.from_url(load(RedisSettings).url)
+    prefix = settings.redis_prefix
+    queue = RqJobQueue(client, settings=JobSettings(prefix=prefix))
+    busy = BusyLocks(client, prefix=prefix)
+    return build_handler(client, notifier, queue, settings=settings, busy=busy)
+
+
+def _check_approval_commands(settings: PolicySettings, commands: tuple[Command, ...]) -> None:
+    names = {c.name for c in commands if c.scope == "server"}
+    unknown = sorted((settings.approval_commands or frozenset()) - names)
+    if unknown:
+        raise ConfigError(
+            f"invalid configuration: JOTUNHEIM_APPROVAL_COMMANDS: unknown command(s) {unknown}"
+        )

@@ -1,0 +1,262 @@
+"""The neutral command handler (``bot.ports.CommandHandler``): parse, check, then answer from
+Redis, ask for a confirmation, store an approval request, or enqueue a job.
+
+Only Redis is touched here (the ack path). User errors (``ParseError``, ``Refusal``) are
+shown as they are; Redis or queue failures say that nothing was done; anything else is
+logged with a short reference id that the reply shows instead of the detail.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+
+from bot.approvals import ApprovalStore, ConfirmationStore, Decisions, pending_reply
+from bot.audit import AuditEntry, AuditLog
+from bot.commands import views
+from bot.identity import IdentityStore, InvalidCode, identity_command
+from bot.invocation import Identity, Invocation
+from bot.notify import Notifier, ReplyTarget
+from bot.parser import ParseError, format_command, parse
+from bot.policy import Actor, Policy, Refusal
+from bot.ports import ButtonClick, Choice, ClickResult
+from bot.registry import Parsed, Registry
+from bot.reply import Button, Reply
+from jobs.api import JobQueue, JobRequest, QueueUnavailable
+from jobs.inventory import Inventory, InventoryEntry
+
+log = logging.getLogger(__name__)
+UNAVAILABLE = "the queue is unavailable, nothing was done"
+_MAX_CHOICES = 25
+USER_ERRORS = (ParseError, Refusal, InvalidCode)
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Everything the handler reads and writes, all on one Redis under one prefix."""
+
+    identities: IdentityStore
+    inventory: Inventory
+    approvals: ApprovalStore
+    confirmations: ConfirmationStore
+    audit: AuditLog
+
+
+def guarded(run: Callable[[], Reply], *, what: str) -> Reply:
+    """The two kinds of errors: a person's (shown) and ours (a reference id, logged)."""
+    try:
+        return run()
+    except USER_ERRORS as exc:
+        return Reply(text=str(exc), tone="warning")
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, QueueUnavailable):
+        log.warning("redis/queue unavailable during %s", what, exc_info=True)
+        return Reply(text=UNAVAILABLE, tone="error")
+    except Exception:
+        ref = secrets.token_hex(4)
+        log.exception("unexpected error (ref %s) during %s", ref, what)
+        return Reply(text=f"something went wrong on our side (reference {ref})", tone="error")
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        registry: Registry,
+        policy: Policy,
+        stores: Stores,
+        queue: JobQueue,
+        notifier: Notifier,
+    ) -> None:
+        self.registry = registry
+        self.policy = policy
+        self.stores = stores
+        self.queue = queue
+        self.notifier = notifier
+        self.decisions = Decisions(
+            stores.approvals,
+            stores.confirmations,
+            policy,
+            stores.audit,
+            notifier,
+            rerun=lambda inv: self._handle(inv, confirmed=True),
+            submit=lambda actor, request, text: self.submit(actor, request, command_text=text),
+        )
+
+    # -- CommandHandler --------------------------------------------------------------------
+    def handle(self, invocation: Invocation) -> Reply:
+        return guarded(lambda: self._handle(invocation, confirmed=False), what="a command")
+
+    def click(self, click: ButtonClick) -> ClickResult:
+        result: list[ClickResult] = []
+
+        def run() -> Reply:
+            outcome = self.decisions.click(click)
+            result.append(outcome)
+            return outcome.to_clicker
+
+        reply = guarded(run, what="a click")
+        return result[0] if result else ClickResult(to_clicker=reply)
+
+    def complete_server(
+        self, identity: Identity, roles: frozenset[str], typed: str
+    ) -> list[Choice]:
+        try:
+            actor = self.policy.actor(identity, "", roles)
+            entries = self.policy.servers_for(actor)
+        except redis.exceptions.RedisError:
+            return []
+        typed = typed.strip().lower()
+        found = [e for e in entries if str(e.vmid).startswith(typed) or typed in e.name.lower()]
+        return [Choice(label=views.server_line(e), value=str(e.vmid)) for e in found][:_MAX_CHOICES]
+
+    # -- the command path ------------------------------------------------------------------
+    def actor_of(self, invocation: Invocation) -> Actor:
+        inv = invocation
+        return self.policy.actor(inv.identity, inv.display_name, inv.roles)
+
+    def _handle(self, inv: Invocation, *, confirmed: bool) -> Reply:
+        actor = self.actor_of(inv)
+        where = f"{inv.identity.platform}:{inv.channel}"
+        if not confirmed:
+            self.audit("invocation", actor, command=f"/{inv.scope} {inv.text}", where=where)
+        try:
+            if not confirmed:
+                self.policy.check_rate(actor)
+            parsed = parse(self.registry, inv.scope, inv.text)
+            self.policy.check_scope(actor, parsed.command)
+            if parsed.command.job_kind is None:
+                return self._local(actor, parsed)
+            return self._job(actor, inv, parsed, confirmed=confirmed)
+        except USER_ERRORS as exc:
+            self.audit("refused", actor, command=f"/{inv.scope} {inv.text}", result=str(exc))
+            raise
+
+    def _local(self, actor: Actor, parsed: Parsed) -> Reply:
+        name, scope = parsed.command.name, parsed.command.scope
+        if name == "help":
+            return views.help_reply(self.registry, scope, parsed.get("command"))
+        if name == "list":
+            synced = self.stores.inventory.synced_at()
+            return views.server_list(self.policy.servers_for(actor), synced, admin=actor.is_admin)
+        if name == "approvals":
+            self._expire_due()
+            return pending_reply(self.stores.approvals.pending())
+        if name == "node list":
+            return views.node_list(self.stores.inventory.all())
+        if name == "audit":
+            return views.audit_reply(self._audit_entries(parsed.get("filter")))
+        reply = identity_command(self.stores.identities, actor, parsed)
+        self.audit("identity", actor, command=format_command(parsed), result=reply.text)
+        return reply
+
+    def _expire_due(self) -> None:
+        for approval_id in self.stores.approvals.expire_due():
+            found = self.stores.approvals.get(approval_id)
+            actor = found.request.requester if found else ""
+            self.stores.audit.record("approval.expired", actor=actor, result=approval_id)
+
+    def _audit_entries(self, wanted: str | None) -> list[AuditEntry]:
+        audit = self.stores.audit
+        if wanted is None:
+            return audit.recent()
+        if wanted.isdigit():
+            return audit.recent(vmid=int(wanted))
+        if ":" in wanted:
+            return audit.recent(actor=wanted)
+        keys = self.stores.identities.identities_of(wanted)
+        found = [e for key in keys for e in audit.recent(actor=key)]
+        return sorted(found, key=lambda e: e.ts, reverse=True)[:20]
+
+    def _job(self, actor: Actor, inv: Invocation, parsed: Parsed, *, confirmed: bool) -> Reply:
+        command = parsed.command
+        entry = self._server_of(actor, parsed)
+        vmid = entry.vmid if entry else None
+        mutating = command.mutating and not parsed.dry_run
+        if mutating and vmid is not None:
+            self.policy.check_not_busy(vmid)
+        if mutating and command.destructive and not confirmed:
+            return self._ask_confirmation(inv, parsed, entry)
+        request = self.job_request(actor, inv, parsed, entry)
+        if mutating and self.policy.needs_approval(actor, command):
+            changes = views.requested_changes(parsed, entry)
+            return self.decisions.request_approval(actor, parsed, request, changes)
+        return self.submit(actor, request, command_text=format_command(parsed))
+
+    def _server_of(self, actor: Actor, parsed: Parsed) -> InventoryEntry | None:
+        arg = parsed.command.server_arg
+        return self.policy.resolve_server(actor, parsed.get(arg.name)) if arg else None
+
+    def _ask_confirmation(
+        self, inv: Invocation, parsed: Parsed, entry: InventoryEntry | None
+    ) -> Reply:
+        canonical = inv.model_copy(update={"text": format_command(parsed)})
+        confirmation_id = self.stores.confirmations.create(canonical)
+        what = parsed.command.name + (f" server {entry.vmid} ({entry.name})" if entry else "")
+        return Reply(
+            text=f"Are you sure? {what}: {parsed.command.summary}.",
+            buttons=(
+                Button(action="confirm", value=confirmation_id, label="Confirm", style="danger"),
+                Button(action="cancel", value=confirmation_id, label="Cancel"),
+            ),
+            tone="warning",
+        )
+
+    def job_request(
+        self, actor: Actor, inv: Invocation, parsed: Parsed, entry: InventoryEntry | None
+    ) -> JobRequest:
+        command = parsed.command
+        args: dict[str, object] = dict(command.fixed_args)
+        if entry is not None:
+            args["vmid"] = entry.vmid
+        for arg in command.args:
+            value = parsed.get(arg.name)
+            if value is not None and arg is not command.server_arg and arg.name != "dry-run":
+                args[arg.job_field] = value
+        if parsed.dry_run:
+            args["dry_run"] = True  # plan-only: the worker computes the plan and changes nothing
+        assert command.job_kind is not None  # only job commands get here
+        return JobRequest(
+            kind=command.job_kind,
+            vmid=entry.vmid if entry else None,
+            args=args,
+            target=target_of(inv),
+            requested_by=actor.key,
+            inbound_id=inv.inbound_id,
+            account=None if actor.is_admin else actor.account,
+        )
+
+    def submit(self, actor: Actor, request: JobRequest, *, command_text: str) -> Reply:
+        submitted = self.queue.submit(request)
+        self.audit(
+            "job.queued",
+            actor,
+            vmid=request.vmid,
+            command=command_text,
+            args=request.args,
+            approver=request.approved_by,
+            job_id=submitted.job_id,
+            result="duplicate" if submitted.duplicate else "queued",
+        )
+        if request.args.get("dry_run"):
+            text = f"dry run of {command_text}: the plan will appear here; nothing will be changed"
+        elif submitted.duplicate:
+            text = f"{command_text} was already queued"
+        else:
+            text = f"{command_text}: queued; the Proxmox task id will appear here"
+        return Reply(text=f"{text} (job {submitted.job_id})", tone="success")
+
+    def audit(self, event: str, actor: Actor, **fields: object) -> None:
+        self.stores.audit.record(event, actor=actor.key, **fields)  # type: ignore[arg-type]
+
+
+def target_of(inv: Invocation) -> ReplyTarget:
+    return ReplyTarget(
+        platform=inv.identity.platform,
+        workspace=inv.identity.workspace,
+        channel=inv.channel,
+        requester=inv.identity.user,
+        thread=inv.thread,
+    )
