@@ -1,0 +1,124 @@
+"""A local mock of the parts of Discord's REST API v10 the notifier uses: a threaded stdlib
+HTTP server on 127.0.0.1 that checks the bot token, honours nonce + enforce_nonce, knows
+which interaction tokens are alive, and can be scripted to answer 429 or 401."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+BOT_TOKEN = "test-bot-token-not-real"
+APP_ID = 99
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+@dataclass
+class Scripted:
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class MockDiscordApi:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.live_tokens: set[str] = set()
+        self.messages: dict[str, dict[str, Any]] = {}
+        self._nonces: dict[str, str] = {}
+        self._scripts: list[Scripted] = []
+        self._ids = itertools.count(5000)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/api/v10"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, *answers: Scripted) -> None:
+        """The next requests (any path) get these answers, in order."""
+        self._scripts.extend(answers)
+
+    def answer(self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> Scripted:
+        with self._lock:
+            self.calls.append(Call(method, path, body, headers))
+            if self._scripts:
+                return self._scripts.pop(0)
+            return self._route(method, path, body, headers)
+
+    def _route(self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> Scripted:
+        path = path.removeprefix("/api/v10")
+        if match := re.fullmatch(r"/webhooks/(\d+)/([^/?]+)", path):
+            if match[2] not in self.live_tokens:
+                return Scripted(404, {"message": "Unknown Webhook", "code": 10015})
+            return Scripted(200, self._store("interaction", body))
+        if headers.get("authorization") != f"Bot {BOT_TOKEN}":
+            return Scripted(401, {"message": "401: Unauthorized", "code": 0})
+        if path == "/users/@me/channels" and method == "POST":
+            return Scripted(200, {"id": f"dm{body['recipient_id']}", "type": 1})
+        if (match := re.fullmatch(r"/channels/(\w+)/messages", path)) and method == "POST":
+            if body.get("enforce_nonce") and body.get("nonce") in self._nonces:
+                return Scripted(200, self.messages[self._nonces[body["nonce"]]])
+            message = self._store(match[1], body)
+            if body.get("enforce_nonce"):
+                self._nonces[body["nonce"]] = message["id"]
+            return Scripted(200, message)
+        if (match := re.fullmatch(r"/channels/(\w+)/messages/(\d+)", path)) and method == "PATCH":
+            if match[2] not in self.messages:
+                return Scripted(404, {"message": "Unknown Message", "code": 10008})
+            self.messages[match[2]].update(body)
+            return Scripted(200, self.messages[match[2]])
+        return Scripted(404, {"message": "404: Not Found", "code": 0})
+
+    def _store(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
+        message = {"id": str(next(self._ids)), "channel_id": channel, **body}
+        self.messages[message["id"]] = message
+        return message
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else {}
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                answer = api.answer(self.command, self.path, body, headers)
+                data = json.dumps(answer.body).encode()
+                self.send_response(answer.status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                for key, value in answer.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_POST = do_PATCH = _serve  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return  # quiet test output
+
+        return Handler
