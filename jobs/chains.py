@@ -1,0 +1,115 @@
+"""The state of one chain (a submitted job and the jobs it spawned), readable by commands.
+
+A chain is keyed by its root job id. Steps run one after another as separate RQ jobs
+(step job → tracking job → next step job via ``depends_on``); only one of them runs at a
+time, so a plain read-modify-write of one JSON value is enough. The ``context`` is what
+the Action's steps pass on (reserved VMID, node), merged step by step.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import redis
+from pydantic import BaseModel, ConfigDict, Field
+
+from jobs.api import JobRequest
+
+StepStateName = Literal["pending", "running", "task", "done", "failed"]
+ChainStatus = Literal["running", "succeeded", "failed"]
+_TTL = 7 * 86400
+
+
+class StepState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    state: StepStateName = "pending"
+    summary: str = ""
+    upid: str | None = None
+    error: str | None = None
+    started: float | None = None
+    ended: float | None = None
+
+
+class ChainState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    root: str
+    request: JobRequest
+    steps: tuple[StepState, ...]
+    status: ChainStatus = "running"
+    context: dict[str, Any] = Field(default_factory=dict)
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+    started: float
+    ended: float | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.request.kind
+
+    def step(self, index: int) -> StepState:
+        return self.steps[index]
+
+    def render(self) -> str:
+        """``clone ✓ → configure ✓ → resize … → start`` for chat."""
+        marks = {"pending": "", "running": " …", "task": " …", "done": " ✓", "failed": " ✗"}
+        return " → ".join(f"{s.name}{marks[s.state]}" for s in self.steps)
+
+
+class ChainStore:
+    def __init__(self, client: redis.Redis, *, prefix: str = "jh") -> None:
+        self._r = client
+        self._p = f"{prefix}:chain"
+
+    def _key(self, root: str) -> str:
+        return f"{self._p}:{root}"
+
+    def ensure(self, root: str, request: JobRequest, steps: tuple[str, ...]) -> ChainState:
+        """Create the chain once; a re-run root job finds (and keeps) the existing state."""
+        fresh = ChainState(
+            root=root,
+            request=request,
+            steps=tuple(StepState(name=s) for s in steps),
+            started=time.time(),
+        )
+        self._r.set(self._key(root), fresh.model_dump_json(), nx=True, ex=_TTL)
+        found = self.get(root)
+        assert found is not None
+        return found
+
+    def get(self, root: str) -> ChainState | None:
+        raw = self._r.get(self._key(root))
+        return ChainState.model_validate_json(raw) if raw else None
+
+    def save(self, state: ChainState) -> ChainState:
+        self._r.set(self._key(state.root), state.model_dump_json(), ex=_TTL)
+        return state
+
+    def update_step(self, chain: ChainState, index: int, **changes: Any) -> ChainState:
+        steps = list(chain.steps)
+        steps[index] = steps[index].model_copy(update=changes)
+        return self.save(chain.model_copy(update={"steps": tuple(steps)}))
+
+    def merge_context(
+        self, state: ChainState, context: dict[str, Any], notes: tuple[str, ...] = ()
+    ) -> ChainState:
+        if not context and not notes:
+            return state
+        update = {"context": {**state.context, **context}, "notes": state.notes + notes}
+        return self.save(state.model_copy(update=update))
+
+    def finish(
+        self, state: ChainState, status: ChainStatus, error: str | None = None
+    ) -> ChainState:
+        return self.save(
+            state.model_copy(update={"status": status, "error": error, "ended": time.time()})
+        )
+
+
+def chain_progress(client: redis.Redis, job_id: str, *, prefix: str = "jh") -> ChainState | None:
+    """What ``/server task`` and ``/admin queue`` show: the chain a submitted job started,
+    its steps with their states, the UPIDs and errors. None when unknown or expired."""
+    return ChainStore(client, prefix=prefix).get(job_id)

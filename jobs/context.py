@@ -1,0 +1,111 @@
+"""The worker context: everything a job needs, installed once by the worker's composition
+root (``bot.worker``) before the first job runs, and read by jobs through ``current()``.
+
+Job functions stay plain, importable and JSON-argumented; nothing is built at import time.
+A ``ContextVar`` (not a module global) holds the context: a forked work horse inherits it,
+and a test installs its own and resets it afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import redis
+
+from actions.base import Action
+from actions.config import ActionsConfig
+from bot.notify import Notifier
+from jobs.config import JobSettings
+from proxmox.repositories import Proxmox
+
+
+class AuditSink(Protocol):
+    """What jobs record (``bot.audit.AuditLog`` satisfies it; jobs may not import bot.audit)."""
+
+    def record(
+        self,
+        event: str,
+        *,
+        actor: str,
+        vmid: int | None = None,
+        command: str = "",
+        args: Mapping[str, Any] | None = None,
+        approver: str | None = None,
+        job_id: str | None = None,
+        upid: str | None = None,
+        result: str = "",
+        where: str = "",
+    ) -> str: ...
+
+
+class NoAudit:
+    """An audit sink that keeps nothing (tools and tests that do not look at the trail)."""
+
+    def record(self, event: str, **fields: Any) -> str:
+        del event, fields
+        return ""
+
+
+ActionFactory = Callable[["WorkerContext"], Action[Any]]
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    redis: redis.Redis
+    proxmox: Proxmox
+    notifier: Notifier
+    actions_config: ActionsConfig
+    settings: JobSettings
+    actions: Mapping[str, ActionFactory]
+    audit: AuditSink = field(default_factory=NoAudit)
+
+    @property
+    def prefix(self) -> str:
+        return self.settings.prefix
+
+    def action_for(self, kind: str) -> Action[Any]:
+        factory = self.actions.get(kind)
+        if factory is None:
+            raise LookupError(f"no Action is registered for job kind {kind!r}")
+        return factory(self)
+
+
+_CURRENT: ContextVar[WorkerContext] = ContextVar("jotunheim_worker_context")
+
+
+class NoWorkerContext(RuntimeError):
+    """A job ran in a process whose composition root did not install a context."""
+
+
+def install(context: WorkerContext) -> Token[WorkerContext]:
+    return _CURRENT.set(context)
+
+
+def uninstall(token: Token[WorkerContext]) -> None:
+    _CURRENT.reset(token)
+
+
+def current() -> WorkerContext:
+    try:
+        return _CURRENT.get()
+    except LookupError:
+        raise NoWorkerContext(
+            "no worker context installed: start workers with `jotunheim worker`"
+        ) from None
+
+
+def installed() -> WorkerContext | None:
+    return _CURRENT.get(None)
+
+
+@contextmanager
+def installed_context(context: WorkerContext) -> Iterator[WorkerContext]:
+    token = install(context)
+    try:
+        yield context
+    finally:
+        uninstall(token)

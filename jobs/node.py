@@ -1,0 +1,116 @@
+"""Node jobs: the inventory sync that keeps the ack path off Proxmox, and node status.
+
+The sync reads ``/cluster/resources?type=vm`` into ``jobs.inventory.Inventory`` as one
+snapshot: VMs that moved (migration, HA) follow, VMs deleted outside the bot disappear.
+It repeats itself through RQ's ``Repeat`` on its own fixed job id, which every worker
+ensures at start, so several workers never run several schedules.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+import redis
+from rq import Repeat
+from rq.job import Job, JobStatus
+
+from actions.config import ActionsConfig
+from bot.reply import ReplyField
+from jobs.api import JobRequest
+from jobs.config import JobSettings
+from jobs.context import current
+from jobs.inventory import Inventory, InventoryEntry
+from jobs.queue import fetch_job, rq_queue
+from jobs.report import Reporter, public
+from proxmox.errors import ProxmoxApiException
+from proxmox.models import ClusterResource
+
+log = logging.getLogger(__name__)
+MIB = 1024 * 1024
+_LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
+
+
+def inventory_entry(resource: ClusterResource, config: ActionsConfig) -> InventoryEntry | None:
+    if resource.type != "qemu" or resource.vmid is None or not resource.node:
+        return None
+    return InventoryEntry(
+        vmid=resource.vmid,
+        node=resource.node,
+        name=resource.name or "",
+        status=resource.status or "unknown",
+        owner=config.owner_of(resource.tags),
+        cores=resource.maxcpu or 0,
+        memory_mib=(resource.maxmem or 0) // MIB,
+        disk_bytes=resource.maxdisk or 0,
+        lock=resource.lock,
+        template=resource.template,
+    )
+
+
+def sync_inventory() -> dict[str, Any]:
+    """One snapshot of the cluster's VMs into the cache. Never raises on a Proxmox error
+    (the schedule must go on); the cache then simply stays as it was."""
+    ctx = current()
+    try:
+        resources = ctx.proxmox.cluster.resources("vm")
+    except ProxmoxApiException as exc:
+        log.warning("inventory sync skipped: %s", exc)
+        return {"synced": False, "error": exc.message}
+    entries = [e for r in resources if (e := inventory_entry(r, ctx.actions_config))]
+    Inventory(ctx.redis, prefix=ctx.prefix).replace_all(entries, now=time.time())
+    return {"synced": True, "vms": len(entries)}
+
+
+def inventory_job_id(prefix: str) -> str:
+    return f"{prefix}-inventory-sync"
+
+
+def schedule_inventory_sync(client: redis.Redis, settings: JobSettings) -> Job:
+    """Make sure the repeating sync exists (idempotent; run at every worker start)."""
+    job_id = inventory_job_id(settings.prefix)
+    existing = fetch_job(client, job_id)
+    if existing is not None and existing.get_status() in _LIVE:
+        return existing
+    if existing is not None:
+        existing.delete()
+    return rq_queue(client, settings, "low").enqueue_in(
+        timedelta(seconds=0 if existing is None else settings.inventory_interval),
+        "jobs.node.sync_inventory",
+        job_id=job_id,
+        repeat=Repeat(times=1_000_000_000, interval=settings.inventory_interval),
+        result_ttl=settings.inventory_interval * 4,
+        description="inventory sync",
+    )
+
+
+def node_status(request_data: dict[str, Any]) -> dict[str, Any]:
+    """``/admin node list|status``: every node (or the one in ``args.node``) with its load."""
+    ctx = current()
+    request = JobRequest.model_validate(request_data)
+    wanted = request.args.get("node")
+    reporter = Reporter(ctx)
+    try:
+        nodes = ctx.proxmox.cluster.nodes()
+    except ProxmoxApiException as exc:
+        reporter.post(request.target, public(f"✗ node status: {exc.message}", tone="error"))
+        return {"ok": False, "error": exc.message}
+    shown = [n for n in nodes if wanted is None or n.node == wanted]
+    if not shown:
+        reporter.post(request.target, public(f"✗ no node named {wanted!r}", tone="error"))
+        return {"ok": False, "error": "no such node"}
+    fields = tuple(
+        ReplyField(
+            label=n.node,
+            value=(
+                f"{n.status}, cpu {n.cpu * 100:.0f}% of {n.maxcpu}, "
+                f"memory {n.mem // MIB} / {n.maxmem // MIB} MiB"
+            ),
+        )
+        for n in sorted(shown, key=lambda n: n.node)
+    )
+    reply = public(f"{len(shown)} node(s)").model_copy(update={"fields": fields})
+    reporter.post(request.target, reply)
+    return {"ok": True, "nodes": [n.node for n in shown]}

@@ -1,0 +1,130 @@
+"""How a chain ends, told once: success, failure (with the step and the VM's state), and
+the shared wording. Used by step jobs, tracking jobs and the failure callback alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from actions.locate import find_vm
+from jobs.api import JobRequest
+from jobs.chains import ChainState, ChainStore
+from jobs.context import WorkerContext
+from jobs.locks import BusyLocks
+from jobs.queue import Enqueuer
+from jobs.report import Reporter, public
+from proxmox.errors import ProxmoxApiException
+
+log = logging.getLogger(__name__)
+
+
+class ReportedFailure(Exception):
+    """The job failed and the requester has been told; RQ records it as failed."""
+
+
+def label(request: JobRequest) -> str:
+    """``resize 101``, ``backup create 101``, ``build``: how messages name the operation."""
+    verb = request.kind.removeprefix("server.").replace(".", " ").replace("_", " ")
+    return f"{verb} {request.vmid}" if request.vmid is not None else verb
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min {seconds % 60} s"
+
+
+def target_vmid(state: ChainState) -> int | None:
+    vmid = state.request.vmid if state.request.vmid is not None else state.context.get("vmid")
+    return int(vmid) if isinstance(vmid, int | str) and str(vmid).isdigit() else None
+
+
+def vm_state(ctx: WorkerContext, state: ChainState) -> str | None:
+    """``running``/``stopped``/``gone`` from live Proxmox; None when it cannot be known."""
+    vmid = target_vmid(state)
+    if vmid is None:
+        return None
+    try:
+        found = find_vm(ctx.proxmox.cluster, vmid)
+    except (ProxmoxApiException, ValueError) as exc:
+        log.info("could not read the state of VM %s: %s", vmid, exc)
+        return None
+    if found is None:
+        return "gone (it does not exist)"
+    return f"{found.status or 'unknown'}" + (f", locked ({found.lock})" if found.lock else "")
+
+
+def release_lock(ctx: WorkerContext, state: ChainState) -> None:
+    if state.request.vmid is not None:
+        BusyLocks(ctx.redis, prefix=ctx.prefix).release(state.request.vmid, state.root)
+
+
+def fail_chain(
+    ctx: WorkerContext, state: ChainState, index: int, message: str, *, announce: bool = True
+) -> ChainState:
+    """Stop the chain at step ``index``: record, free the server, cancel what would follow,
+    and tell the requester which step failed and what state the server is in."""
+    store = ChainStore(ctx.redis, prefix=ctx.prefix)
+    state = store.update_step(state, index, state="failed", error=message, ended=time.time())
+    state = store.finish(state, "failed", message)
+    release_lock(ctx, state)
+    Enqueuer(ctx.redis, ctx.settings).cancel(f"{state.root}-s{index + 1}")
+    request = state.request
+    ctx.audit.record(
+        "job.failed",
+        actor=request.requested_by,
+        vmid=request.vmid,
+        command=request.kind,
+        job_id=state.root,
+        result=message,
+    )
+    if announce:
+        text = _failure_text(ctx, state, index, message)
+        Reporter(ctx).post(request.target, public(text, tone="error"))
+    return state
+
+
+def _failure_text(ctx: WorkerContext, state: ChainState, index: int, message: str) -> str:
+    what = label(state.request)
+    if len(state.steps) > 1:
+        text = (
+            f"✗ {what} stopped at step {index + 1}/{len(state.steps)} "
+            f"({state.steps[index].name}): {message}"
+        )
+    else:
+        text = f"✗ {what} failed: {message}"
+    vm = vm_state(ctx, state)
+    vmid = target_vmid(state)
+    if vm is not None and vmid is not None:
+        text += f"\nServer {vmid} is {vm}."
+    return text
+
+
+def complete_chain(
+    ctx: WorkerContext, state: ChainState, summary: str, *, announce: bool = True
+) -> ChainState:
+    store = ChainStore(ctx.redis, prefix=ctx.prefix)
+    state = store.finish(state, "succeeded")
+    release_lock(ctx, state)
+    request = state.request
+    ctx.audit.record(
+        "job.succeeded",
+        actor=request.requested_by,
+        vmid=request.vmid,
+        command=request.kind,
+        job_id=state.root,
+        result=summary,
+    )
+    if announce:
+        Reporter(ctx).post(request.target, public(success_text(state, summary), tone="success"))
+    return state
+
+
+def success_text(state: ChainState, summary: str) -> str:
+    what = label(state.request)
+    if len(state.steps) > 1:
+        took = duration((state.ended or time.time()) - state.started)
+        text = f"✓ {what} done in {took}: {state.render()}"
+    else:
+        text = f"✓ {what}: {summary}"
+    return "\n".join([text, *(f"⚠ {note}" for note in state.notes)])

@@ -1,0 +1,106 @@
+"""Talking back to the chat without ever failing the Proxmox work.
+
+``Reporter`` wraps the context's ``Notifier``: a failed post or edit is logged and handed to
+a small delivery job that tries again with backoff, so an outcome is never lost. Private
+replies (passwords) are never queued: a secret must not reach job arguments in Redis; when
+one cannot be delivered, the requester is told in the channel to ask again.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from rq import Retry, get_current_job
+
+from bot.notify import MessageRef, ReplyTarget
+from bot.reply import Reply, ReplyField, Tone
+from jobs.context import WorkerContext, current
+from jobs.queue import Enqueuer
+
+log = logging.getLogger(__name__)
+
+DeliveryKind = Literal["post", "update"]
+
+
+def public(text: str, *, tone: Tone = "info", fields: dict[str, str] | None = None) -> Reply:
+    shown = tuple(ReplyField(label=k, value=v) for k, v in (fields or {}).items())
+    return Reply(text=text, fields=shown, ephemeral=False, tone=tone)
+
+
+class Reporter:
+    def __init__(self, ctx: WorkerContext) -> None:
+        self._ctx = ctx
+
+    def post(self, target: ReplyTarget, reply: Reply) -> MessageRef | None:
+        try:
+            return self._ctx.notifier.post(target, reply)
+        except Exception as exc:
+            log.warning("posting to %s failed (%s); will retry", target.channel, _kind(exc))
+            self._later({"kind": "post", "target": target.model_dump(mode="json")}, reply)
+            return None
+
+    def update(self, target: ReplyTarget, ref: MessageRef | None, reply: Reply) -> None:
+        """Edit ``ref``; without one (its post failed) post the reply as a new message."""
+        if ref is None:
+            self.post(target, reply)
+            return
+        try:
+            self._ctx.notifier.update(ref, reply)
+        except Exception as exc:
+            log.warning("editing message %s failed (%s); will retry", ref.id, _kind(exc))
+            payload = {
+                "kind": "update",
+                "target": target.model_dump(mode="json"),
+                "ref": ref.model_dump(mode="json"),
+            }
+            self._later(payload, reply)
+
+    def private(self, target: ReplyTarget, reply: Reply) -> None:
+        try:
+            self._ctx.notifier.notify_private(target, reply)
+        except Exception as exc:
+            log.warning("private message to %s failed (%s)", target.requester, _kind(exc))
+            self.post(
+                target,
+                public(
+                    f"{target.requester}: I could not send you a private message; "
+                    "run the command again to get a new one.",
+                    tone="warning",
+                ),
+            )
+
+    def _later(self, payload: dict[str, Any], reply: Reply) -> None:
+        payload = {**payload, "reply": reply.model_dump(mode="json"), "attempt": 1}
+        try:
+            Enqueuer(self._ctx.redis, self._ctx.settings).delivery(
+                payload, self._ctx.settings.delivery_intervals[0]
+            )
+        except Exception:
+            log.exception("could not queue a message delivery retry")
+
+
+def deliver(payload: dict[str, Any]) -> dict[str, Any] | Retry:
+    """Delivery job: try a failed post/edit again; back off while the chat is unavailable."""
+    ctx = current()
+    target = ReplyTarget.model_validate(payload["target"])
+    reply = Reply.model_validate(payload["reply"])
+    try:
+        if payload["kind"] == "update":
+            ctx.notifier.update(MessageRef.model_validate(payload["ref"]), reply)
+        else:
+            ctx.notifier.post(target, reply)
+    except Exception as exc:
+        job = get_current_job()
+        tries = (job.number_of_retries or 0) if job else 0
+        log.warning("delivery attempt %d failed (%s)", tries + 1, _kind(exc))
+        if tries + 1 >= ctx.settings.delivery_cap:
+            log.error("giving up delivering a message to %s: %s", target.channel, reply.text)
+            raise
+        return Retry(max=ctx.settings.delivery_cap, interval=list(ctx.settings.delivery_intervals))
+    return {"delivered": payload["kind"]}
+
+
+def _kind(exc: BaseException) -> str:
+    # The type only: a notifier's exception text may carry a webhook URL or a token.
+    return type(exc).__name__

@@ -1,0 +1,34 @@
+"""VMIDs promised to a build that has not created its VM yet (``actions.base.VmidReservations``).
+
+``/cluster/nextid`` reserves nothing, so two builds could pick the same id; a Redis SET NX
+with a TTL makes the pick exclusive. Re-reserving by the same holder succeeds (a re-run step).
+"""
+
+from __future__ import annotations
+
+import redis
+
+
+class RedisVmidReservations:
+    def __init__(self, client: redis.Redis, *, prefix: str = "jh", ttl: int = 3600) -> None:
+        self._r = client
+        self._p = f"{prefix}:vmid"
+        self._ttl = ttl
+
+    def reserve(self, vmid: int, holder: str) -> bool:
+        key = f"{self._p}:{vmid}"
+        if self._r.set(key, holder, nx=True, ex=self._ttl):
+            return True
+        current = self._r.get(key)
+        return current is not None and _text(current) == holder
+
+    def release(self, vmid: int) -> None:
+        self._r.delete(f"{self._p}:{vmid}")
+
+    def holder(self, vmid: int) -> str | None:
+        raw = self._r.get(f"{self._p}:{vmid}")
+        return _text(raw) if raw else None
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value

@@ -1,0 +1,233 @@
+"""Running an Action's steps as RQ jobs: preflight, one step per job, then what follows.
+
+``start`` is the root job of every Action-backed kind (the domain modules call it);
+``run_step`` runs step N of a chain. After a step that started a Proxmox task, the UPID is
+posted at once and a tracking job follows; the next step waits on that tracking job through
+RQ ``depends_on``. Retryable Proxmox errors come back as ``Retry`` with backoff and a cap;
+everything else fails at once and is reported. ``on_failure`` is the RQ failure callback that
+covers what a job cannot report itself: a worker that died mid-job (``AbandonedJobError``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from types import TracebackType
+from typing import Any, NoReturn
+
+from redis import Redis
+from rq import Retry, get_current_job
+from rq.exceptions import AbandonedJobError
+from rq.job import Job
+
+from actions.base import ActionError, StepResult
+from actions.common import parse_request
+from actions.locate import find_vm
+from bot.reply import Reply
+from jobs.api import JobRequest
+from jobs.catalog import KINDS
+from jobs.chains import ChainState, ChainStore
+from jobs.context import WorkerContext, current, installed
+from jobs.locks import BusyInfo, BusyLocks
+from jobs.outcome import ReportedFailure, complete_chain, fail_chain, label
+from jobs.queue import Enqueuer, job_id_for
+from jobs.report import Reporter, public
+from proxmox.errors import ProxmoxApiException
+
+log = logging.getLogger(__name__)
+Outcome = dict[str, Any] | Retry
+
+
+def start(request_data: dict[str, Any]) -> Outcome:
+    """Root job: set up the chain for this request and run its first step."""
+    ctx = current()
+    request = JobRequest.model_validate(request_data)
+    job = get_current_job()
+    root = job.id if job else job_id_for(ctx.prefix, request.inbound_id)
+    action = ctx.action_for(request.kind)
+    state = ChainStore(ctx.redis, prefix=ctx.prefix).ensure(root, request, tuple(action.steps))
+    return _execute(ctx, state, 0)
+
+
+def run_step(root: str, index: int) -> Outcome:
+    ctx = current()
+    state = ChainStore(ctx.redis, prefix=ctx.prefix).get(root)
+    if state is None or state.status != "running":
+        return {"skipped": f"chain {root} is not running"}
+    return _execute(ctx, state, index)
+
+
+def _execute(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
+    try:
+        if index == 0:
+            _preflight(ctx, state)
+        return _run_step(ctx, state, index)
+    except ProxmoxApiException as exc:
+        if exc.retryable:
+            return _retry_or_fail(ctx, state, index, exc.message)
+        _fail(ctx, state, index, exc.message)
+    except ActionError as exc:
+        _fail(ctx, state, index, str(exc))
+    except Exception as exc:
+        log.exception("step %d of %s (%s) crashed", index + 1, state.kind, state.root)
+        _fail(ctx, state, index, f"internal error ({type(exc).__name__}); operators can see it")
+
+
+def _preflight(ctx: WorkerContext, state: ChainState) -> None:
+    """Ownership against live Proxmox (the cache may be stale), then the busy lock."""
+    request = state.request
+    if request.vmid is None:
+        return
+    if request.account is not None:
+        found = find_vm(ctx.proxmox.cluster, request.vmid)
+        owner = ctx.actions_config.owner_of(list(found.tags)) if found else None
+        if owner != request.account:
+            # The same answer as a VM that does not exist: never confirm another's server.
+            raise ActionError(f"server {request.vmid} does not exist")
+    kind = KINDS.get(request.kind)
+    if kind is not None and not kind.mutating:
+        return
+    holder = BusyInfo(
+        job_id=state.root, kind=request.kind, requester=request.requested_by, since=time.time()
+    )
+    locks = BusyLocks(ctx.redis, prefix=ctx.prefix)
+    busy = locks.acquire(request.vmid, holder, ctx.settings.lock_ttl)
+    if busy is not None:
+        raise ActionError(busy.describe(request.vmid))
+
+
+def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
+    store = ChainStore(ctx.redis, prefix=ctx.prefix)
+    request = state.request
+    if request.vmid is not None:
+        BusyLocks(ctx.redis, prefix=ctx.prefix).refresh(
+            request.vmid, state.root, ctx.settings.lock_ttl
+        )
+    if index == 0 and state.steps[0].started is None:
+        ctx.audit.record(
+            "job.started",
+            actor=request.requested_by,
+            vmid=request.vmid,
+            command=request.kind,
+            args=request.args,
+            approver=request.approved_by,
+            job_id=state.root,
+        )
+    action = ctx.action_for(request.kind)
+    step = state.steps[index].name
+    state = store.update_step(state, index, state="running", started=time.time(), error=None)
+    typed = parse_request(action.request_model, request.args)
+    result = action.run_step(step, typed, state.context)
+    return _after_step(ctx, state, index, result)
+
+
+def _after_step(ctx: WorkerContext, state: ChainState, index: int, result: StepResult) -> Outcome:
+    store = ChainStore(ctx.redis, prefix=ctx.prefix)
+    enqueue = Enqueuer(ctx.redis, ctx.settings)
+    reporter = Reporter(ctx)
+    request = state.request
+    notes = result.pending + (("takes effect after a reboot",) if result.needs_reboot else ())
+    state = store.merge_context(state, dict(result.context), notes)
+    step_state = "task" if result.upid else "done"
+    ended = None if result.upid else time.time()
+    state = store.update_step(
+        state, index, state=step_state, summary=result.summary, upid=result.upid, ended=ended
+    )
+    if result.private is not None:
+        secret = result.private.get_secret_value()
+        reply = Reply(text=f"{label(request)}: {result.summary}", code=secret)
+        reporter.private(request.target, reply)
+    more = index + 1 < len(state.steps)
+    if result.upid:
+        _track(ctx, state, index, result)
+        if more:
+            enqueue.step(state.root, index + 1, request.kind, after=f"{state.root}-t{index}")
+    elif more:
+        step_text = f"{label(request)}: {state.steps[index].name} ✓ {result.summary}"
+        reporter.post(request.target, public(step_text))
+        enqueue.step(state.root, index + 1, request.kind)
+    else:
+        complete_chain(ctx, state, result.summary)
+    return {"step": state.steps[index].name, "summary": result.summary, "upid": result.upid}
+
+
+def _track(ctx: WorkerContext, state: ChainState, index: int, result: StepResult) -> None:
+    """Post the UPID now, then hand the waiting to a tracking job (no worker waits)."""
+    request = state.request
+    assert result.upid is not None
+    ctx.audit.record(
+        "job.task",
+        actor=request.requested_by,
+        vmid=request.vmid,
+        command=request.kind,
+        job_id=state.root,
+        upid=result.upid,
+    )
+    text = f"{label(request)}: {result.summary} (task started)"
+    ref = Reporter(ctx).post(request.target, public(text, fields={"Task": result.upid}))
+    args = {
+        "root": state.root,
+        "index": index,
+        "upid": result.upid,
+        "ref": ref.model_dump(mode="json") if ref else None,
+        "started": time.time(),
+    }
+    Enqueuer(ctx.redis, ctx.settings).tracking(state.root, index, request.kind, args)
+
+
+def _retry_or_fail(ctx: WorkerContext, state: ChainState, index: int, message: str) -> Retry:
+    job = get_current_job()
+    attempts = (job.number_of_retries or 0) if job else ctx.settings.retry_cap
+    if attempts >= ctx.settings.retry_cap:
+        _fail(ctx, state, index, f"{message} (gave up after {attempts + 1} attempts)")
+    store = ChainStore(ctx.redis, prefix=ctx.prefix)
+    store.update_step(state, index, state="pending", error=f"retrying: {message}")
+    if attempts == 0:
+        text = f"{label(state.request)}: Proxmox says “{message}”; trying again shortly."
+        Reporter(ctx).post(state.request.target, public(text, tone="warning"))
+    return Retry(max=ctx.settings.retry_cap, interval=list(ctx.settings.retry_intervals))
+
+
+def _fail(ctx: WorkerContext, state: ChainState, index: int, message: str) -> NoReturn:
+    fail_chain(ctx, state, index, message)
+    raise_reported(message)
+
+
+def raise_reported(message: str) -> NoReturn:
+    """Fail the RQ job without RQ retrying it: the worker-death retry budget is for deaths."""
+    job = get_current_job()
+    if job is not None:
+        job.retries_left = 0
+    raise ReportedFailure(message)
+
+
+def on_failure(
+    job: Job,
+    connection: Redis,
+    exc_type: type[BaseException] | None,
+    exc_value: BaseException | None,
+    traceback: TracebackType | None,
+) -> None:
+    """RQ failure callback (also run by StartedJobRegistry cleanup for abandoned jobs)."""
+    del connection, traceback  # RQ's callback signature
+    if isinstance(exc_value, ReportedFailure):
+        return
+    ctx = installed()
+    meta = job.get_meta(refresh=False)
+    if ctx is None or meta.get("role") not in {"step", "track"}:
+        log.error("job %s failed (%s) with nobody to tell", job.id, exc_type)
+        return
+    state = ChainStore(ctx.redis, prefix=ctx.prefix).get(str(meta["root"]))
+    if state is None or state.status != "running":
+        return
+    index = int(meta["index"])
+    if isinstance(exc_value, AbandonedJobError):
+        reason = "the worker running it stopped unexpectedly"
+    else:
+        reason = f"internal error ({exc_type.__name__ if exc_type else 'unknown'})"
+    step = state.steps[index].name
+    if job.retries_left:
+        text = f"⚠ {label(state.request)}: {reason} during {step}; running it again."
+        Reporter(ctx).post(state.request.target, public(text, tone="warning"))
+        return
+    fail_chain(ctx, state, index, f"{reason} during {step}")

@@ -1,0 +1,130 @@
+"""Fixtures for the jobs tests: real Redis (db 15) with a per-test key prefix (which also
+names the RQ queues), a worker context with fake Actions, and an in-process worker driver."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+from rq import SimpleWorker
+from rq.serializers import JSONSerializer
+
+from actions.config import ActionsConfig
+from bot.notifiers import FakeNotifier
+from bot.notify import ReplyTarget
+from jobs.api import JobRequest
+from jobs.catalog import JobKind
+from jobs.config import JobSettings
+from jobs.context import ActionFactory, WorkerContext, installed_context
+from jobs.queue import RqJobQueue, rq_queue
+from tests.jobs.fakes import ALL_FAKES, FakeAction, FakePve, Recorder
+
+TARGET = ReplyTarget(platform="console", workspace="w", channel="ops", requester="@ann")
+
+
+def fake_factories(pve: FakePve, recorder: Recorder) -> dict[str, ActionFactory]:
+    def factory(cls: type[FakeAction]) -> ActionFactory:
+        return lambda ctx: cls(pve, recorder)
+
+    return {cls.name: factory(cls) for cls in ALL_FAKES}
+
+
+FAKE_KINDS = {cls.name: JobKind("jobs.runner.start") for cls in ALL_FAKES}
+
+
+@pytest.fixture
+def settings(key_prefix: str) -> JobSettings:
+    return JobSettings(
+        prefix=key_prefix,
+        tracking_intervals=(1,),
+        retry_intervals=(1,),
+        retry_cap=3,
+        lock_ttl=60,
+        job_timeout=30,
+        delivery_intervals=(1,),
+    )
+
+
+@pytest.fixture
+def pve() -> FakePve:
+    return FakePve()
+
+
+@pytest.fixture
+def recorder(redis_client: redis.Redis, key_prefix: str) -> Recorder:
+    return Recorder(redis_client, key_prefix)
+
+
+@pytest.fixture
+def notifier() -> FakeNotifier:
+    return FakeNotifier()
+
+
+@pytest.fixture
+def ctx(
+    redis_client: redis.Redis,
+    settings: JobSettings,
+    pve: FakePve,
+    recorder: Recorder,
+    notifier: FakeNotifier,
+) -> Iterator[WorkerContext]:
+    context = WorkerContext(
+        redis=redis_client,
+        proxmox=pve.proxmox(),
+        notifier=notifier,
+        actions_config=ActionsConfig(),
+        settings=settings,
+        actions=fake_factories(pve, recorder),
+    )
+    with installed_context(context):
+        yield context
+    _delete_rq_keys(redis_client, settings)
+
+
+def _delete_rq_keys(client: redis.Redis, settings: JobSettings) -> None:
+    """RQ keys are global (rq:job:<id>); ours all carry the test prefix in id or queue name."""
+    for pattern in (f"rq:*{settings.prefix}*",):
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture
+def queue(redis_client: redis.Redis, settings: JobSettings) -> RqJobQueue:
+    return RqJobQueue(redis_client, settings=settings, kinds=FAKE_KINDS)
+
+
+def request(kind: str, inbound: str, vmid: int = 101, **extra: Any) -> JobRequest:
+    return JobRequest(
+        kind=kind,
+        vmid=vmid,
+        args={"vmid": vmid, **extra},
+        target=TARGET,
+        requested_by="console:w:ann",
+        inbound_id=inbound,
+    )
+
+
+def run_until(
+    client: redis.Redis,
+    settings: JobSettings,
+    done: Callable[[], bool],
+    *,
+    timeout: float = 15.0,
+    during: Callable[[], None] | None = None,
+) -> None:
+    """Drive real RQ SimpleWorkers in burst mode (with the scheduler, which moves due
+    scheduled jobs — tracking re-checks, retries — back onto their queues) until ``done``."""
+    deadline = time.monotonic() + timeout
+    queues = [rq_queue(client, settings, p) for p in ("high", "default", "low")]
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the jobs to finish")
+        worker = SimpleWorker(queues, connection=client, serializer=JSONSerializer)
+        worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+        if during is not None:
+            during()
+        time.sleep(0.2)

@@ -1,0 +1,115 @@
+"""Single-step jobs through real RQ workers and real Redis: UPID first, then the outcome."""
+
+from __future__ import annotations
+
+import redis
+from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+from rq.worker import Worker
+
+from bot.notifiers import FakeNotifier
+from jobs.chains import chain_progress
+from jobs.config import JobSettings
+from jobs.context import WorkerContext
+from jobs.locks import BusyLocks
+from jobs.queue import RqJobQueue, rq_queue
+from tests.jobs.conftest import request, run_until
+from tests.jobs.fakes import Recorder
+
+
+def _finished(client: redis.Redis, settings: JobSettings, job_id: str) -> bool:
+    state = chain_progress(client, job_id, prefix=settings.prefix)
+    return state is not None and state.status != "running"
+
+
+def test_task_posts_the_upid_then_edits_in_the_outcome(
+    ctx: WorkerContext, queue: RqJobQueue, notifier: FakeNotifier, settings: JobSettings
+) -> None:
+    submitted = queue.submit(request("test.task", "in-1"))
+
+    run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
+
+    first = notifier.sent[0]
+    assert first.kind == "post"
+    assert "task started" in first.text
+    assert first.reply.fields[0].value.startswith("UPID:pve1:")
+    assert first.ref is not None
+    final = notifier.messages[first.ref.id]
+    assert final.text.startswith("✓ test task 101: growing disk of 101 — OK in ")
+    assert [s.kind for s in notifier.sent] == ["post", "update"]
+    assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
+
+
+def test_failed_task_posts_proxmox_error_text(
+    ctx: WorkerContext, queue: RqJobQueue, notifier: FakeNotifier, settings: JobSettings
+) -> None:
+    submitted = queue.submit(request("test.failing", "in-2"))
+
+    run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
+
+    ref = notifier.sent[0].ref
+    assert ref is not None
+    text = notifier.messages[ref.id].text
+    assert text.startswith("✗ test failing 101: growing disk of 101 — failed after")
+    assert text.endswith(": can't extend volume: no space left on device")
+    failed = rq_queue(ctx.redis, settings, "high").failed_job_registry.get_job_ids()
+    assert failed == [f"{submitted.job_id}-t0"]
+    assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
+
+
+def test_warnings_count_as_success(
+    ctx: WorkerContext, queue: RqJobQueue, notifier: FakeNotifier, settings: JobSettings
+) -> None:
+    submitted = queue.submit(request("test.warning", "in-3"))
+
+    run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
+
+    state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
+    assert state is not None and state.status == "succeeded"
+    assert "— WARNINGS: 2 in" in notifier.current_texts()[0]
+
+
+def test_same_inbound_id_twice_runs_once(
+    ctx: WorkerContext,
+    queue: RqJobQueue,
+    recorder: Recorder,
+    settings: JobSettings,
+) -> None:
+    first = queue.submit(request("test.task", "delivery-7"))
+    second = queue.submit(request("test.task", "delivery-7"))
+
+    assert (first.duplicate, second.duplicate) == (False, True)
+    assert first.job_id == second.job_id
+    assert rq_queue(ctx.redis, settings, "default").count == 1
+    run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, first.job_id))
+    assert queue.submit(request("test.task", "delivery-7")).duplicate is True
+    assert recorder.all() == ["execute"]
+
+
+def test_no_worker_is_occupied_while_the_task_runs(
+    ctx: WorkerContext, queue: RqJobQueue, settings: JobSettings, pve: object
+) -> None:
+    """A 1.5 s task: between checks the tracking job sits in the scheduled registry and no
+    worker is busy; every observation happens while Proxmox still reports it running."""
+    submitted = queue.submit(request("test.task", "in-4"))
+    seen: list[tuple[int, int, int]] = []
+    high = rq_queue(ctx.redis, settings, "high")
+
+    def observe() -> None:
+        state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
+        if state is None or state.steps[0].state != "task":
+            return
+        started = sum(
+            StartedJobRegistry(q, connection=ctx.redis).count for q in settings.queue_names()
+        )
+        busy = [w for w in Worker.all(connection=ctx.redis) if w.get_current_job_id()]
+        scheduled = ScheduledJobRegistry(queue=high).count
+        seen.append((started, len(busy), scheduled))
+
+    run_until(
+        ctx.redis,
+        settings,
+        lambda: _finished(ctx.redis, settings, submitted.job_id),
+        during=observe,
+    )
+    assert seen, "the task ended before it could be observed running"
+    assert all(started == 0 and busy == 0 and sched == 1 for started, busy, sched in seen)
