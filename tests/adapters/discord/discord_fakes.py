@@ -62,10 +62,12 @@ class FakeMessage:
 
     __slots__ = ("components", "flags", "id")
 
-    def __init__(self, message_id: int, reply: Reply) -> None:
+    def __init__(self, message_id: int, reply: Reply | list[dict[str, Any]]) -> None:
+        """From a reply as the bot renders it, or from the components a REST post sent."""
+        rows = components_of(reply) if isinstance(reply, Reply) else reply
         self.id = message_id
         self.flags = discord.MessageFlags()
-        self.components = [discord.ActionRow(row) for row in components_of(reply)]  # type: ignore[arg-type]
+        self.components = [discord.ActionRow(row) for row in rows]  # type: ignore[arg-type]
 
 
 @dataclass

@@ -1,0 +1,105 @@
+"""``jotunheim discord``: run the bot; ``jotunheim discord sync [--guild ID]``: upload commands.
+
+Commands are synced only on demand: Discord caps command creations per day, and a restart
+must not spend them. Settings: ``DISCORD_*`` (settings.py), ``JOTUNHEIM_*`` (policy: admin
+ids/roles, admin channel, Redis prefix), ``REDIS_URL``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+import httpx
+import redis
+
+from bot.adapters.discord.bot import JotunheimBot
+from bot.adapters.discord.catalog import default_specs
+from bot.adapters.discord.gateway import Gateway
+from bot.adapters.discord.notifier import DiscordNotifier
+from bot.adapters.discord.settings import DiscordSettings
+from bot.adapters.discord.tokens import InteractionTokens
+from bot.invocation import Identity, Invocation
+from bot.ports import ButtonClick, Choice, ClickResult
+from bot.reply import Reply
+from bot.settings import load
+from bot.settings.policy import PolicySettings
+from bot.settings.redis import RedisSettings
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    settings = load(DiscordSettings)
+    if args.action == "sync":
+        return asyncio.run(sync(settings, args.guild))
+    return run(settings)
+
+
+def run(settings: DiscordSettings) -> int:
+    policy = load(PolicySettings)
+    client = redis.Redis.from_url(load(RedisSettings).url)
+    tokens = InteractionTokens(client, prefix=policy.redis_prefix)
+    notifier = DiscordNotifier(
+        httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0)),
+        bot_token=settings.bot_token,
+        application_id=settings.application_id,
+        api_base=settings.api_base,
+        tokens=tokens,
+    )
+    from bot.compose import compose_bot  # noqa: PLC0415  (composes Redis, RQ, stores)
+
+    handler = compose_bot(notifier, settings=policy, client=client)
+    gateway = Gateway(
+        handler, guild_ids=settings.guild_ids, defer_after=settings.defer_after, tokens=tokens
+    )
+    bot = JotunheimBot(
+        gateway,
+        default_specs(),
+        application_id=settings.application_id,
+        guild_ids=settings.guild_ids,
+    )
+    bot.run(settings.bot_token.get_secret_value(), log_level=logging.INFO)
+    return 0
+
+
+async def sync(settings: DiscordSettings, guild_id: int | None) -> int:
+    bot = JotunheimBot(
+        Gateway(_SyncOnly(), guild_ids=settings.guild_ids),
+        default_specs(),
+        application_id=settings.application_id,
+        guild_ids=settings.guild_ids,
+    )
+    async with bot:
+        await bot.login(settings.bot_token.get_secret_value())
+        names = await bot.sync_commands(guild_id)
+    where = "globally" if guild_id is None else f"in guild {guild_id}"
+    print(f"synced {len(names)} command group(s) {where}: {', '.join(names)}")  # noqa: T201
+    return 0
+
+
+class _SyncOnly:
+    """The handler of a client that only uploads definitions and never connects."""
+
+    def handle(self, invocation: Invocation) -> Reply:
+        raise RuntimeError("the sync client serves no interactions")
+
+    def click(self, click: ButtonClick) -> ClickResult:
+        raise RuntimeError("the sync client serves no interactions")
+
+    def complete_server(
+        self, identity: Identity, roles: frozenset[str], typed: str
+    ) -> list[Choice]:
+        raise RuntimeError("the sync client serves no interactions")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jotunheim discord", description="run the Discord bot, or sync its slash commands"
+    )
+    sub = parser.add_subparsers(dest="action")
+    sync_parser = sub.add_parser("sync", help="upload the slash command definitions")
+    sync_parser.add_argument("--guild", type=int, help="only this guild (shows up at once)")
+    return parser
