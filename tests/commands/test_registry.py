@@ -1,0 +1,69 @@
+"""The registry walked as data: unique names, help and a parsing example for every command."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import build_registry
+from bot.commands.views import help_reply
+from bot.parser import format_command, parse
+from bot.registry import Command
+from jobs.catalog import KINDS
+
+REGISTRY = build_registry()
+
+
+def test_names_are_unique_per_scope() -> None:
+    keys = [(c.scope, c.path) for c in REGISTRY.commands]
+    assert len(keys) == len(set(keys))
+
+
+@pytest.mark.parametrize("command", REGISTRY.commands, ids=lambda c: f"{c.scope}:{c.name}")
+def test_every_command_has_help_and_examples_that_parse_to_itself(command: Command) -> None:
+    assert command.summary
+    assert command.examples
+    assert all(arg.help for arg in command.args)
+    for example in command.examples:
+        parsed = parse(REGISTRY, command.scope, example)
+        assert parsed.command is command
+        assert parse(REGISTRY, command.scope, format_command(parsed)) == parsed
+
+
+def test_every_job_kind_is_in_the_jobs_catalog() -> None:
+    kinds = {c.job_kind for c in REGISTRY.commands if c.job_kind}
+    assert kinds <= set(KINDS)
+
+
+def test_destructive_commands_are_the_documented_ones() -> None:
+    destructive = {c.name for c in REGISTRY.commands if c.destructive}
+    assert destructive == {
+        "stop",
+        "reset",
+        "rebuild",
+        "backup restore",
+        "backup delete",
+        "server delete",
+    }
+
+
+def test_help_lists_every_command_of_the_scope() -> None:
+    text = help_reply(REGISTRY, "server", None).text
+    for command in REGISTRY.in_scope("server"):
+        assert command.usage() in text
+
+
+def test_help_for_one_command_shows_usage_arguments_and_examples() -> None:
+    text = help_reply(REGISTRY, "server", "resize").text
+    assert (
+        text.splitlines()[0]
+        == "/server resize <vm> [cpu=N] [memory=SIZE] [disk=SIZE|+SIZE] [dry-run=yes|no]"
+    )
+    assert "example: /server resize 101 cpu=4 memory=8G" in text
+    assert "cpu: number of CPU cores" in text
+
+
+def test_help_for_a_two_word_command_and_an_unknown_one() -> None:
+    assert help_reply(REGISTRY, "server", "backup create").text.startswith(
+        "/server backup create <vm>"
+    )
+    assert "no command 'frob'" in help_reply(REGISTRY, "server", "frob").text
