@@ -51,6 +51,7 @@ def build_app(
     *,
     client: WebClient | None = None,
     notifier: SlackNotifier | None = None,
+    followups: Followups | None = None,
     verify_token: bool = True,
 ) -> SlackApp:
     """The App for ``handler``; ``verify_token`` calls ``auth.test`` once, now, so a bad token
@@ -65,7 +66,11 @@ def build_app(
         process_before_response=True,
         token_verification_enabled=verify_token,
     )
-    app = SlackApp(bolt=bolt, followups=Followups(), notifier=notifier or SlackNotifier(client))
+    app = SlackApp(
+        bolt=bolt,
+        followups=followups or Followups(),
+        notifier=notifier or SlackNotifier(client),
+    )
     for name, scope in settings.commands().items():
         bolt.command(name)(_command_listener(handler, scope))
     bolt.action(re.compile(f"^{ACTION_PREFIX}:"))(_action_listener(handler, app))
