@@ -46,7 +46,7 @@ class HandlerButton(
     @classmethod
     async def from_custom_id(
         cls,
-        interaction: discord.Interaction[Any],
+        interaction: discord.Interaction[Any],  # noqa: ARG003  (discord.py passes it)
         item: discord.ui.Item[Any],
         match: re.Match[str],
         /,

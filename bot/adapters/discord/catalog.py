@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.adapters.discord.spec import CommandSpec, OptionKind, OptionSpec
+from bot.commands import build_registry
 from bot.registry import Arg, Command, Registry, ValueType
 
 _PROBE_LIMIT = 10_000  # integer options are small counts (cores); probe their parser's range
@@ -21,8 +22,6 @@ def specs_from_registry(registry: Registry) -> list[CommandSpec]:
 
 
 def default_specs() -> list[CommandSpec]:
-    from bot.commands import build_registry  # the data modules; only needed at start-up
-
     return specs_from_registry(build_registry())
 
 
@@ -65,7 +64,7 @@ def _kind(arg: Arg) -> OptionKind:
 
 
 def _int_bounds(value_type: ValueType) -> tuple[int | None, int | None]:
-    accepted = [n for n in _probe(value_type, range(_PROBE_LIMIT))]
+    accepted = list(_probe(value_type, range(_PROBE_LIMIT)))
     if not accepted:
         return None, None
     high = accepted[-1] if accepted[-1] < _PROBE_LIMIT - 1 else None

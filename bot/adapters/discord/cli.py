@@ -76,21 +76,24 @@ async def sync(settings: DiscordSettings, guild_id: int | None) -> int:
         await bot.login(settings.bot_token.get_secret_value())
         names = await bot.sync_commands(guild_id)
     where = "globally" if guild_id is None else f"in guild {guild_id}"
-    print(f"synced {len(names)} command group(s) {where}: {', '.join(names)}")  # noqa: T201
+    print(f"synced {len(names)} command group(s) {where}: {', '.join(names)}")
     return 0
 
 
 class _SyncOnly:
     """The handler of a client that only uploads definitions and never connects."""
 
-    def handle(self, invocation: Invocation) -> Reply:
+    def handle(self, invocation: Invocation) -> Reply:  # noqa: ARG002
         raise RuntimeError("the sync client serves no interactions")
 
-    def click(self, click: ButtonClick) -> ClickResult:
+    def click(self, click: ButtonClick) -> ClickResult:  # noqa: ARG002
         raise RuntimeError("the sync client serves no interactions")
 
     def complete_server(
-        self, identity: Identity, roles: frozenset[str], typed: str
+        self,
+        identity: Identity,  # noqa: ARG002
+        roles: frozenset[str],  # noqa: ARG002
+        typed: str,  # noqa: ARG002
     ) -> list[Choice]:
         raise RuntimeError("the sync client serves no interactions")
 

@@ -75,7 +75,9 @@ class Gateway:
         reply = await self._within_deadline(interaction, call, fallback=FAILED, thinking=True)
         await send_reply(interaction, reply)
 
-    async def run_click(self, interaction: discord.Interaction[Any], action: str, value: str) -> None:
+    async def run_click(
+        self, interaction: discord.Interaction[Any], action: str, value: str
+    ) -> None:
         if not self.serves(interaction):
             await self.refuse(interaction)
             return
@@ -208,4 +210,3 @@ def disabled_copy(message: discord.Message | None) -> discord.ui.View | None:
         if isinstance(item, discord.ui.Button):
             item.disabled = True
     return view
-

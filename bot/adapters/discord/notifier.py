@@ -117,7 +117,9 @@ class DiscordNotifier:
             if response.status_code != 429:
                 return response
             wait = retry_after(response)
-            log.warning("Discord rate limit on %s %s: retrying in %.2f s", method, _safe(path), wait)
+            log.warning(
+                "Discord rate limit on %s %s: retrying in %.2f s", method, _safe(path), wait
+            )
             self._sleep(wait)
         return response
 

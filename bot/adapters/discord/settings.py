@@ -5,9 +5,10 @@ admin user/role ids and the admin channel are the command layer's policy setting
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
-from typing_extensions import Annotated
 
 from bot.settings import env_config
 

@@ -104,7 +104,9 @@ def build_command(spec: CommandSpec, gateway: Gateway) -> app_commands.Command[A
     for name, value in attrs.items():
         setattr(callback, name, value)
     return app_commands.Command(
-        name=spec.path[-1], description=(spec.description or spec.qualified)[:100], callback=callback
+        name=spec.path[-1],
+        description=(spec.description or spec.qualified)[:100],
+        callback=callback,
     )
 
 

@@ -5,15 +5,24 @@ from __future__ import annotations
 
 import asyncio
 
-import discord
+import discord  # noqa: TID251  (tests of the adapter use its platform types)
 import pytest
 
 from bot.adapters.discord.bot import JotunheimBot
+from bot.adapters.discord.buttons import HandlerButton, view_of
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
 from bot.adapters.discord.render import custom_id
-from discord_fakes import ADMIN_ROLE, GUILD, OTHER_GUILD, FakeMember, FakeMessage, click
-from fake_handler import FakeHandler, approval_request
+from bot.adapters.discord.testing import (
+    ADMIN_ROLE,
+    GUILD,
+    OTHER_GUILD,
+    FakeHandler,
+    FakeMember,
+    FakeMessage,
+    approval_request,
+    click,
+)
 
 ADMIN = FakeMember(7, "boss", roles=(ADMIN_ROLE,))
 CUSTOMER = FakeMember(42, "cust")
@@ -43,11 +52,13 @@ def test_approve_reaches_handler_once_and_edits_message(
 
     [received] = handler.clicks
     assert (received.action, received.value) == ("approval.approve", "req1")
-    assert received.message_id == "777" and received.identity.key == f"discord:{GUILD}:7"
+    assert received.message_id == "777"
+    assert received.identity.key == f"discord:{GUILD}:7"
     assert str(ADMIN_ROLE) in received.roles
     assert handler.jobs == ["job-req1"]
     edit, note = interaction.sent
-    assert edit.method == "edit_message" and edit.text == "Approved by <@7>"
+    assert edit.method == "edit_message"
+    assert edit.text == "Approved by <@7>"
     view = edit.kwargs["view"]
     assert [(b.label, b.disabled) for b in view.children] == [
         ("Approve", True),
@@ -62,7 +73,8 @@ def test_second_click_changes_nothing(handler: FakeHandler, message: FakeMessage
     again = asyncio.run(click(bot, message, APPROVE, user=FakeMember(8, "b2", (ADMIN_ROLE,))))
     assert handler.jobs == ["job-req1"]
     [sent] = again.sent
-    assert sent.method == "send_message" and sent.text == "Already decided."
+    assert sent.method == "send_message"
+    assert sent.text == "Already decided."
     assert sent.kwargs["ephemeral"] is True
 
 
@@ -70,7 +82,8 @@ def test_non_admin_click_is_refused(handler: FakeHandler, message: FakeMessage) 
     interaction = asyncio.run(click(fresh_bot(handler), message, APPROVE, user=CUSTOMER))
     assert handler.jobs == []
     [sent] = interaction.sent
-    assert sent.method == "send_message" and sent.kwargs["ephemeral"] is True
+    assert sent.method == "send_message"
+    assert sent.kwargs["ephemeral"] is True
     assert "Only admins" in sent.text
 
 
@@ -97,15 +110,15 @@ def test_slow_click_is_deferred_then_original_edited(
 
 
 def test_rendered_view_uses_dynamic_items_without_timeout() -> None:
-    from bot.adapters.discord.buttons import HandlerButton, view_of
-
     view = view_of(approval_request("req9"))
-    assert view is not None and view.timeout is None
+    assert view is not None
+    assert view.timeout is None
     assert all(isinstance(item, HandlerButton) for item in view.children)
     assert [i.item.custom_id for i in view.children if isinstance(i, HandlerButton)] == [
         "jh:approval.approve:req9",
         "jh:approval.deny:req9",
     ]
-    assert [
-        i.item.style for i in view.children if isinstance(i, HandlerButton)
-    ] == [discord.ButtonStyle.primary, discord.ButtonStyle.danger]
+    assert [i.item.style for i in view.children if isinstance(i, HandlerButton)] == [
+        discord.ButtonStyle.primary,
+        discord.ButtonStyle.danger,
+    ]

@@ -10,11 +10,11 @@ import pytest
 import redis
 from pydantic import SecretStr
 
+from bot.adapters.discord.mock_api import APP_ID, BOT_TOKEN, MockDiscordApi, Scripted
 from bot.adapters.discord.notifier import DiscordApiError, DiscordNotifier, DiscordUnauthorized
 from bot.adapters.discord.tokens import TOKEN_TTL_SECONDS, InteractionTokens
 from bot.notify import MessageRef, ReplyTarget
 from bot.reply import Reply, ReplyField
-from mock_discord_api import APP_ID, BOT_TOKEN, MockDiscordApi, Scripted
 
 TARGET = ReplyTarget(platform="discord", workspace="1111", channel="3333", requester="42")
 
@@ -38,7 +38,11 @@ def sleeps() -> Sleeps:
 
 
 def notifier(
-    api: MockDiscordApi, sleeps: Sleeps, *, token: str = BOT_TOKEN, tokens: InteractionTokens | None = None
+    api: MockDiscordApi,
+    sleeps: Sleeps,
+    *,
+    token: str = BOT_TOKEN,
+    tokens: InteractionTokens | None = None,
 ) -> DiscordNotifier:
     return DiscordNotifier(
         httpx.Client(timeout=5),
@@ -57,8 +61,13 @@ def test_post_then_edit(api: MockDiscordApi, sleeps: Sleeps) -> None:
     assert ref.channel == "3333"
     posted = api.calls[0]
     assert (posted.method, posted.path) == ("POST", "/api/v10/channels/3333/messages")
-    assert posted.body["enforce_nonce"] is True and len(posted.body["nonce"]) <= 25
-    assert posted.body["embeds"][0]["fields"][0] == {"name": "UPID", "value": "UPID:x", "inline": True}
+    assert posted.body["enforce_nonce"] is True
+    assert len(posted.body["nonce"]) <= 25
+    assert posted.body["embeds"][0]["fields"][0] == {
+        "name": "UPID",
+        "value": "UPID:x",
+        "inline": True,
+    }
     assert posted.headers["authorization"] == f"Bot {BOT_TOKEN}"
 
     sender.update(ref, Reply(text="Resize of 101: OK", tone="success"))
@@ -71,7 +80,8 @@ def test_post_then_edit(api: MockDiscordApi, sleeps: Sleeps) -> None:
 
 def test_thread_target_posts_into_the_thread(api: MockDiscordApi, sleeps: Sleeps) -> None:
     ref = notifier(api, sleeps).post(TARGET.model_copy(update={"thread": "8888"}), Reply(text="x"))
-    assert ref.channel == "8888" and api.calls[0].path.endswith("/channels/8888/messages")
+    assert ref.channel == "8888"
+    assert api.calls[0].path.endswith("/channels/8888/messages")
 
 
 def test_repeated_post_is_deduplicated_by_nonce(api: MockDiscordApi, sleeps: Sleeps) -> None:
@@ -79,22 +89,30 @@ def test_repeated_post_is_deduplicated_by_nonce(api: MockDiscordApi, sleeps: Sle
     first = sender.post(TARGET, Reply(text="Backup of 101 started"))
     again = sender.post(TARGET, Reply(text="Backup of 101 started"))
     other = sender.post(TARGET, Reply(text="Backup of 101: OK"))
-    assert first == again and other != first
+    assert first == again
+    assert other != first
     assert len(api.messages) == 2
 
 
 def test_429_waits_retry_after_then_succeeds(api: MockDiscordApi, sleeps: Sleeps) -> None:
-    api.script(Scripted(429, {"message": "You are being rate limited.", "retry_after": 0.25, "global": False}))
+    api.script(
+        Scripted(
+            429, {"message": "You are being rate limited.", "retry_after": 0.25, "global": False}
+        )
+    )
     ref = notifier(api, sleeps).post(TARGET, Reply(text="hello"))
     assert sleeps == [0.25]
-    assert len(api.calls) == 2 and ref.id in api.messages
+    assert len(api.calls) == 2
+    assert ref.id in api.messages
 
 
 def test_429_forever_gives_up_after_bounded_retries(api: MockDiscordApi, sleeps: Sleeps) -> None:
     api.script(*[Scripted(429, {"retry_after": 0.01}) for _ in range(10)])
     with pytest.raises(DiscordApiError) as caught:
         notifier(api, sleeps).post(TARGET, Reply(text="hello"))
-    assert caught.value.status == 429 and len(api.calls) == 5 and len(sleeps) == 5
+    assert caught.value.status == 429
+    assert len(api.calls) == 5
+    assert len(sleeps) == 5
 
 
 def test_401_stops_without_looping(
@@ -105,8 +123,10 @@ def test_401_stops_without_looping(
         sender.post(TARGET, Reply(text="hello"))
     with pytest.raises(DiscordUnauthorized):
         sender.update(MessageRef(channel="3333", id="1"), Reply(text="again"))
-    assert len(api.calls) == 1 and sleeps == []
-    assert "401" in caplog.text and "revoked-token" not in caplog.text
+    assert len(api.calls) == 1
+    assert sleeps == []
+    assert "401" in caplog.text
+    assert "revoked-token" not in caplog.text
 
 
 def test_private_uses_live_interaction_token_ephemerally(
@@ -118,7 +138,8 @@ def test_private_uses_live_interaction_token_ephemerally(
     notifier(api, sleeps, tokens=tokens).notify_private(TARGET, Reply(text="password: s3cret"))
     [call] = api.calls
     assert call.path == f"/api/v10/webhooks/{APP_ID}/live-token"
-    assert call.body["flags"] == 64 and "authorization" not in call.headers
+    assert call.body["flags"] == 64
+    assert "authorization" not in call.headers
     assert 0 < redis_client.ttl(f"{key_prefix}:dc:itok:3333:42") <= TOKEN_TTL_SECONDS
 
 
@@ -143,11 +164,14 @@ def test_private_without_token_store_goes_to_dm(api: MockDiscordApi, sleeps: Sle
     assert [c.path for c in api.calls][-1] == "/api/v10/channels/dm42/messages"
 
 
-def test_errors_never_show_the_interaction_token(api: MockDiscordApi, sleeps: Sleeps, redis_client: redis.Redis, key_prefix: str) -> None:
+def test_errors_never_show_the_interaction_token(
+    api: MockDiscordApi, sleeps: Sleeps, redis_client: redis.Redis, key_prefix: str
+) -> None:
     tokens = InteractionTokens(redis_client, prefix=key_prefix)
     tokens.remember("3333", "42", "live-token")
     api.live_tokens.add("live-token")
     api.script(Scripted(500, {"message": "boom"}))
     with pytest.raises(DiscordApiError) as caught:
         notifier(api, sleeps, tokens=tokens).notify_private(TARGET, Reply(text="pw"))
-    assert "live-token" not in str(caught.value) and "500" in str(caught.value)
+    assert "live-token" not in str(caught.value)
+    assert "500" in str(caught.value)

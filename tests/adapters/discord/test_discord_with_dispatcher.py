@@ -16,13 +16,9 @@ from pydantic import SecretStr
 from bot.adapters.discord.bot import JotunheimBot
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
+from bot.adapters.discord.mock_api import APP_ID, BOT_TOKEN, MockDiscordApi
 from bot.adapters.discord.notifier import DiscordNotifier
-from bot.adapters.discord.tokens import InteractionTokens
-from bot.compose import build_handler
-from bot.identity import IdentityStore
-from bot.invocation import Identity
-from bot.settings.policy import PolicySettings
-from discord_fakes import (
+from bot.adapters.discord.testing import (
     ADMIN_CHANNEL,
     ADMIN_ROLE,
     GUILD,
@@ -32,9 +28,13 @@ from discord_fakes import (
     run_autocomplete,
     run_command,
 )
+from bot.adapters.discord.tokens import InteractionTokens
+from bot.compose import build_handler
+from bot.identity import IdentityStore
+from bot.invocation import Identity
+from bot.settings.policy import PolicySettings
 from jobs.api import JobRequest, Submitted
 from jobs.inventory import Inventory, InventoryEntry
-from mock_discord_api import APP_ID, BOT_TOKEN, MockDiscordApi
 
 CUSTOMER = FakeMember(42, "cust")
 ADMIN = FakeMember(7, "boss", roles=(ADMIN_ROLE,))
@@ -103,21 +103,23 @@ def bot(
 
 
 def approval_message(api: MockDiscordApi) -> tuple[str, FakeMessage]:
-    [posted] = [
-        m for m in api.messages.values() if m["channel_id"] == str(ADMIN_CHANNEL)
-    ]
+    [posted] = [m for m in api.messages.values() if m["channel_id"] == str(ADMIN_CHANNEL)]
     return posted["id"], FakeMessage(int(posted["id"]), posted["components"])
 
 
 def test_resize_asks_admins_and_one_approval_enqueues_once(
-    bot: JotunheimBot, api: MockDiscordApi, queue: RecordingQueue, redis_client: redis.Redis,
+    bot: JotunheimBot,
+    api: MockDiscordApi,
+    queue: RecordingQueue,
+    redis_client: redis.Redis,
     key_prefix: str,
 ) -> None:
     asked = asyncio.run(
         run_command(bot, "server", ["resize"], {"vm": "101", "memory": "8G"}, user=CUSTOMER)
     )
     [ack] = asked.sent
-    assert ack.method == "send_message" and ack.kwargs["ephemeral"] is True
+    assert ack.method == "send_message"
+    assert ack.kwargs["ephemeral"] is True
     assert "approval" in ack.text.lower(), ack.text
     assert queue.submitted == []
     # The interaction token waits in Redis (with a TTL) for a private follow-up, not in a job.
@@ -133,19 +135,22 @@ def test_resize_asks_admins_and_one_approval_enqueues_once(
     restarted = JotunheimBot(bot.gateway, default_specs(), application_id=APP_ID, guild_ids=[GUILD])
 
     refused = asyncio.run(click(restarted, message, approve, user=STRANGER))
-    assert queue.submitted == [] and refused.sent[0].kwargs["ephemeral"] is True
+    assert queue.submitted == []
+    assert refused.sent[0].kwargs["ephemeral"] is True
     assert "only admins" in refused.sent[0].text
 
     first = asyncio.run(click(restarted, message, approve, user=ADMIN))
     [job] = queue.submitted
     assert (job.kind, job.vmid, job.account) == ("server.resize", 101, "acme")
     edit = first.sent[0]
-    assert edit.method == "edit_message" and "approved" in edit.text.lower()
+    assert edit.method == "edit_message"
+    assert "approved" in edit.text.lower()
     assert all(b.disabled for b in edit.kwargs["view"].children)
 
     second = asyncio.run(click(restarted, message, approve, user=ADMIN))
     assert len(queue.submitted) == 1
-    assert second.sent[0].method == "send_message" and second.sent[0].kwargs["ephemeral"] is True
+    assert second.sent[0].method == "send_message"
+    assert second.sent[0].kwargs["ephemeral"] is True
     assert message_id in api.messages
 
 

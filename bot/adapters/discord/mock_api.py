@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-BOT_TOKEN = "test-bot-token-not-real"
+BOT_TOKEN = "test-bot-token-not-real"  # noqa: S105  (a fake for the mock)
 APP_ID = 99
 
 
@@ -61,14 +61,18 @@ class MockDiscordApi:
         """The next requests (any path) get these answers, in order."""
         self._scripts.extend(answers)
 
-    def answer(self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> Scripted:
+    def answer(
+        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> Scripted:
         with self._lock:
             self.calls.append(Call(method, path, body, headers))
             if self._scripts:
                 return self._scripts.pop(0)
             return self._route(method, path, body, headers)
 
-    def _route(self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]) -> Scripted:
+    def _route(  # noqa: PLR0911  (one return per endpoint)
+        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> Scripted:
         path = path.removeprefix("/api/v10")
         if match := re.fullmatch(r"/webhooks/(\d+)/([^/?]+)", path):
             if match[2] not in self.live_tokens:
@@ -118,7 +122,7 @@ class MockDiscordApi:
 
             do_POST = do_PATCH = _serve  # noqa: N815
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002
                 return  # quiet test output
 
         return Handler

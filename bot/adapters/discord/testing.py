@@ -1,23 +1,27 @@
-"""Spec'd fakes of discord.py objects, and payload builders for the real command tree.
+"""Test kit: spec'd fakes of discord.py objects and payload builders that drive the real
+command tree and view store (used by tests/adapters/discord and bench/discord_bench.py).
 
 Every fake uses ``__slots__`` whose names must exist on the discord.py class it stands in
-for (``test_discord_fakes.py`` checks that, and that fake methods take only parameter names
-the real methods take), so a typo in the adapter (``interaction.respones``) fails a test
-instead of passing against a lenient fake. (No ``__init__.py`` in this folder: a package
-named ``discord`` would shadow discord.py.)
+for (``tests/adapters/discord/test_discord_fakes.py`` checks that, and that fake methods
+take only parameter names the real methods take), so a typo in the adapter
+(``interaction.respones``) fails a test instead of passing against a lenient fake.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
 
 from bot.adapters.discord.render import components_of
-from bot.reply import Reply
+from bot.invocation import Identity, Invocation
+from bot.ports import ButtonClick, Choice, ClickResult
+from bot.reply import Button, Reply
 
 GUILD = 1111
 OTHER_GUILD = 2222
@@ -186,7 +190,12 @@ class FakeInteraction:
 def options_payload(path: list[str], values: dict[str, Any], focused: str | None = None) -> Any:
     """Nested subcommand options as Discord sends them: ``["backup", "list"]`` + values."""
     leaf = [
-        {"name": k, "type": _option_type(v), "value": v, **({"focused": True} if k == focused else {})}
+        {
+            "name": k,
+            "type": _option_type(v),
+            "value": v,
+            **({"focused": True} if k == focused else {}),
+        }
         for k, v in values.items()
     ]
     options: list[dict[str, Any]] = leaf
@@ -197,7 +206,12 @@ def options_payload(path: list[str], values: dict[str, Any], focused: str | None
 
 
 def command_data(
-    root: str, path: list[str], values: dict[str, Any], *, guild_id: int | None, focused: str | None = None
+    root: str,
+    path: list[str],
+    values: dict[str, Any],
+    *,
+    guild_id: int | None,
+    focused: str | None = None,
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": "1",
@@ -217,21 +231,37 @@ def _option_type(value: Any) -> int:
 
 
 async def run_command(
-    client: Any, root: str, path: list[str], values: dict[str, Any], *, user: FakeMember | FakeUser,
-    guild_id: int | None = GUILD, channel_id: int = CHANNEL,
+    client: Any,
+    root: str,
+    path: list[str],
+    values: dict[str, Any],
+    *,
+    user: FakeMember | FakeUser,
+    guild_id: int | None = GUILD,
+    channel_id: int = CHANNEL,
 ) -> FakeInteraction:
     data = command_data(root, path, values, guild_id=guild_id)
     interaction = FakeInteraction(
-        client, kind=discord.InteractionType.application_command, data=data, user=user,
-        guild_id=guild_id, channel_id=channel_id,
+        client,
+        kind=discord.InteractionType.application_command,
+        data=data,
+        user=user,
+        guild_id=guild_id,
+        channel_id=channel_id,
     )
     await client.tree._call(interaction)
     return interaction
 
 
 async def run_autocomplete(
-    client: Any, root: str, path: list[str], values: dict[str, Any], focused: str, *,
-    user: FakeMember | FakeUser, guild_id: int | None = GUILD,
+    client: Any,
+    root: str,
+    path: list[str],
+    values: dict[str, Any],
+    focused: str,
+    *,
+    user: FakeMember | FakeUser,
+    guild_id: int | None = GUILD,
 ) -> FakeInteraction:
     data = command_data(root, path, values, guild_id=guild_id, focused=focused)
     interaction = FakeInteraction(
@@ -242,16 +272,86 @@ async def run_autocomplete(
 
 
 async def click(
-    client: discord.Client, message: FakeMessage, custom_id: str, *, user: FakeMember | FakeUser,
+    client: discord.Client,
+    message: FakeMessage,
+    custom_id: str,
+    *,
+    user: FakeMember | FakeUser,
     guild_id: int | None = GUILD,
 ) -> FakeInteraction:
     """Deliver a button click the way the gateway does: through the client's view store."""
     interaction = FakeInteraction(
-        client, kind=discord.InteractionType.component,
-        data={"custom_id": custom_id, "component_type": 2}, user=user, guild_id=guild_id,
-        channel_id=ADMIN_CHANNEL, message=message,
+        client,
+        kind=discord.InteractionType.component,
+        data={"custom_id": custom_id, "component_type": 2},
+        user=user,
+        guild_id=guild_id,
+        channel_id=ADMIN_CHANNEL,
+        message=message,
     )
     client._connection._view_store.dispatch_view(2, custom_id, interaction)  # type: ignore[arg-type]
     current = asyncio.current_task()
     await asyncio.gather(*(t for t in asyncio.all_tasks() if t is not current))
     return interaction
+
+
+class FakeHandler:
+    def __init__(self, servers: dict[str, list[tuple[int, str]]] | None = None) -> None:
+        self.invocations: list[Invocation] = []
+        self.clicks: list[ButtonClick] = []
+        self.approval_posts: list[Reply] = []
+        self.jobs: list[str] = []
+        self.completions: list[tuple[Identity, frozenset[str], str]] = []
+        self.servers = servers or {}
+        self.cap = 25
+        self.delay = 0.0
+        self.fail = False
+        self._decided: set[str] = set()
+        self._lock = threading.Lock()
+
+    def handle(self, invocation: Invocation) -> Reply:
+        time.sleep(self.delay)
+        if self.fail:
+            raise RuntimeError("redis went away")
+        self.invocations.append(invocation)
+        if invocation.scope == "admin" and invocation.is_direct_message:
+            return Reply(text="Admin commands are not available in direct messages.", tone="error")
+        if invocation.text.startswith("resize"):
+            self.approval_posts.append(approval_request("req1"))
+            return Reply(text="Resize of 101 needs an admin's approval; asked.", ephemeral=True)
+        return Reply(text=f"ok: {invocation.text}", ephemeral=False)
+
+    def click(self, click: ButtonClick) -> ClickResult:
+        time.sleep(self.delay)
+        self.clicks.append(click)
+        if str(ADMIN_ROLE) not in click.roles:
+            return ClickResult(to_clicker=Reply(text="Only admins can decide.", tone="error"))
+        with self._lock:
+            if click.value in self._decided:
+                return ClickResult(to_clicker=Reply(text="Already decided."))
+            self._decided.add(click.value)
+            self.jobs.append(f"job-{click.value}")
+        decided = Reply(text=f"Approved by <@{click.identity.user}>", tone="success")
+        return ClickResult(to_clicker=Reply(text="Approved; queued."), replace_message=decided)
+
+    def complete_server(
+        self, identity: Identity, roles: frozenset[str], typed: str
+    ) -> list[Choice]:
+        self.completions.append((identity, roles, typed))
+        mine = self.servers.get(identity.user, [])
+        return [
+            Choice(label=f"{vmid} {name}", value=str(vmid))
+            for vmid, name in mine
+            if typed.lower() in f"{vmid} {name}".lower()
+        ][: self.cap]
+
+
+def approval_request(request_id: str) -> Reply:
+    return Reply(
+        text="<@42> asks: resize 101 memory=8G",
+        buttons=(
+            Button(action="approval.approve", value=request_id, label="Approve", style="primary"),
+            Button(action="approval.deny", value=request_id, label="Deny", style="danger"),
+        ),
+        ephemeral=False,
+    )
