@@ -50,7 +50,18 @@ def settings(key_prefix: str) -> JobSettings:
 
 @pytest.fixture
 def pve() -> FakePve:
-    return FakePve()
+    vm = {
+        "id": "qemu/101",
+        "type": "qemu",
+        "node": "pve1",
+        "vmid": 101,
+        "name": "web",
+        "status": "running",
+        "tags": "owner-acme",
+        "maxcpu": 2,
+        "maxmem": 2 << 30,
+    }
+    return FakePve(vms=[vm])
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ class Recorder:
         self.r.rpush(self.key, what)
 
     def all(self) -> list[str]:
-        return [v.decode() for v in self.r.lrange(self.key, 0, -1)]
+        return [v.decode() if isinstance(v, bytes) else v for v in self.r.lrange(self.key, 0, -1)]
 
 
 class FakeAction(Action[VmArgs]):

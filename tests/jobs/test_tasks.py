@@ -64,7 +64,8 @@ def test_warnings_count_as_success(
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
     state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
-    assert state is not None and state.status == "succeeded"
+    assert state is not None
+    assert state.status == "succeeded"
     assert "— WARNINGS: 2 in" in notifier.current_texts()[0]
 
 
@@ -102,7 +103,7 @@ def test_no_worker_is_occupied_while_the_task_runs(
             StartedJobRegistry(q, connection=ctx.redis).count for q in settings.queue_names()
         )
         busy = [w for w in Worker.all(connection=ctx.redis) if w.get_current_job_id()]
-        scheduled = ScheduledJobRegistry(queue=high).count
+        scheduled = ScheduledJobRegistry(queue=high).count  # type: ignore[no-untyped-call]
         seen.append((started, len(busy), scheduled))
 
     run_until(

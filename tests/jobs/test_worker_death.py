@@ -1,0 +1,101 @@
+"""A worker killed mid-job (SIGKILL to a real worker process): the job is retried and the
+requester is told; with no retries left it is failed and reported, never silent."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.notifiers import FakeNotifier
+from jobs.chains import chain_progress
+from jobs.config import JobSettings
+from jobs.context import WorkerContext
+from jobs.locks import BusyLocks
+from jobs.queue import RqJobQueue, rq_queue
+from tests.conftest import redis_url
+from tests.jobs.conftest import FAKE_KINDS, request, run_until
+from tests.jobs.fakes import Recorder
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _kill_worker_mid_job(settings: JobSettings, recorder: Recorder) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.jobs.slow_worker", redis_url(), settings.prefix],
+        cwd=REPO,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while "attempt 1" not in recorder.all():
+            assert proc.poll() is None, "the worker process ended early"
+            assert time.monotonic() < deadline, "the worker never started the job"
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def _reap_abandoned(ctx: WorkerContext, settings: JobSettings) -> None:
+    """What RQ's registry maintenance does once the dead worker's heartbeat has expired;
+    the timestamp stands in for "later" so the test need not wait out the heartbeat TTL."""
+    registry = rq_queue(ctx.redis, settings, "default").started_job_registry
+    registry.cleanup(timestamp=time.time() + 3600)
+
+
+def test_killed_worker_job_is_retried_and_the_requester_told(
+    ctx: WorkerContext,
+    queue: RqJobQueue,
+    notifier: FakeNotifier,
+    recorder: Recorder,
+    settings: JobSettings,
+) -> None:
+    submitted = queue.submit(request("test.slow", "slow-1"))
+    _kill_worker_mid_job(settings, recorder)
+    assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is not None
+
+    _reap_abandoned(ctx, settings)
+    run_until(
+        ctx.redis,
+        settings,
+        lambda: (
+            (s := chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)) is not None
+            and s.status != "running"
+        ),
+    )
+
+    assert notifier.texts() == [
+        "⚠ test slow 101: the worker running it stopped unexpectedly during execute; "
+        "running it again.",
+        "✓ test slow 101: done on attempt 2",
+    ]
+    assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
+
+
+def test_killed_worker_without_retries_left_is_reported_failed(
+    ctx: WorkerContext,
+    redis_client: object,
+    notifier: FakeNotifier,
+    recorder: Recorder,
+    settings: JobSettings,
+) -> None:
+    no_retry = settings.model_copy(update={"abandoned_retries": 0})
+    queue = RqJobQueue(ctx.redis, settings=no_retry, kinds=FAKE_KINDS)
+    submitted = queue.submit(request("test.slow", "slow-2"))
+    _kill_worker_mid_job(settings, recorder)
+
+    _reap_abandoned(ctx, settings)
+
+    state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
+    assert state is not None
+    assert state.status == "failed"
+    assert notifier.texts() == [
+        "✗ test slow 101 failed: the worker running it stopped unexpectedly during execute\n"
+        "Server 101 is running."
+    ]
+    failed = rq_queue(ctx.redis, settings, "default").failed_job_registry.get_job_ids()
+    assert failed == [submitted.job_id]
+    assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
+    assert recorder.all() == ["attempt 1"]
