@@ -17,12 +17,11 @@ from bot.adapters.discord.testing import (
     ADMIN_ROLE,
     GUILD,
     OTHER_GUILD,
-    FakeHandler,
     FakeMember,
     FakeMessage,
-    approval_request,
     click,
 )
+from bot.adapters.discord.testing_handler import FakeHandler, approval_request
 
 ADMIN = FakeMember(7, "boss", roles=(ADMIN_ROLE,))
 CUSTOMER = FakeMember(42, "cust")

@@ -16,12 +16,12 @@ from bot.adapters.discord.testing import (
     CHANNEL,
     GUILD,
     OTHER_GUILD,
-    FakeHandler,
     FakeMember,
     FakeUser,
     run_autocomplete,
     run_command,
 )
+from bot.adapters.discord.testing_handler import FakeHandler
 
 CUSTOMER = FakeMember(42, "cust")
 OTHER_CUSTOMER = FakeMember(43, "other")
