@@ -149,3 +149,14 @@ def build_client(token: str, api_url: str, timeout: int = 10) -> WebClient:
     return WebClient(
         token=token, base_url=api_url, timeout=timeout, retry_handlers=[], logger=sdk_log
     )
+
+
+def from_env() -> SlackNotifier:
+    """For workers (``SLACK_BOT_TOKEN``, optional ``SLACK_API_URL``); import it lazily by name,
+    ``bot.adapters.slack.notifier:from_env``, since ``bot/`` must not import the adapters."""
+    from bot.settings import load  # noqa: PLC0415  (settings are read only when asked)
+
+    from .settings import SlackSettings  # noqa: PLC0415
+
+    settings = load(SlackSettings)
+    return SlackNotifier(build_client(settings.bot_token.get_secret_value(), settings.api_url))

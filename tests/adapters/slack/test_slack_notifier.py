@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.adapters.slack.notifier import SlackDeliveryError, SlackNotifier, build_client
+from bot.adapters.slack.notifier import SlackDeliveryError, SlackNotifier, build_client, from_env
 from bot.adapters.slack.testing import MockSlackApi, Scripted
 from bot.notify import MessageRef, ReplyTarget
 from bot.reply import Reply
@@ -145,3 +145,14 @@ def test_password_goes_only_ephemeral_to_the_requester_and_never_to_logs(
     assert password in json.dumps(private.body["blocks"])
     assert password not in private.body["text"]
     assert password not in caplog.text
+
+
+def test_workers_build_the_notifier_from_the_bot_token_alone(
+    api: MockSlackApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-worker")
+    monkeypatch.setenv("SLACK_API_URL", api.base_url)
+    from_env().post(TARGET, Reply(text="started"))
+
+    [posted] = api.calls_to("chat.postMessage")
+    assert posted.headers["Authorization"] == "Bearer xoxb-worker"
