@@ -179,11 +179,21 @@ def _check_returned(where: str, schema: Mapping[str, Any], value: Any) -> list[s
     return _check_scalar(where, schema, value)
 
 
+# Where the schema says "string" but PVE sends each config option with its own type (the
+# config parser makes integers and booleans numbers): pending lists show `value`/`pending`
+# as the option's type, e.g. {"key": "cores", "value": 2, "pending": 4}.
+_OPTION_VALUED = {"value", "pending"}
+_OPTION_VALUED_IN = ("data[",)
+
+
 def _check_object(where: str, schema: Mapping[str, Any], value: Any) -> list[str]:
     if not isinstance(value, dict):
         return [f"{where}: expected object, got {type(value).__name__}"]
     problems = []
+    option_list = "key" in value and where.startswith(_OPTION_VALUED_IN)
     for name, prop in (schema.get("properties") or {}).items():
+        if option_list and name in _OPTION_VALUED and isinstance(value.get(name), int | float):
+            continue
         if name in value:
             problems += _check_returned(f"{where}.{name}", prop, value[name])
         elif not prop.get("optional"):

@@ -210,3 +210,14 @@ def test_old_captures_differ_from_the_9x_schema_exactly_where_pve_changed() -> N
     assert check_response("GET", CONFIG, config) == [
         "GET /nodes/{node}/qemu/{vmid}/config: data.memory: expected string, got 8192"
     ]
+
+
+def test_pending_values_may_carry_the_options_own_type() -> None:
+    pending = "/nodes/pve1/qemu/101/pending"
+    assert check_response("GET", pending, [{"key": "cores", "value": 2, "pending": 4}]) == []
+    assert check_response("GET", pending, [{"key": "cores", "value": [2]}]) == [
+        "GET /nodes/{node}/qemu/{vmid}/pending: data[0].value: expected string, got [2]"
+    ]
+    assert check_response("GET", pending, [{"value": "2"}]) == [
+        "GET /nodes/{node}/qemu/{vmid}/pending: data[0]: required property 'key' is missing"
+    ]
