@@ -63,7 +63,11 @@ class ActionsConfig(BaseModel):
 
 
 def resolve_template(
-    config: ActionsConfig, name: str | None, resources: list[ClusterResource]
+    config: ActionsConfig,
+    name: str | None,
+    resources: list[ClusterResource],
+    *,
+    prefer_node: str | None = None,
 ) -> ClusterResource:
     """The template VM called ``name`` (or the default); a clear refusal when there is none."""
     wanted = name or config.default_template
@@ -78,5 +82,6 @@ def resolve_template(
         available = sorted({r.name for r in resources if r.template and r.name})
         offer = ", ".join(available) if available else "none"
         raise ActionError(f"template: no template VM named {wanted!r} (available: {offer})")
-    # Several nodes may hold a copy of a same-named template; the lowest VMID wins, stably.
-    return min(found, key=lambda r: r.vmid or 0)
+    # Several nodes may hold a copy of a same-named template: the one on the target node
+    # (no cross-node copy needed), else the lowest VMID, stably.
+    return min(found, key=lambda r: (r.node != prefer_node, r.vmid or 0))

@@ -34,8 +34,12 @@ def check_vmid(vmid: int) -> int:
 
 def find_vm(cluster: ClusterRepository, vmid: int) -> Located | None:
     """The VM's location, or None when no VM has this id (a container is not a VM)."""
-    check_vmid(vmid)
-    for resource in cluster.resources("vm"):
+    return find_in(cluster.resources("vm"), check_vmid(vmid))
+
+
+def find_in(resources: list[ClusterResource], vmid: int) -> Located | None:
+    """The same, from a ``/cluster/resources`` answer already read."""
+    for resource in resources:
         if resource.vmid == vmid and resource.type == "qemu" and resource.node:
             return _located(resource)
     return None

@@ -114,7 +114,10 @@ class BuildAction(ServerAction[BuildRequest]):
             disk_bytes=request.disk_bytes,
         )
         self.config.owner_tag(request.account)
-        template = resolve_template(self.config, request.template, self.px.cluster.resources("vm"))
+        resources = self.px.cluster.resources("vm")
+        template = resolve_template(
+            self.config, request.template, resources, prefer_node=request.node
+        )
         assert template.node is not None
         assert template.vmid is not None
         node = request.node or template.node
@@ -127,6 +130,7 @@ class BuildAction(ServerAction[BuildRequest]):
                 f"storage: {self.config.clone_storage!r} is not available for "
                 f"disks on {node} (available: {', '.join(storages) or 'none'})"
             )
+        provision.ensure_clonable(self.px, template.node, template.vmid, node)
         base = self.px.config.get(template.node, template.vmid).boot_disk
         if base is not None and base.size_bytes > request.disk_bytes:
             raise ActionError(
@@ -198,7 +202,7 @@ class BuildAction(ServerAction[BuildRequest]):
             tags=(self.config.owner_tag(request.account),),
             ciuser=request.ciuser,
             sshkeys=request.sshkeys,
-            ipconfig={"ipconfig0": request.ipconfig0},
+            settings={"ipconfig0": request.ipconfig0},
         )
         result = provision.apply_profile(self.px, node, vmid, profile)
         # The VM exists now, which is what keeps others off this VMID.

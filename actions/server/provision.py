@@ -30,7 +30,23 @@ class Profile(BaseModel):
     tags: tuple[str, ...]
     ciuser: str | None = None
     sshkeys: str | None = None  # plain OpenSSH lines; the repository URL-encodes them
-    ipconfig: dict[str, str] = {}
+    # Plain string settings kept as they are: ipconfigN, nameserver, searchdomain.
+    settings: dict[str, str] = {}
+
+
+def ensure_clonable(px: Proxmox, template_node: str, template_vmid: int, node: str) -> None:
+    """Refuse up front what Proxmox would refuse only at clone time: a template on local
+    storage cannot be cloned to another node. (A rebuild must know this before it destroys.)"""
+    if node == template_node:
+        return
+    shared = {s.storage for s in px.storage.list(template_node) if s.shared}
+    disks = px.config.get(template_node, template_vmid).disks.values()
+    local = sorted({d.volume.partition(":")[0] for d in disks} - shared)
+    if local:
+        raise ActionError(
+            f"template {template_vmid} is on {template_node} with local storage "
+            f"({', '.join(local)}), so it cannot be cloned to {node}; nothing was changed"
+        )
 
 
 def clone_into(
@@ -92,8 +108,9 @@ def profile_changes(profile: Profile, config: VmConfig) -> Changes:
     if profile.sshkeys is not None:
         wanted["sshkeys"] = profile.sshkeys.strip()
         current["sshkeys"] = (config.sshkeys or "").strip()
-    for key, value in profile.ipconfig.items():
-        wanted[key], current[key] = value, config.ipconfig.get(key)
+    for key, value in profile.settings.items():
+        raw = config.raw.get(key)
+        wanted[key], current[key] = value, None if raw is None else str(raw)
     return {k: v for k, v in wanted.items() if k == "tags" or current.get(k) != v}
 
 

@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from actions.base import JSON, ActionError, Change, Plan, StepResult
 from actions.common import ServerAction, VmRequest, ensure_unlocked, ensure_unprotected, locked
 from actions.config import resolve_template
-from actions.locate import find_vm
+from actions.locate import find_in, find_vm
 from actions.server import provision
 from actions.sizes import human_bytes
+
+_KEPT_SETTINGS = ("nameserver", "searchdomain")
 
 
 class RebuildRequest(VmRequest):
@@ -52,6 +54,8 @@ class RebuildAction(ServerAction[RebuildRequest]):
         if _should_start(request, keep):
             calls.append(f"POST {self.vm_path(node, vmid, 'status', 'start')}")
         warnings = [] if request.backup else ["all data on the server is lost (no backup asked)"]
+        # The password is stored hashed; it cannot be carried over.
+        warnings.append("the password is not kept: set a new one afterwards")
         return Plan(
             action=self.name,
             vmid=vmid,
@@ -71,10 +75,19 @@ class RebuildAction(ServerAction[RebuildRequest]):
         )
 
     def _snapshot(self, request: RebuildRequest) -> dict[str, JSON]:
-        where = self.locate(request.vmid)
+        resources = self.px.cluster.resources("vm")
+        where = find_in(resources, request.vmid)
+        if where is None:
+            raise ActionError(f"server {request.vmid} does not exist")
         config = self.px.config.get(where.node, request.vmid)
         ensure_unprotected(config, request.vmid, "rebuilt")
-        template = resolve_template(self.config, request.template, self.px.cluster.resources("vm"))
+        template = resolve_template(
+            self.config, request.template, resources, prefer_node=where.node
+        )
+        assert template.node is not None
+        assert template.vmid is not None
+        provision.ensure_clonable(self.px, template.node, template.vmid, where.node)
+        kept = {k: str(config.raw[k]) for k in _KEPT_SETTINGS if k in config.raw}
         disk = config.boot_disk
         status = self.px.power.status(where.node, request.vmid)
         return {
@@ -85,7 +98,7 @@ class RebuildAction(ServerAction[RebuildRequest]):
             "tags": list(config.tags),
             "ciuser": config.ciuser,
             "sshkeys": config.sshkeys,
-            "ipconfig": config.ipconfig,
+            "settings": {**config.ipconfig, **kept},
             "disk_bytes": disk.size_bytes if disk else 0,
             "was_running": status.status != "stopped",
             "template_vmid": template.vmid,
@@ -175,7 +188,7 @@ class RebuildAction(ServerAction[RebuildRequest]):
         return result.model_copy(update={"context": dict(context)})
 
     def configure(self, request: RebuildRequest, context: Mapping[str, JSON]) -> StepResult:
-        ipconfig = context.get("ipconfig")
+        settings = context.get("settings")
         profile = provision.Profile(
             name=str(context["name"]),
             cores=int(str(context["cores"])),
@@ -183,8 +196,8 @@ class RebuildAction(ServerAction[RebuildRequest]):
             tags=tuple(_strs(context.get("tags"))),
             ciuser=_opt(context.get("ciuser")),
             sshkeys=_opt(context.get("sshkeys")),
-            ipconfig={str(k): str(v) for k, v in ipconfig.items()}
-            if isinstance(ipconfig, dict)
+            settings={str(k): str(v) for k, v in settings.items()}
+            if isinstance(settings, dict)
             else {},
         )
         result = provision.apply_profile(self.px, str(context["node"]), request.vmid, profile)

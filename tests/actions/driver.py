@@ -60,9 +60,7 @@ def finish_task(sim: Simulator, upid: str) -> None:
     assert task.exitstatus == "OK", f"task {upid} ended {task.exitstatus!r}"
 
 
-def run_chain(
-    sim: Simulator, action: Action[Any], request: BaseModel, *, repeat: int = 1
-) -> Chain:
+def run_chain(sim: Simulator, action: Action[Any], request: BaseModel, *, repeat: int = 1) -> Chain:
     chain = Chain()
     for step in action.steps:
         for _ in range(repeat):
@@ -76,7 +74,9 @@ def run_chain(
     return chain
 
 
-def run_step(sim: Simulator, action: Action[Any], request: BaseModel) -> tuple[StepResult, list[Call]]:
+def run_step(
+    sim: Simulator, action: Action[Any], request: BaseModel
+) -> tuple[StepResult, list[Call]]:
     """A single-step action: its result and the calls it made (its task is finished)."""
     mark = len(sim.calls)
     result = action.run_step("execute", request, {})

@@ -34,10 +34,12 @@ def test_too_short_password_is_refused() -> None:
 
 def _templates() -> list[ClusterResource]:
     return [
-        ClusterResource(id="qemu/9000", type="qemu", node="pve1", vmid=9000, name="debian-12",
-                        template=True),
-        ClusterResource(id="qemu/9001", type="qemu", node="pve2", vmid=9001,
-                        name="ubuntu-24.04", template=True),
+        ClusterResource(
+            id="qemu/9000", type="qemu", node="pve1", vmid=9000, name="debian-12", template=True
+        ),
+        ClusterResource(
+            id="qemu/9001", type="qemu", node="pve2", vmid=9001, name="ubuntu-24.04", template=True
+        ),
         ClusterResource(id="qemu/101", type="qemu", node="pve1", vmid=101, name="web1"),
     ]
 
@@ -61,7 +63,9 @@ def test_missing_template_lists_what_exists() -> None:
 
 def test_template_not_offered_is_refused() -> None:
     config = ActionsConfig(templates=("debian-12",))
-    with pytest.raises(ActionError, match="'ubuntu-24.04' is not offered; choose one of debian-12"):
+    with pytest.raises(
+        ActionError, match=r"'ubuntu-24\.04' is not offered; choose one of debian-12"
+    ):
         resolve_template(config, "ubuntu-24.04", _templates())
 
 

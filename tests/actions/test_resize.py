@@ -54,7 +54,10 @@ def test_resize_running_vm_exact_calls_and_pending_report(sim: Simulator, px: Pr
     ]
     grow = chain.calls["grow_disk"]
     assert [(m, p) for m, p, _ in grow] == [("GET", f"{VM}/config"), ("PUT", f"{VM}/resize")]
-    assert {k: v for k, v in grow[1][2].items() if k != "digest"} == {"disk": "scsi0", "size": "52G"}
+    assert {k: v for k, v in grow[1][2].items() if k != "digest"} == {
+        "disk": "scsi0",
+        "size": "52G",
+    }
     assert chain.calls["reboot"] == []
 
     assert chain.context["disk_bytes"] == 52 * 1024**3
@@ -64,7 +67,7 @@ def test_resize_running_vm_exact_calls_and_pending_report(sim: Simulator, px: Pr
     assert configure.needs_reboot
     vm = sim.vms[101]
     assert vm.pending == {"cores": 4, "memory": "8192"}
-    assert vm.config["scsi0"].endswith("size=52G")
+    assert str(vm.config["scsi0"]).endswith("size=52G")
 
 
 def test_every_step_twice_grows_the_disk_once(sim: Simulator, px: Proxmox) -> None:
@@ -146,7 +149,7 @@ def test_bad_arguments_name_the_argument(args: dict[str, object], message: str) 
 
 
 def test_unknown_vm_is_a_clear_refusal(sim: Simulator, px: Proxmox) -> None:
-    with pytest.raises(ActionError, match="^server 555 does not exist$"):
+    with pytest.raises(ActionError, match=r"^server 555 does not exist$"):
         _action(px).plan(ResizeRequest(vmid=555, cores=2))
 
 

@@ -17,8 +17,17 @@ from actions.sizes import (
 
 @pytest.mark.parametrize(
     ("text", "mib"),
-    [("512M", 512), ("8G", 8192), ("8GiB", 8192), ("8gb", 8192), ("8192", 8192), (2048, 2048),
-     ("1.5G", 1536), ("1T", 1024 * 1024), (" 4 GiB ", 4096)],
+    [
+        ("512M", 512),
+        ("8G", 8192),
+        ("8GiB", 8192),
+        ("8gb", 8192),
+        ("8192", 8192),
+        (2048, 2048),
+        ("1.5G", 1536),
+        ("1T", 1024 * 1024),
+        (" 4 GiB ", 4096),
+    ],
 )
 def test_memory_sizes_parse_to_mib(text: str | int, mib: int) -> None:
     assert parse_memory_mib(text) == mib

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import pytest
+
+from actions.base import ActionError
+from actions.config import ActionsConfig
+from actions.server.power import PowerAction, PowerRequest
+from actions.server.resize import ResizeAction, ResizeRequest
+from actions.server.status import ListAction, ListRequest, StatusAction, StatusRequest
+from proxmox.errors import ProxmoxLocked
+from proxmox.repositories import Proxmox
+from proxmox.simulator import Simulator
+from tests.actions.driver import run_step
+
+RESOURCES = ("GET", "/cluster/resources", {"type": "vm"})
+
+
+def _power(px: Proxmox) -> PowerAction:
+    return PowerAction(px, ActionsConfig(shutdown_timeout=90))
+
+
+def test_start_of_a_running_vm_is_a_friendly_no_op(sim: Simulator, px: Proxmox) -> None:
+    result, calls = run_step(sim, _power(px), PowerRequest(vmid=101, action="start"))
+    assert result.upid is None
+    assert result.summary == "server 101 is already running"
+    assert calls == [RESOURCES, ("GET", "/nodes/pve1/qemu/101/status/current", {})]
+
+
+def test_shutdown_sends_timeout_and_force_stop(sim: Simulator, px: Proxmox) -> None:
+    result, calls = run_step(sim, _power(px), PowerRequest(vmid=103, action="shutdown"))
+    assert result.summary == "shutting down server 103"
+    assert result.upid is not None
+    assert ":qmshutdown:103:" in result.upid
+    assert calls[-1] == (
+        "POST",
+        "/nodes/pve3/qemu/103/status/shutdown",
+        {"timeout": 90, "forceStop": 1},
+    )
+    assert sim.vms[103].status == "stopped"
+    again, calls = run_step(sim, _power(px), PowerRequest(vmid=103, action="shutdown"))
+    assert again.upid is None
+    assert again.summary == "server 103 is already stopped"
+    assert all(method == "GET" for method, _, _ in calls)
+
+
+def test_start_a_stopped_vm(sim: Simulator, px: Proxmox) -> None:
+    result, calls = run_step(sim, _power(px), PowerRequest(vmid=102, action="start"))
+    assert calls[-1] == ("POST", "/nodes/pve2/qemu/102/status/start", {})
+    assert result.summary == "starting server 102"
+    assert sim.vms[102].status == "running"
+
+
+def test_suspend_then_resume(sim: Simulator, px: Proxmox) -> None:
+    run_step(sim, _power(px), PowerRequest(vmid=101, action="suspend"))
+    again, _ = run_step(sim, _power(px), PowerRequest(vmid=101, action="suspend"))
+    assert again.summary == "server 101 is already paused"
+    result, calls = run_step(sim, _power(px), PowerRequest(vmid=101, action="resume"))
+    assert calls[-1] == ("POST", "/nodes/pve1/qemu/101/status/resume", {})
+    assert result.upid is not None
+    assert sim.vms[101].status == "running"
+
+
+@pytest.mark.parametrize("verb", ["reboot", "reset", "suspend", "resume"])
+def test_impossible_verbs_on_a_stopped_vm_say_what_to_do(
+    sim: Simulator, px: Proxmox, verb: str
+) -> None:
+    with pytest.raises(ActionError) as caught:
+        run_step(sim, _power(px), PowerRequest(vmid=102, action=verb))
+    assert str(caught.value) == f"server 102 is stopped, so it cannot {verb}; start it instead"
+    assert [c.method for c in sim.calls] == ["GET", "GET"]
+
+
+def test_locked_vm_is_not_stopped(sim: Simulator, px: Proxmox) -> None:
+    sim.vms[101].config["lock"] = "backup"
+    with pytest.raises(ProxmoxLocked) as caught:
+        run_step(sim, _power(px), PowerRequest(vmid=101, action="stop"))
+    assert caught.value.lock == "backup"
+    assert "VM is locked (backup)" in str(caught.value)
+    assert sim.vms[101].status == "running"
+
+
+def test_power_plan_is_readable(px: Proxmox) -> None:
+    plan = _power(px).plan(PowerRequest(vmid=101, action="shutdown"))
+    assert plan.render() == (
+        "Shutdown server 101\n• power running → stopped\n"
+        "Proxmox calls: POST /nodes/pve1/qemu/101/status/shutdown (timeout=90, forceStop=1)"
+    )
+    assert _power(px).plan(PowerRequest(vmid=101, action="start")).render() == (
+        "Server 101 is already running: nothing to do"
+    )
+
+
+def test_status_reports_state_in_human_units(sim: Simulator, px: Proxmox) -> None:
+    ResizeAction(px, ActionsConfig()).run_step("configure", ResizeRequest(vmid=101, cores=4), {})
+    result, calls = run_step(sim, StatusAction(px, ActionsConfig()), StatusRequest(vmid=101))
+    assert [p for _, p, _ in calls] == [
+        "/cluster/resources",
+        "/nodes/pve1/qemu/101/status/current",
+        "/nodes/pve1/qemu/101/pending",
+    ]
+    lines = result.summary.splitlines()
+    assert lines[0].startswith("server 101 (acme-web) on pve1: running, up 3d ")
+    assert lines[1].startswith("CPU ")
+    assert "% of 2 cores, memory " in lines[1]
+    assert lines[1].endswith(" / 4 GiB, disk 32 GiB")
+    assert lines[2] == "pending until reboot: cores 2 → 4"
+    assert result.context["node"] == "pve1"
+    assert result.context["maxmem"] == 4 * 1024**3
+    assert result.needs_reboot
+
+
+def test_list_shows_only_the_accounts_servers(px: Proxmox) -> None:
+    result = ListAction(px, ActionsConfig()).run_step("execute", ListRequest(account="acme"), {})
+    assert [row["vmid"] for row in result.context["servers"]] == [101, 102]
+    assert result.summary.splitlines() == [
+        "101 acme-web on pve1: running — 2 cores, 4 GiB RAM, 32 GiB disk",
+        "102 acme-db on pve2: stopped — 4 cores, 8 GiB RAM, 32 GiB disk",
+    ]
+    everyone = ListAction(px, ActionsConfig()).run_step("execute", ListRequest(), {})
+    assert [row["vmid"] for row in everyone.context["servers"]] == [101, 102, 103]
