@@ -160,7 +160,7 @@ class SimApp:
         if self.options.message_field:
             body["message"] = exc.message.rstrip("\n") + "\n"
         if exc.errors:
-            body["errors"] = {k: v if v.endswith("\n") else v + "\n" for k, v in exc.errors.items()}
+            body["errors"] = dict(exc.errors)
         return exc.status, reason, _json(body)
 
 

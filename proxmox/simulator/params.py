@@ -148,7 +148,8 @@ def _constraints(spec: P, coerced: Any, text: str) -> None:
     if spec.check is not None:
         problem = spec.check(text)
         if problem is not None:
-            raise ValueError(f"invalid format - {problem}")
+            # Format checks die with a newline-terminated text, kept in the errors map.
+            raise ValueError(f"invalid format - {problem.rstrip(chr(10))}\n")
 
 
 def _num(value: float) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -28,7 +30,9 @@ def test_cluster_resources_filter_by_type(client: ProxmoxClient) -> None:
     vms = client.get("/cluster/resources", {"type": "vm"})
     assert {r["vmid"] for r in vms} == {101, 102, 103, 9000, 9001}
     web = next(r for r in vms if r["vmid"] == 101)
-    assert web["id"] == "qemu/101" and web["tags"] == "owner-acme" and web["template"] == 0
+    assert web["id"] == "qemu/101"
+    assert web["tags"] == "owner-acme"
+    assert web["template"] == 0
     assert "lock" not in web
     storages = client.get("/cluster/resources", {"type": "storage"})
     assert {r["id"] for r in storages} >= {"storage/pve1/local-lvm", "storage/pve3/backup"}
@@ -124,7 +128,10 @@ def test_missing_vm_is_a_500_does_not_exist(client: ProxmoxClient) -> None:
     with pytest.raises(errors.ProxmoxNotFound) as caught:
         client.get("/nodes/pve2/qemu/101/config")  # 101 lives on pve1
     assert caught.value.status == 500
-    assert caught.value.message == "Configuration file 'nodes/pve2/qemu-server/101.conf' does not exist"
+    assert (
+        caught.value.message
+        == "Configuration file 'nodes/pve2/qemu-server/101.conf' does not exist"
+    )
 
 
 def test_calls_record_every_request_with_status(client: ProxmoxClient, sim: Simulator) -> None:
@@ -136,15 +143,54 @@ def test_calls_record_every_request_with_status(client: ProxmoxClient, sim: Simu
     assert (first.method, first.path, first.params, first.status) == (
         "PUT", "/nodes/pve1/qemu/101/config", {"cores": 4, "onboot": 1}, 200,
     )  # fmt: skip
-    assert second.status == 400 and not second.ok
+    assert second.status == 400
+    assert not second.ok
     assert (third.path, third.params) == ("/cluster/resources", {"type": "vm"})
 
 
 def test_message_field_can_be_switched_off(sim: Simulator) -> None:
     token = f"{SIM_TOKEN_ID}={sim.options.tokens[SIM_TOKEN_ID].secret}"
     on = raw(sim, "GET", "/nodes/pve1/qemu/999/config", token)
-    assert on.json()["message"] == "Configuration file 'nodes/pve1/qemu-server/999.conf' does not exist\n"
+    assert (
+        on.json()["message"]
+        == "Configuration file 'nodes/pve1/qemu-server/999.conf' does not exist\n"
+    )
     sim.message_field = False
     off = raw(sim, "GET", "/nodes/pve1/qemu/999/config", token)
     assert off.json() == {"data": None}
     assert off.reason_phrase.startswith("Configuration file")
+
+
+def test_lock_timeout_fault_hits_writes_for_a_while(client: ProxmoxClient, sim: Simulator) -> None:
+    sim.faults.lock_timeout(101, seconds=10)
+    with pytest.raises(errors.ProxmoxLocked) as caught:
+        client.put("/nodes/pve1/qemu/101/config", {"cores": 3})
+    assert caught.value.message == (
+        "can't lock file '/var/lock/qemu-server/lock-101.conf' - got timeout"
+    )
+    assert client.get("/nodes/pve1/qemu/101/config")["cores"] == 2  # reads are not affected
+    sim.clock.advance(10)
+    client.put("/nodes/pve1/qemu/101/config", {"cores": 3})
+
+
+def test_fail_next_counts_and_matches(client: ProxmoxClient, sim: Simulator) -> None:
+    sim.faults.fail_next(503, count=2, method="GET", path="^/nodes$")
+    for _ in range(2):
+        with pytest.raises(errors.ProxmoxUnreachable):
+            client.get("/nodes")
+    assert client.get("/version")["release"] == "9.1"
+    assert len(client.get("/nodes")) == 3
+
+
+def test_connection_reset_in_process(client: ProxmoxClient, sim: Simulator) -> None:
+    sim.faults.reset_next()
+    with pytest.raises(errors.ProxmoxUnreachable):
+        client.get("/version")
+    assert sim.calls[-1].status == 0
+
+
+def test_added_latency(client: ProxmoxClient, sim: Simulator) -> None:
+    sim.faults.latency = 0.1
+    started = time.monotonic()
+    client.get("/version")
+    assert time.monotonic() - started >= 0.1

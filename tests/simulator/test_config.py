@@ -16,11 +16,13 @@ CONFIG = "/nodes/pve1/qemu/101/config"
 def test_config_shape_like_pve9(client: ProxmoxClient) -> None:
     config = client.get(CONFIG)
     assert config["memory"] == "4096"  # a string since qemu-server 8.1
-    assert config["cores"] == 2 and config["onboot"] == 1
+    assert config["cores"] == 2
+    assert config["onboot"] == 1
     assert config["scsi0"] == "local-lvm:vm-101-disk-0,discard=on,iothread=1,size=32G"
     assert config["cipassword"] == "**********"
     assert "%20" in config["sshkeys"]
-    assert len(config["digest"]) == 40 and "lock" not in config
+    assert len(config["digest"]) == 40
+    assert "lock" not in config
 
 
 def test_digest_is_sha1_of_the_config_file(client: ProxmoxClient, sim: Simulator) -> None:
@@ -64,7 +66,8 @@ def test_running_vm_without_hotplug_keeps_cpu_and_memory_pending(
     upid = client.post("/nodes/pve1/qemu/101/status/reboot")
     sim.finish_tasks()
     assert client.get(f"/nodes/pve1/tasks/{upid}/status")["exitstatus"] == "OK"
-    assert sim.vms[101].config["cores"] == 4 and not sim.vms[101].pending
+    assert sim.vms[101].config["cores"] == 4
+    assert not sim.vms[101].pending
 
 
 def test_memory_hotplugs_with_numa(client: ProxmoxClient, sim: Simulator) -> None:
@@ -79,7 +82,8 @@ def test_pending_delete_and_revert(client: ProxmoxClient, sim: Simulator) -> Non
     items = {i["key"]: i for i in client.get("/nodes/pve1/qemu/101/pending")}
     assert items["cpu"]["delete"] == 1
     client.put(CONFIG, {"revert": "cpu,cores"})
-    assert not sim.vms[101].pending and not sim.vms[101].pending_delete
+    assert not sim.vms[101].pending
+    assert not sim.vms[101].pending_delete
 
 
 def test_locked_vm_refuses_config_updates(client: ProxmoxClient, sim: Simulator) -> None:
@@ -105,8 +109,9 @@ def test_sshkeys_must_be_url_encoded(client: ProxmoxClient) -> None:
 def test_ipconfig_sub_key_errors(client: ProxmoxClient) -> None:
     with pytest.raises(errors.ProxmoxParameterError) as caught:
         client.put(CONFIG, {"ipconfig0": "ip=10.0.0.5/24,gw=10.0.0.999"})
-    assert "gw: invalid format - value does not look like a valid IPv4 address" in (
-        caught.value.errors["ipconfig0"]
+    assert (
+        "gw: invalid format - value does not look like a valid IPv4 address"
+        in (caught.value.errors["ipconfig0"])
     )
 
 
@@ -115,7 +120,11 @@ def test_cloudinit_password_flow(client: ProxmoxClient, sim: Simulator) -> None:
     assert client.get(CONFIG)["cipassword"] == "**********"
     assert "n3w-Secret" not in sim.vms[101].file_text()
     pending = {i["key"]: i for i in client.get("/nodes/pve1/qemu/101/cloudinit")}
-    assert pending["cipassword"] == {"key": "cipassword", "value": "**********", "pending": "**********"}
+    assert pending["cipassword"] == {
+        "key": "cipassword",
+        "value": "**********",
+        "pending": "**********",
+    }
     assert client.put("/nodes/pve1/qemu/101/cloudinit") is None
     after = {i["key"]: i for i in client.get("/nodes/pve1/qemu/101/cloudinit")}
     assert "pending" not in after["cipassword"]

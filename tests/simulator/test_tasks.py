@@ -16,6 +16,11 @@ def status(client: ProxmoxClient, upid: str) -> dict[str, object]:
     return client.get(f"/nodes/{UPID.parse(upid).node}/tasks/{upid}/status")  # type: ignore[no-any-return]
 
 
+def lock_of(sim: Simulator, vmid: int) -> str | None:
+    """Read through a call so mypy does not narrow the property across state changes."""
+    return sim.vms[vmid].lock
+
+
 def log(client: ProxmoxClient, upid: str, **page: int) -> list[str]:
     lines = client.get(f"/nodes/{UPID.parse(upid).node}/tasks/{upid}/log", page or None)
     return [line["t"] for line in lines]
@@ -28,7 +33,8 @@ def test_upid_format_and_running_status(client: ProxmoxClient, sim: Simulator) -
         "pve2", "qmstart", "102", "jotunheim@pve!sim",
     )  # fmt: skip
     running = status(client, upid)
-    assert running["status"] == "running" and "exitstatus" not in running
+    assert running["status"] == "running"
+    assert "exitstatus" not in running
     assert (running["user"], running["tokenid"]) == ("jotunheim@pve", "sim")
     sim.clock.advance(0.2)
     assert status(client, upid)["exitstatus"] == "OK"
@@ -85,7 +91,8 @@ def test_clone_locks_both_and_logs_progress(client: ProxmoxClient, sim: Simulato
         "/nodes/pve1/qemu/9000/clone",
         {"newid": 110, "name": "acme-new", "full": True, "storage": "local-lvm"},
     )
-    assert sim.vms[9000].lock == "clone" and sim.vms[110].lock == "clone"
+    assert lock_of(sim, 9000) == "clone"
+    assert lock_of(sim, 110) == "clone"
     with pytest.raises(errors.ProxmoxLocked, match=r"VM is locked \(clone\)"):
         client.put("/nodes/pve1/qemu/110/config", {"cores": 2})
     with pytest.raises(errors.ProxmoxLocked):
@@ -98,8 +105,10 @@ def test_clone_locks_both_and_logs_progress(client: ProxmoxClient, sim: Simulato
     sim.clock.advance(0.75)
     assert status(client, upid)["exitstatus"] == "OK"
     new = sim.vms[110]
-    assert new.lock is None and sim.vms[9000].lock is None
-    assert new.config["name"] == "acme-new" and "template" not in new.config
+    assert lock_of(sim, 110) is None
+    assert lock_of(sim, 9000) is None
+    assert new.config["name"] == "acme-new"
+    assert "template" not in new.config
     assert new.config["scsi0"] == "local-lvm:vm-110-disk-0,discard=on,size=10G"
     assert new.config["net0"] != sim.vms[9000].config["net0"]
     assert log(client, upid)[-1] == "TASK OK"
@@ -117,7 +126,8 @@ def test_failed_clone_removes_the_new_vm(client: ProxmoxClient, sim: Simulator) 
     upid = client.post("/nodes/pve1/qemu/9001/clone", {"newid": 130, "full": True})
     sim.finish_tasks()
     assert status(client, upid)["exitstatus"] == "storage full"
-    assert 130 not in sim.vms and sim.vms[9001].lock is None
+    assert 130 not in sim.vms
+    assert lock_of(sim, 9001) is None
     assert log(client, upid)[-1] == "TASK ERROR: storage full"
 
 
@@ -135,11 +145,11 @@ def test_destroy(client: ProxmoxClient, sim: Simulator) -> None:
     sim.vms[102].config["protection"] = 1
     protected = client.delete("/nodes/pve2/qemu/102", {"purge": 1})
     sim.finish_tasks()
-    assert status(client, protected)["exitstatus"] == "can't remove VM 102 - protection mode enabled"
-    sim.vms[102].config.pop("protection")
-    upid = client.delete(
-        "/nodes/pve2/qemu/102", {"purge": 1, "destroy-unreferenced-disks": 1}
+    assert (
+        status(client, protected)["exitstatus"] == "can't remove VM 102 - protection mode enabled"
     )
+    sim.vms[102].config.pop("protection")
+    upid = client.delete("/nodes/pve2/qemu/102", {"purge": 1, "destroy-unreferenced-disks": 1})
     sim.finish_tasks()
     assert status(client, upid)["exitstatus"] == "OK"
     assert 102 not in sim.vms
@@ -154,21 +164,22 @@ def test_vzdump_locks_then_writes_a_backup_volume(client: ProxmoxClient, sim: Si
          "remove": 0, "notes-template": "{{guestname}} before resize"},
     )  # fmt: skip
     assert UPID.parse(upid).id == "101"
-    assert sim.vms[101].lock == "backup"
+    assert lock_of(sim, 101) == "backup"
     with pytest.raises(errors.ProxmoxLocked, match=r"VM is locked \(backup\)"):
         client.put("/nodes/pve1/qemu/101/config", {"cores": 2})
     sim.clock.advance(0.45)
     assert any(re.match(r"INFO:  45% \(.* of 32\.0 GiB\)", line) for line in log(client, upid))
     sim.finish_tasks()
     assert status(client, upid)["exitstatus"] == "OK"
-    assert sim.vms[101].lock is None
+    assert lock_of(sim, 101) is None
     backups = client.get("/nodes/pve1/storage/backup/content", {"content": "backup", "vmid": 101})
     assert len(backups) == before + 1
     newest = max(backups, key=lambda b: b["ctime"])
     assert re.fullmatch(
         r"backup:backup/vzdump-qemu-101-\d{4}_\d\d_\d\d-\d\d_\d\d_\d\d\.vma\.zst", newest["volid"]
     )
-    assert newest["notes"] == "acme-web before resize" and newest["format"] == "vma.zst"
+    assert newest["notes"] == "acme-web before resize"
+    assert newest["format"] == "vma.zst"
 
 
 def test_vzdump_prunes_unless_remove_is_0(client: ProxmoxClient, sim: Simulator) -> None:
@@ -192,10 +203,12 @@ def test_restore_needs_force_and_a_stopped_vm(client: ProxmoxClient, sim: Simula
     sim.finish_tasks()
     client.put("/nodes/pve1/qemu/101/config", {"cores": 12})
     upid = client.post("/nodes/pve1/qemu", {"vmid": 101, "archive": archive, "force": 1})
-    assert UPID.parse(upid).type == "qmrestore" and sim.vms[101].lock == "create"
+    assert UPID.parse(upid).type == "qmrestore"
+    assert lock_of(sim, 101) == "create"
     sim.finish_tasks()
     assert status(client, upid)["exitstatus"] == "OK"
-    assert sim.vms[101].config["cores"] == 2 and sim.vms[101].lock is None
+    assert sim.vms[101].config["cores"] == 2
+    assert lock_of(sim, 101) is None
     assert any(line.startswith("progress 100%") for line in log(client, upid))
 
 
@@ -203,14 +216,16 @@ def test_task_list_log_paging_and_stop(client: ProxmoxClient, sim: Simulator) ->
     upid = client.post("/nodes/pve1/qemu/9000/clone", {"newid": 140})
     assert client.get("/nodes/pve1/tasks") == []  # default source=archive: finished only
     active = client.get("/nodes/pve1/tasks", {"source": "all"})
-    assert active[0]["upid"] == upid and active[0]["status"] == "RUNNING"
+    assert active[0]["upid"] == upid
+    assert active[0]["status"] == "RUNNING"
     sim.clock.advance(1.0)
     assert client.delete(f"/nodes/pve1/tasks/{upid}") is None
     stopped = status(client, upid)
     assert (stopped["status"], stopped["exitstatus"]) == ("stopped", "interrupted by signal")
     assert 140 not in sim.vms
     finished = client.get("/nodes/pve1/tasks", {"vmid": 9000})
-    assert finished[0]["status"] == "interrupted by signal" and "exitstatus" not in finished[0]
+    assert finished[0]["status"] == "interrupted by signal"
+    assert "exitstatus" not in finished[0]
     lines = log(client, upid)
     assert log(client, upid, start=2, limit=3) == lines[2:5]
     assert lines[-1] == "TASK ERROR: interrupted by signal"
@@ -218,7 +233,9 @@ def test_task_list_log_paging_and_stop(client: ProxmoxClient, sim: Simulator) ->
 
 def test_unknown_upid(client: ProxmoxClient) -> None:
     with pytest.raises(errors.ProxmoxParameterError):
-        client.get("/nodes/pve1/tasks/UPID:pve1:00000001:00000001:00000001:qmstart:1:root@pam:/status")
+        client.get(
+            "/nodes/pve1/tasks/UPID:pve1:00000001:00000001:00000001:qmstart:1:root@pam:/status"
+        )
 
 
 def test_time_scale_and_durations(sim: Simulator) -> None:
@@ -235,7 +252,8 @@ def test_time_scale_and_durations(sim: Simulator) -> None:
 def test_storage_volume_get_and_delete(client: ProxmoxClient, sim: Simulator) -> None:
     volid = sim.backups(103, node="pve3")[0].volid
     info = client.get(f"/nodes/pve3/storage/backup/content/{volid}")
-    assert info["format"] == "vma.zst" and info["path"].startswith("/mnt/pve/backup/dump/")
+    assert info["format"] == "vma.zst"
+    assert info["path"].startswith("/mnt/pve/backup/dump/")
     upid = client.delete(f"/nodes/pve3/storage/backup/content/{volid}")
     assert UPID.parse(upid).id == "103@backup"
     sim.finish_tasks()
