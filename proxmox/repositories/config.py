@@ -15,8 +15,11 @@ _URL_SAFE = "-_.!~*'()"
 
 
 class ConfigRepository(Repository):
-    def get(self, node: str, vmid: int) -> VmConfig:
-        return VmConfig.model_validate(self._get_dict(vm_path(node, vmid, "config")))
+    def get(self, node: str, vmid: int, *, current: bool = False) -> VmConfig:
+        """The config with pending changes applied, as PVE shows it; ``current=True`` gives
+        the values the running VM actually has."""
+        params = {"current": True} if current else None
+        return VmConfig.model_validate(self._get_dict(vm_path(node, vmid, "config"), params))
 
     def update(
         self,

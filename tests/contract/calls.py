@@ -53,6 +53,7 @@ def _update(p: Proxmox, t: Target) -> None:
 
 CALLS: dict[str, RepositoryCall] = {
     "ConfigRepository.get": lambda p, t: p.config.get(t.node, t.vmid),
+    "ConfigRepository.get#current": lambda p, t: p.config.get(t.node, t.vmid, current=True),
     "ConfigRepository.update": _update,
     "ConfigRepository.update_async": lambda p, t: p.config.update_async(
         t.node, t.vmid, {"cipassword": "n3w-Passw0rd", "memory": "current=2048"}
