@@ -1,0 +1,110 @@
+"""``jotunheim worker``: the composition root of a worker process.
+
+Loads ``PROXMOX_*``, ``REDIS_URL`` and ``JOTUNHEIM_WORKER_*``, builds the Proxmox facade,
+the notifier, Redis and the audit log, installs the worker context, makes sure the
+inventory sync is scheduled, and runs an RQ worker with its scheduler on the JSON
+serializer, queues in priority order (high, default, low).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+from collections.abc import Callable
+
+import redis
+from rq import SimpleWorker, Worker
+from rq.serializers import JSONSerializer
+
+from bot.audit import AuditLog
+from bot.notifiers import ConsoleNotifier, LogNotifier
+from bot.notify import Notifier
+from bot.settings import ConfigError, load
+from bot.settings.proxmox import ProxmoxSettings
+from bot.settings.redis import RedisSettings
+from bot.settings.worker import WorkerSettings
+from jobs.catalog import action_factories
+from jobs.config import PRIORITIES
+from jobs.context import WorkerContext, installed_context
+from jobs.node import schedule_inventory_sync
+from jobs.queue import rq_queue
+from proxmox.client import ProxmoxClient
+from proxmox.repositories import Proxmox
+
+log = logging.getLogger("jotunheim.worker")
+
+
+def build_notifier(spec: str) -> Notifier:
+    """``log``, ``console``, or ``module:factory`` (a platform notifier from its adapter)."""
+    if spec == "log":
+        return LogNotifier()
+    if spec == "console":
+        return ConsoleNotifier()
+    module_name, sep, attr = spec.partition(":")
+    if not sep:
+        raise ConfigError(
+            f"JOTUNHEIM_WORKER_NOTIFIER: expected log, console or module:factory, got {spec!r}"
+        )
+    factory: Callable[[], Notifier] = getattr(importlib.import_module(module_name), attr)
+    return factory()
+
+
+def build_context(
+    proxmox: ProxmoxSettings, redis_settings: RedisSettings, worker: WorkerSettings
+) -> WorkerContext:
+    client = ProxmoxClient(
+        proxmox.url,
+        proxmox.token_id,
+        proxmox.token_secret,
+        timeout=proxmox.timeout,
+        connect_timeout=proxmox.connect_timeout,
+        verify=proxmox.verify(),
+    )
+    connection = redis.Redis.from_url(redis_settings.url)
+    return WorkerContext(
+        redis=connection,
+        proxmox=Proxmox(client),
+        notifier=build_notifier(worker.notifier),
+        actions_config=worker.actions(),
+        settings=worker.jobs(),
+        actions=action_factories(),
+        audit=AuditLog(connection, prefix=worker.key_prefix),
+    )
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="jotunheim worker", description=__doc__)
+    parser.add_argument("--queues", default=",".join(PRIORITIES), help="high,default,low")
+    parser.add_argument("--burst", action="store_true", help="quit when the queues are empty")
+    parser.add_argument("--simple", action="store_true", help="run jobs in-process (no fork)")
+    parser.add_argument("--name", default=None, help="worker name (default: host.pid)")
+    parser.add_argument("--log-level", default="INFO")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = _arguments(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(message)s")
+    worker_settings = load(WorkerSettings)
+    context = build_context(load(ProxmoxSettings), load(RedisSettings), worker_settings)
+    settings = context.settings
+    priorities = [p.strip() for p in args.queues.split(",") if p.strip()]
+    unknown = sorted(set(priorities) - set(PRIORITIES))
+    if unknown:
+        raise ConfigError(f"--queues: unknown priority {', '.join(unknown)}")
+    queues = [rq_queue(context.redis, settings, p) for p in PRIORITIES if p in priorities]
+    worker_class = SimpleWorker if args.simple else Worker
+    worker = worker_class(
+        queues,
+        connection=context.redis,
+        serializer=JSONSerializer,
+        name=args.name,
+        maintenance_interval=worker_settings.maintenance_interval,
+    )
+    with installed_context(context):
+        schedule_inventory_sync(context.redis, settings)
+        log.info("worker on %s", ", ".join(q.name for q in queues))
+        worker.work(burst=args.burst, with_scheduler=True, logging_level=args.log_level)
+    context.proxmox.client.close()
+    return 0

@@ -1,0 +1,137 @@
+"""The real Actions through real RQ workers, against the simulator over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+from pydantic import SecretStr
+
+from actions.config import ActionsConfig
+from bot.notifiers import FakeNotifier
+from jobs.api import JobRequest
+from jobs.chains import chain_progress
+from jobs.config import JobSettings
+from jobs.context import WorkerContext, installed_context
+from jobs.inventory import Inventory
+from jobs.node import sync_inventory
+from jobs.queue import RqJobQueue
+from jobs.wiring import real_action_factories
+from proxmox.client import ProxmoxClient
+from proxmox.repositories import Proxmox
+from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
+from tests.jobs.conftest import TARGET, _delete_rq_keys, run_until
+
+
+@pytest.fixture
+def sim() -> Simulator:
+    simulator = Simulator.demo()
+    simulator.time_scale = 0.5
+    simulator.task_durations["qmclone"] = 3.0
+    return simulator
+
+
+@pytest.fixture
+def sim_ctx(
+    redis_client: redis.Redis, settings: JobSettings, sim: Simulator, notifier: FakeNotifier
+) -> Iterator[WorkerContext]:
+    with sim.serve() as url:
+        client = ProxmoxClient(url, SIM_TOKEN_ID, SecretStr(SIM_TOKEN_SECRET))
+        context = WorkerContext(
+            redis=redis_client,
+            proxmox=Proxmox(client),
+            notifier=notifier,
+            actions_config=ActionsConfig(),
+            settings=settings,
+            actions=real_action_factories(),
+        )
+        with installed_context(context):
+            yield context
+        client.close()
+    _delete_rq_keys(redis_client, settings)
+
+
+def _submit(ctx: WorkerContext, kind: str, inbound: str, **args: object) -> str:
+    vmid = args.get("vmid")
+    request = JobRequest(
+        kind=kind,
+        vmid=vmid if isinstance(vmid, int) else None,
+        args=args,
+        target=TARGET,
+        requested_by="console:w:ann",
+        inbound_id=inbound,
+        account="acme" if kind != "server.build" else None,
+    )
+    return RqJobQueue(ctx.redis, settings=ctx.settings).submit(request).job_id
+
+
+def _run(ctx: WorkerContext, job_id: str) -> str:
+    def done() -> bool:
+        state = chain_progress(ctx.redis, job_id, prefix=ctx.prefix)
+        return state is not None and state.status != "running"
+
+    run_until(ctx.redis, ctx.settings, done, timeout=25)
+    state = chain_progress(ctx.redis, job_id, prefix=ctx.prefix)
+    assert state is not None
+    return state.status
+
+
+def test_resize_posts_the_upid_then_the_outcome(
+    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+) -> None:
+    job_id = _submit(sim_ctx, "server.resize", "sim-resize", vmid=101, disk="+1G")
+
+    assert _run(sim_ctx, job_id) == "succeeded"
+
+    upid_posts = [s for s in notifier.sent if s.kind == "post" and s.reply.fields]
+    assert len(upid_posts) == 1
+    assert upid_posts[0].reply.fields[0].value.startswith("UPID:pve1:")
+    assert upid_posts[0].ref is not None
+    assert "— OK in" in notifier.messages[upid_posts[0].ref.id].text
+    assert notifier.sent[-1].text.startswith("✓ resize 101 done in")
+    assert any(c.path.endswith("/qemu/101/resize") for c in sim.calls)
+
+
+def test_customer_cannot_touch_another_accounts_server(
+    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+) -> None:
+    job_id = _submit(sim_ctx, "server.power", "sim-power", vmid=103, action="stop")
+
+    assert _run(sim_ctx, job_id) == "failed"
+
+    assert notifier.texts()[0].startswith("✗ power 103 failed: server 103 does not exist")
+    assert not any(c.path.endswith("/status/stop") for c in sim.calls)
+
+
+def test_build_chain_runs_clone_configure_resize_start_in_order(
+    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+) -> None:
+    job_id = _submit(
+        sim_ctx, "server.build", "sim-build", account="acme", cores=2, memory="2G", disk="12G"
+    )
+
+    assert _run(sim_ctx, job_id) == "succeeded"
+
+    state = chain_progress(sim_ctx.redis, job_id, prefix=sim_ctx.prefix)
+    assert state is not None
+    assert [s.name for s in state.steps] == ["allocate", "clone", "configure", "grow_disk", "start"]
+    assert all(s.state == "done" for s in state.steps)
+    writes = [c for c in sim.calls if c.method in {"POST", "PUT"}]
+    order = [
+        next(i for i, c in enumerate(writes) if c.path.endswith(suffix))
+        for suffix in ("/clone", "/config", "/resize", "/status/start")
+    ]
+    assert order == sorted(order)
+    vmid = int(state.context["vmid"])
+    assert sim.vms[vmid].status == "running"
+
+
+def test_inventory_sync_reads_owner_tags(sim_ctx: WorkerContext) -> None:
+    assert sync_inventory()["synced"] is True
+
+    inventory = Inventory(sim_ctx.redis, prefix=sim_ctx.prefix)
+    assert [e.vmid for e in inventory.owned_by("acme")] == [101, 102]
+    entry = inventory.get(103)
+    assert entry is not None
+    assert (entry.node, entry.owner) == ("pve3", "globex")
