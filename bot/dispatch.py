@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import redis
 
-from bot.approvals import ApprovalStore, ConfirmationStore, Decisions, pending_reply
+from bot.approvals import ApprovalStore, ConfirmationStore
 from bot.audit import AuditEntry, AuditLog
 from bot.commands import views
+from bot.decisions import Decisions, pending_reply
 from bot.identity import IdentityStore, InvalidCode, identity_command
 from bot.invocation import Identity, Invocation
 from bot.notify import Notifier, ReplyTarget
@@ -105,12 +106,10 @@ class Dispatcher:
     ) -> list[Choice]:
         try:
             actor = self.policy.actor(identity, "", roles)
-            entries = self.policy.servers_for(actor)
+            entries = self.policy.search_servers(actor, typed, limit=_MAX_CHOICES)
         except redis.exceptions.RedisError:
             return []
-        typed = typed.strip().lower()
-        found = [e for e in entries if str(e.vmid).startswith(typed) or typed in e.name.lower()]
-        return [Choice(label=views.server_line(e), value=str(e.vmid)) for e in found][:_MAX_CHOICES]
+        return [Choice(label=views.server_line(e), value=str(e.vmid)) for e in entries]
 
     # -- the command path ------------------------------------------------------------------
     def actor_of(self, invocation: Invocation) -> Actor:
@@ -126,7 +125,7 @@ class Dispatcher:
             if not confirmed:
                 self.policy.check_rate(actor)
             parsed = parse(self.registry, inv.scope, inv.text)
-            self.policy.check_scope(actor, parsed.command)
+            self.policy.check_scope(actor, parsed.command, direct_message=inv.is_direct_message)
             if parsed.command.job_kind is None:
                 return self._local(actor, parsed)
             return self._job(actor, inv, parsed, confirmed=confirmed)

@@ -80,7 +80,10 @@ class Policy:
             limit, seconds = self._limiter.limit, max(1, round(wait))
             raise Refusal(f"slow down: at most {limit} commands a minute; try again in {seconds} s")
 
-    def check_scope(self, actor: Actor, command: Command) -> None:
+    def check_scope(self, actor: Actor, command: Command, *, direct_message: bool = False) -> None:
+        if command.scope == "admin" and direct_message:
+            # A DM has no guild, so no role or channel context to trust: admins use the server.
+            raise Refusal(f"{command.slash} cannot be used in a direct message")
         if command.scope == "auth" or actor.is_admin:
             return
         if command.scope == "admin":
@@ -101,6 +104,15 @@ class Policy:
         if actor.is_admin:
             return self._inventory.all()
         return self._inventory.owned_by(actor.account) if actor.account else []
+
+    def search_servers(self, actor: Actor, typed: str, *, limit: int) -> list[InventoryEntry]:
+        """Autocomplete: what this actor may see, matching what they typed."""
+        if actor.is_admin:
+            return self._inventory.search(typed, limit=limit)
+        if actor.account is None:
+            return []
+        found = self._inventory.search(typed, owner=actor.account, limit=limit)
+        return [e for e in found if self._may_see(actor, e)]
 
     def check_not_busy(self, vmid: int) -> None:
         holder = self._busy.holder(vmid) if self._busy is not None else None

@@ -6,12 +6,14 @@ acting, so a stale entry can never authorise an action.
 
 Layout (prefix ``jh`` by default): ``{p}:inv:vm:{vmid}`` JSON per VM, ``{p}:inv:vmids`` set,
 ``{p}:inv:owner:{account}`` set of vmids (accounts listed in ``{p}:inv:owners``),
-``{p}:inv:names`` hash lower-case name → vmid, ``{p}:inv:synced`` timestamp. No KEYS scans:
+``{p}:inv:names`` hash lower-case name → vmid, ``{p}:inv:labels`` hash vmid → name (what
+autocomplete filters on without decoding every entry), ``{p}:inv:synced`` timestamp. No KEYS scans:
 a full replace knows every key it wrote from these index sets.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import redis
@@ -56,6 +58,25 @@ class Inventory:
     def owned_by(self, account: str) -> list[InventoryEntry]:
         return self._many(int(v) for v in self._r.smembers(f"{self._p}:owner:{account}"))
 
+    def search(
+        self, typed: str, *, owner: str | None = None, limit: int = 25
+    ) -> list[InventoryEntry]:
+        """Servers whose VMID starts with, or whose name contains, ``typed`` (case-insensitive);
+        all servers, or only ``owner``'s. Filters the small label hash, then loads ``limit``."""
+        typed = typed.strip().lower()
+        if owner is None:
+            labels = {int(k): _text(v) for k, v in self._r.hgetall(f"{self._p}:labels").items()}
+        else:
+            vmids = sorted(int(v) for v in self._r.smembers(f"{self._p}:owner:{owner}"))
+            names = self._r.hmget(f"{self._p}:labels", vmids) if vmids else []
+            labels = {vmid: _text(n or b"") for vmid, n in zip(vmids, names, strict=True)}
+        hits = (
+            vmid
+            for vmid in sorted(labels)
+            if str(vmid).startswith(typed) or typed in labels[vmid].lower()
+        )
+        return self._many(itertools.islice(hits, limit))
+
     def synced_at(self) -> float | None:
         raw = self._r.get(f"{self._p}:synced")
         return float(raw) if raw else None
@@ -66,7 +87,9 @@ class Inventory:
         stale = [f"{self._p}:owner:{_text(a)}" for a in self._r.smembers(f"{self._p}:owners")]
         stale += [f"{self._p}:vm:{int(v)}" for v in self._r.smembers(f"{self._p}:vmids")]
         pipe = self._r.pipeline(transaction=True)
-        pipe.delete(f"{self._p}:vmids", f"{self._p}:names", f"{self._p}:owners", *stale)
+        pipe.delete(
+            f"{self._p}:vmids", f"{self._p}:names", f"{self._p}:labels", f"{self._p}:owners", *stale
+        )
         for entry in entries:
             self._index(pipe, entry)
         pipe.set(f"{self._p}:synced", repr(now))
@@ -88,6 +111,7 @@ class Inventory:
         pipe = self._r.pipeline(transaction=True)
         pipe.delete(f"{self._p}:vm:{vmid}")
         pipe.srem(f"{self._p}:vmids", vmid)
+        pipe.hdel(f"{self._p}:labels", vmid)
         if old and old.owner:
             pipe.srem(f"{self._p}:owner:{old.owner}", vmid)
         if old and old.name:
@@ -97,6 +121,7 @@ class Inventory:
     def _index(self, pipe: redis.client.Pipeline, entry: InventoryEntry) -> None:
         pipe.set(f"{self._p}:vm:{entry.vmid}", entry.model_dump_json())
         pipe.sadd(f"{self._p}:vmids", entry.vmid)
+        pipe.hset(f"{self._p}:labels", entry.vmid, entry.name)
         if entry.name:
             pipe.hset(f"{self._p}:names", entry.name.lower(), entry.vmid)
         if entry.owner:

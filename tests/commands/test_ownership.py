@@ -94,6 +94,17 @@ def test_discord_admin_role_grants_admin(redis_client: redis.Redis, key_prefix: 
     assert allowed.text == "2 node(s)"
 
 
+def test_admin_commands_are_refused_in_direct_messages(world: World) -> None:
+    base = world.invocation("boss", "node list", scope="admin")
+    in_dm = world.handler.handle(base.model_copy(update={"is_direct_message": True}))
+    assert in_dm.text == "/admin node list cannot be used in a direct message"
+    assert world.handler.handle(base).text == "2 node(s)"
+    client_in_dm = world.invocation("alice", "status 101").model_copy(
+        update={"is_direct_message": True}
+    )
+    assert "queued" in world.handler.handle(client_in_dm).text
+
+
 def test_autocomplete_offers_only_own_servers(world: World) -> None:
     choices = world.handler.complete_server(identity("alice"), frozenset(), "")
     assert [c.value for c in choices] == ["101", "102"]

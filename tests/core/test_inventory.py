@@ -57,3 +57,27 @@ def test_remove_clears_every_index(redis_client: redis.Redis, key_prefix: str) -
     assert inv.resolve("gone") is None
     assert inv.owned_by("acme") == []
     assert inv.all() == []
+
+
+def test_search_matches_vmid_prefix_or_name_substring_within_owner(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    inv = Inventory(redis_client, prefix=key_prefix)
+    inv.replace_all(
+        [
+            entry(101, name="web-1", owner="acme"),
+            entry(102, name="db", owner="acme"),
+            entry(1010, name="shop", owner="globex"),
+            entry(203, name="web-2", owner="globex"),
+        ],
+        now=1.0,
+    )
+
+    assert [e.vmid for e in inv.search("101")] == [101, 1010]
+    assert [e.vmid for e in inv.search("WEB")] == [101, 203]
+    assert [e.vmid for e in inv.search("web", owner="acme")] == [101]
+    assert [e.vmid for e in inv.search("", owner="acme")] == [101, 102]
+    assert [e.vmid for e in inv.search("", limit=2)] == [101, 102]
+    assert inv.search("", owner="nobody") == []
+    inv.remove(101)
+    assert [e.vmid for e in inv.search("web")] == [203]

@@ -1,0 +1,241 @@
+"""Button clicks on pending decisions: Confirm/Cancel of a destructive command by its
+requester, and Approve/Deny of a customer's request by an admin.
+
+The stores in ``bot.approvals`` make each decision atomic; this module turns a click into
+that decision, the job it releases, the audit entries and the messages people see.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Literal
+
+import redis
+
+from bot.approvals import Approval, ApprovalRequest, ApprovalStore, ConfirmationStore
+from bot.audit import AuditLog
+from bot.invocation import Invocation
+from bot.notify import Notifier
+from bot.parser import format_command
+from bot.policy import Actor, Policy, Refusal
+from bot.ports import ButtonClick, ClickResult
+from bot.registry import Parsed
+from bot.reply import Button, Reply, ReplyField
+from jobs.api import JobRequest, QueueUnavailable
+
+
+class Decisions:
+    """Button clicks: Confirm/Cancel of a destructive command, Approve/Deny of a request.
+
+    ``rerun`` runs a confirmed invocation past its confirm step; ``submit`` enqueues a job
+    and answers like a direct command would (both are the dispatcher's).
+    """
+
+    def __init__(
+        self,
+        approvals: ApprovalStore,
+        confirmations: ConfirmationStore,
+        policy: Policy,
+        audit: AuditLog,
+        notifier: Notifier,
+        *,
+        rerun: Callable[[Invocation], Reply],
+        submit: Callable[[Actor, JobRequest, str], Reply],
+    ) -> None:
+        self.approvals = approvals
+        self.confirmations = confirmations
+        self.policy = policy
+        self.audit = audit
+        self.notifier = notifier
+        self._rerun = rerun
+        self._submit = submit
+
+    def request_approval(
+        self, actor: Actor, parsed: Parsed, request: JobRequest, changes: tuple[str, ...]
+    ) -> Reply:
+        now = time.time()
+        text = format_command(parsed)
+        approval = ApprovalRequest(
+            id=ApprovalStore.new_id(),
+            requester=actor.key,
+            requester_name=actor.mention,
+            account=actor.account,
+            target=request.target,
+            command=parsed.command.name,
+            text=text,
+            kind=request.kind,
+            vmid=request.vmid,
+            args=request.args,
+            summary=f"{actor.mention} ({actor.account}) asks: /server {text}",
+            changes=changes,
+            created=now,
+            expires=now + self.approvals.ttl,
+        )
+        self.approvals.create(approval)
+        self.audit.record(
+            "approval.requested",
+            actor=actor.key,
+            vmid=request.vmid,
+            command=text,
+            args=request.args,
+            result=approval.id,
+        )
+        channel = self.policy.settings.admin_channel(actor.identity.platform)
+        if channel:
+            admins = request.target.model_copy(update={"channel": channel, "thread": None})
+            self.notifier.post(admins, approval_message(approval))
+        hours = round(self.approvals.ttl / 3600)
+        return Reply(
+            text=f"{parsed.command.name} of server {request.vmid} needs an admin's approval: "
+            f"request {approval.id} sent (expires in {hours} h). You will be told here.",
+            tone="info",
+        )
+
+    def click(self, click: ButtonClick) -> ClickResult:
+        actor = self.policy.actor(click.identity, click.display_name, click.roles)
+        if click.action in ("confirm", "cancel"):
+            return self._confirmation(actor, click)
+        if click.action in ("approve", "deny"):
+            return self._decide(actor, click)
+        raise Refusal(f"unknown button {click.action!r}")
+
+    def _confirmation(self, actor: Actor, click: ButtonClick) -> ClickResult:
+        waiting = self.confirmations.peek(click.value)
+        if waiting is None:
+            raise Refusal("this confirmation has expired or was already used; nothing was done")
+        if waiting.identity != click.identity:
+            raise Refusal("only the person who asked can confirm or cancel this")
+        if self.confirmations.take(click.value) is None:
+            raise Refusal("this confirmation was already used")
+        command = f"/{waiting.scope} {waiting.text}"
+        if click.action == "cancel":
+            self.audit.record("refused", actor=actor.key, command=command, result="cancelled")
+            done = Reply(text=f"cancelled: {command}; nothing was done")
+            return ClickResult(to_clicker=done, replace_message=done)
+        self.audit.record("confirmed", actor=actor.key, command=command)
+        reply = self._rerun(waiting)
+        return ClickResult(
+            to_clicker=reply, replace_message=Reply(text=f"confirmed by {actor.mention}: {command}")
+        )
+
+    def _decide(self, actor: Actor, click: ButtonClick) -> ClickResult:
+        if not actor.is_admin:
+            raise Refusal("only admins can decide approval requests")
+        found = self.approvals.get(click.value)
+        if found is None:
+            raise Refusal(f"no approval request {click.value}")
+        request = found.request
+        if request.requester == actor.key:
+            raise Refusal("you cannot decide your own request")
+        decision: Literal["approved", "denied"] = (
+            "approved" if click.action == "approve" else "denied"
+        )
+        reason = (click.reason or "").strip()[:300]
+        outcome = self.approvals.decide(request.id, decision, actor.key, reason)
+        if outcome == "expired":
+            self.audit.record(
+                "approval.expired",
+                actor=request.requester,
+                vmid=request.vmid,
+                command=request.text,
+                result=request.id,
+            )
+            raise Refusal(f"request {request.id} has expired; nothing was done")
+        if outcome != "won":
+            current = self.approvals.get(request.id)
+            by = current.decided_by if current else ""
+            raise Refusal(
+                f"request {request.id} was already {outcome}" + (f" by {by}" if by else "")
+            )
+        event = f"approval.{decision}"
+        self.audit.record(
+            event,
+            actor=request.requester,
+            vmid=request.vmid,
+            command=request.text,
+            approver=actor.key,
+            result=reason or decision,
+        )
+        if decision == "denied":
+            return self._denied(actor, request, reason)
+        return self._approved(actor, request)
+
+    def _approved(self, actor: Actor, request: ApprovalRequest) -> ClickResult:
+        job = JobRequest(
+            kind=request.kind,
+            vmid=request.vmid,
+            args=request.args,
+            target=request.target,
+            requested_by=request.requester,
+            inbound_id=f"approval:{request.id}",
+            approved_by=actor.key,
+            account=request.account,
+        )
+        try:
+            queued = self._submit(actor, job, request.text)
+        except (QueueUnavailable, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            self.approvals.reopen(request.id, actor.key)
+            raise
+        self.notifier.post(
+            request.target,
+            Reply(
+                text=f"{_asked(request)} was approved by {actor.mention}. {queued.text}",
+                ephemeral=False,
+                tone="success",
+            ),
+        )
+        decided = Reply(text=f"Approved by {actor.mention}: {request.summary}", tone="success")
+        return ClickResult(to_clicker=queued, replace_message=decided)
+
+    def _denied(self, actor: Actor, request: ApprovalRequest, reason: str) -> ClickResult:
+        because = f": {reason}" if reason else ""
+        self.notifier.post(
+            request.target,
+            Reply(
+                text=f"{_asked(request)} was denied by {actor.mention}{because}. Nothing was done.",
+                ephemeral=False,
+                tone="warning",
+            ),
+        )
+        decided = Reply(
+            text=f"Denied by {actor.mention}{because}: {request.summary}", tone="warning"
+        )
+        return ClickResult(
+            to_clicker=Reply(text=f"denied request {request.id}"), replace_message=decided
+        )
+
+
+def _asked(request: ApprovalRequest) -> str:
+    return f"{request.requester_name}: your request {request.id} (/server {request.text})"
+
+
+def approval_message(approval: ApprovalRequest) -> Reply:
+    """What admins see: who asked what, the cache's current → requested values, buttons."""
+    fields = tuple(ReplyField(label="change", value=c) for c in approval.changes)
+    return Reply(
+        text=f"Approval request {approval.id}: {approval.summary}",
+        fields=fields,
+        buttons=(
+            Button(
+                action="approve",
+                value=approval.id,
+                label="Approve",
+                style="primary",
+                confirm=f"Approve {approval.summary}?",
+            ),
+            Button(action="deny", value=approval.id, label="Deny", style="danger"),
+        ),
+        ephemeral=False,
+    )
+
+
+def pending_reply(approvals: list[Approval]) -> Reply:
+    if not approvals:
+        return Reply(text="no pending approval requests")
+    now = time.time()
+    lines = [
+        f"{a.request.id}: {a.request.summary} (expires in {int(a.request.expires - now) // 60} min)"
+        for a in approvals
+    ]
+    return Reply(text=f"{len(approvals)} pending approval request(s)", code="\n".join(lines))
