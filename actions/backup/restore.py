@@ -1,4 +1,4 @@
-"""Restore a server from one of its own backups: stop → restore (``force=1``) → start again.
+"""Restore a server from one of its own backups: check → stop → restore (``force=1``) → start.
 
 The backup must be this VM's by name (``vzdump-qemu-<vmid>-…`` or PBS ``backup/vm/<vmid>/…``),
 on a configured backup storage, and present in the listing. Proxmox refuses a restore onto a
@@ -23,7 +23,7 @@ class RestoreRequest(VmRequest):
 class RestoreAction(ServerAction[RestoreRequest]):
     name = "backup.restore"
     request_model = RestoreRequest
-    steps = ("stop", "restore", "start")
+    steps = ("prepare", "stop", "restore", "start")
 
     def _backup(self, request: RestoreRequest, node: str) -> BackupRef:
         ref = backup_of(request.volid, request.vmid, (self.config.backup_storage,))
@@ -54,24 +54,29 @@ class RestoreAction(ServerAction[RestoreRequest]):
             warnings=("everything written since that backup is lost",),
         )
 
-    def stop(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
+    def prepare(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
+        """Read-only: check the backup and VM, and record whether it runs. Kept apart from
+        ``stop`` so a retried stop cannot forget that the VM was running before it."""
         node = self.locate(request.vmid).node
         ref = self._backup(request, node)
         config = self.px.config.get(node, request.vmid)
         ensure_unprotected(config, request.vmid, "overwritten by a restore")
         ensure_unlocked(config, request.vmid)
-        more: dict[str, JSON] = {"node": node, "archive": ref.volid}
+        running = self.px.power.status(node, request.vmid).status != "stopped"
+        return StepResult(
+            summary=f"restore of server {request.vmid} from {ref.volid} checked",
+            context={**context, "node": node, "archive": ref.volid, "was_running": running},
+        )
+
+    def stop(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
+        node = self.where(request.vmid, context)
         if self.px.power.status(node, request.vmid).status == "stopped":
-            # A retried stop step must not forget that the VM ran before the first attempt.
-            more["was_running"] = bool(context.get("was_running", False))
-            return StepResult(
-                summary=f"server {request.vmid} is stopped", context={**context, **more}
-            )
+            return StepResult(summary=f"server {request.vmid} is stopped", context=dict(context))
         upid = self.px.power.stop(node, request.vmid)
         return StepResult(
             summary=f"stopping server {request.vmid} for the restore",
             upid=str(upid),
-            context={**context, **more, "was_running": True},
+            context=dict(context),
         )
 
     def restore(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
