@@ -182,3 +182,27 @@ def test_second_digest_mismatch_raises_conflict(sim: Simulator, px: Proxmox) -> 
         _action(px).run_step("configure", ResizeRequest(vmid=102, cores=6), {"node": "pve2"})
     assert caught.value.digest_mismatch
     assert sim.vms[102].config["cores"] == 4
+
+
+def test_memory_hotplug_is_live_while_cores_wait(sim: Simulator, px: Proxmox) -> None:
+    sim.vms[101].config.update(hotplug="disk,network,usb,memory", numa=1)
+    request = ResizeRequest(vmid=101, cores=3, memory="6G")
+    plan = _action(px).plan(request)
+    assert [c.render() for c in plan.changes] == [
+        "cores 2 → 3 (after reboot)",
+        "memory 4096 → 6144 MiB (live)",
+    ]
+    result = _action(px).run_step("configure", request, {"node": "pve1"})
+    assert result.summary == "live: memory 4096 → 6144 MiB; after a reboot: cores 2 → 3"
+    assert result.pending == ("cores 2 → 3",)
+    assert sim.vms[101].config["memory"] == "6144"
+    assert sim.vms[101].pending == {"cores": 3}
+
+
+def test_plan_with_nothing_to_change(px: Proxmox) -> None:
+    plan = _action(px).plan(ResizeRequest(vmid=101, cores=2, disk="32G"))
+    assert plan.render() == (
+        "Resize server 101 (acme-web): nothing to change\n"
+        "• cores 2 → 2 (unchanged)\n"
+        "• disk scsi0 32 GiB → 32 GiB (unchanged)"
+    )
