@@ -111,11 +111,6 @@ def human_bytes(size_bytes: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def human_mib(mib: int) -> str:
-    """Memory for plans: always MiB, as the config stores it (``4096 MiB``)."""
-    return f"{mib} MiB"
-
-
 def human_duration(seconds: int) -> str:
     """Uptime: ``3d 4h``, ``2h 5m``, ``45s``."""
     days, rest = divmod(max(seconds, 0), 86400)
