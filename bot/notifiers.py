@@ -10,10 +10,12 @@ from __future__ import annotations
 import itertools
 import logging
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TextIO
 
-from bot.notify import MessageRef, ReplyTarget
+from bot.invocation import Platform
+from bot.notify import MessageRef, Notifier, ReplyTarget
 from bot.reply import Reply
 
 log = logging.getLogger("jotunheim.notify")
@@ -123,3 +125,25 @@ class ConsoleNotifier:
     def _write(self, line: str) -> None:
         self._out.write(line + "\n")
         self._out.flush()
+
+
+class RoutingNotifier:
+    """One worker pool serves every platform: each message goes through the notifier of the
+    platform its request came from; platforms without one fall back (to the log)."""
+
+    def __init__(self, routes: Mapping[Platform, Notifier], fallback: Notifier) -> None:
+        self._routes = dict(routes)
+        self._fallback = fallback
+
+    def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
+        ref = self._for(target.platform).post(target, reply)
+        return ref.model_copy(update={"platform": target.platform})
+
+    def update(self, ref: MessageRef, reply: Reply) -> None:
+        self._for(ref.platform).update(ref, reply)
+
+    def notify_private(self, target: ReplyTarget, reply: Reply) -> None:
+        self._for(target.platform).notify_private(target, reply)
+
+    def _for(self, platform: Platform | None) -> Notifier:
+        return self._routes.get(platform, self._fallback) if platform else self._fallback

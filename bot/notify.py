@@ -29,12 +29,14 @@ class ReplyTarget(BaseModel):
 
 
 class MessageRef(BaseModel):
-    """A posted message that can be edited later (Slack ts, Discord message id)."""
+    """A posted message that can be edited later (Slack ts, Discord message id); ``platform``
+    lets a worker serving several platforms route the edit back to the right one."""
 
     model_config = ConfigDict(frozen=True)
 
     channel: str
     id: str
+    platform: Platform | None = None
 
 
 class Notifier(Protocol):

@@ -18,7 +18,8 @@ from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
 from bot.audit import AuditLog
-from bot.notifiers import ConsoleNotifier, LogNotifier
+from bot.invocation import Platform
+from bot.notifiers import ConsoleNotifier, LogNotifier, RoutingNotifier
 from bot.notify import Notifier
 from bot.settings import ConfigError, load
 from bot.settings.proxmox import ProxmoxSettings
@@ -35,19 +36,45 @@ from proxmox.repositories import Proxmox
 log = logging.getLogger("jotunheim.worker")
 
 
-def build_notifier(spec: str) -> Notifier:
-    """``log``, ``console``, or ``module:factory`` (a platform notifier from its adapter)."""
+PLATFORM_NOTIFIERS = {
+    "slack": "bot.adapters.slack.notifier:from_env",
+    "discord": "bot.adapters.discord.notifier:from_env",
+}
+
+
+def build_notifier(spec: str, connection: redis.Redis, prefix: str) -> Notifier:
+    """``log``, ``console``, platforms to post to (``slack,discord``), or ``module:factory``.
+
+    Platform notifiers live in their adapters and are imported by name, so that ``bot/``
+    never imports an adapter; a worker serving several platforms routes by the request's.
+    """
     if spec == "log":
+        log.warning("JOTUNHEIM_WORKER_NOTIFIER=log: task updates go to the log, not to chat")
         return LogNotifier()
     if spec == "console":
         return ConsoleNotifier()
-    module_name, sep, attr = spec.partition(":")
-    if not sep:
+    if ":" in spec:
+        factory: Callable[[], Notifier] = _resolve(spec)
+        return factory()
+    platforms = [p.strip() for p in spec.split(",") if p.strip()]
+    unknown = sorted(set(platforms) - set(PLATFORM_NOTIFIERS))
+    if unknown or not platforms:
         raise ConfigError(
-            f"JOTUNHEIM_WORKER_NOTIFIER: expected log, console or module:factory, got {spec!r}"
+            "JOTUNHEIM_WORKER_NOTIFIER: expected log, console, a list of "
+            f"{', '.join(PLATFORM_NOTIFIERS)} or module:factory, got {spec!r}"
         )
-    factory: Callable[[], Notifier] = getattr(importlib.import_module(module_name), attr)
-    return factory()
+    routes: dict[Platform, Notifier] = {}
+    if "slack" in platforms:
+        routes["slack"] = _resolve(PLATFORM_NOTIFIERS["slack"])()
+    if "discord" in platforms:
+        routes["discord"] = _resolve(PLATFORM_NOTIFIERS["discord"])(connection, prefix)
+    return RoutingNotifier(routes, fallback=LogNotifier())
+
+
+def _resolve(spec: str) -> Callable[..., Notifier]:
+    module_name, _, attr = spec.partition(":")
+    factory: Callable[..., Notifier] = getattr(importlib.import_module(module_name), attr)
+    return factory
 
 
 def build_context(
@@ -65,7 +92,7 @@ def build_context(
     return WorkerContext(
         redis=connection,
         proxmox=Proxmox(client),
-        notifier=build_notifier(worker.notifier),
+        notifier=build_notifier(worker.notifier, connection, worker.key_prefix),
         actions_config=worker.actions(),
         settings=worker.jobs(),
         actions=action_factories(),

@@ -3,10 +3,10 @@ and the Actions configuration. Only ``jotunheim worker`` and ``jotunheim queue``
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings
 
-from actions.config import ActionsConfig
+from actions.config import ActionsConfig, Limits
 from bot.settings import env_config
 from jobs.config import JobSettings
 
@@ -14,7 +14,13 @@ from jobs.config import JobSettings
 class WorkerSettings(BaseSettings):
     model_config = env_config("JOTUNHEIM_WORKER_")
 
-    key_prefix: str = Field(default="jh", pattern=r"^[A-Za-z0-9_-]+$")
+    # Shared with the bot process (PolicySettings): both must name the same queues and keys,
+    # so both read the one variable JOTUNHEIM_REDIS_PREFIX.
+    key_prefix: str = Field(
+        default="jh",
+        pattern=r"^[A-Za-z0-9_.-]{1,32}$",
+        validation_alias=AliasChoices("key_prefix", "JOTUNHEIM_REDIS_PREFIX"),
+    )
     tracking_intervals: tuple[int, ...] = (2, 3, 5, 10, 15)
     tracking_deadline: int = Field(default=6 * 3600, ge=1)
     retry_intervals: tuple[int, ...] = (5, 15, 30, 60)
@@ -25,12 +31,23 @@ class WorkerSettings(BaseSettings):
     job_timeout: int = Field(default=300, ge=10)
     # How often a worker looks for jobs whose worker died (RQ registry maintenance).
     maintenance_interval: int = Field(default=60, ge=10)
-    notifier: str = Field(default="log", description="log | console | module:factory")
-    owner_tag_prefix: str = "owner-"
+    notifier: str = Field(
+        default="log", description="log | console | slack,discord | module:factory"
+    )
+    owner_tag_prefix: str = Field(
+        default="owner-",
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$",
+        validation_alias=AliasChoices("owner_tag_prefix", "JOTUNHEIM_OWNER_TAG_PREFIX"),
+    )
     clone_storage: str = "local-lvm"
     backup_storage: str = "backup"
     default_template: str = "debian-12"
     templates: tuple[str, ...] = ()
+    max_cores: int = Field(default=16, ge=1)
+    max_memory_mib: int = Field(default=65536, ge=128)
+    max_disk_gib: int = Field(default=1024, ge=1)
+    shutdown_timeout: int = Field(default=120, ge=1)
+    default_ciuser: str = "admin"
 
     def jobs(self) -> JobSettings:
         return JobSettings(
@@ -52,4 +69,11 @@ class WorkerSettings(BaseSettings):
             backup_storage=self.backup_storage,
             default_template=self.default_template,
             templates=self.templates,
+            limits=Limits(
+                max_cores=self.max_cores,
+                max_memory_mib=self.max_memory_mib,
+                max_disk_gib=self.max_disk_gib,
+            ),
+            shutdown_timeout=self.shutdown_timeout,
+            default_ciuser=self.default_ciuser,
         )

@@ -35,7 +35,7 @@ def test_queue_cli_lists_failed_jobs_and_retries_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REDIS_URL", redis_url())
-    monkeypatch.setenv("JOTUNHEIM_WORKER_KEY_PREFIX", settings.prefix)
+    monkeypatch.setenv("JOTUNHEIM_REDIS_PREFIX", settings.prefix)
     submitted = queue.submit(request("test.refused", "cli-1"))
     run_until(ctx.redis, settings, lambda: recorder.all() == ["refused"])
 
@@ -64,7 +64,7 @@ def test_worker_main_runs_the_inventory_sync_against_the_simulator(
         monkeypatch.setenv("PROXMOX_TOKEN_ID", SIM_TOKEN_ID)
         monkeypatch.setenv("PROXMOX_TOKEN_SECRET", SIM_TOKEN_SECRET)
         monkeypatch.setenv("REDIS_URL", redis_url())
-        monkeypatch.setenv("JOTUNHEIM_WORKER_KEY_PREFIX", key_prefix)
+        monkeypatch.setenv("JOTUNHEIM_REDIS_PREFIX", key_prefix)
 
         assert worker.main(["--burst", "--simple", "--log-level", "WARNING"]) == 0
 

@@ -22,12 +22,15 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import redis
 from pydantic import SecretStr
 
 from bot.adapters.discord.render import message_payload
+from bot.adapters.discord.settings import DiscordRestSettings
 from bot.adapters.discord.tokens import InteractionTokens
 from bot.notify import MessageRef, ReplyTarget
 from bot.reply import Reply
+from bot.settings import load
 
 log = logging.getLogger(__name__)
 
@@ -147,3 +150,17 @@ def _raise_for(response: httpx.Response, what: str) -> None:
 def _safe(path: str) -> str:
     # Webhook paths embed the interaction token; never let one reach a log line.
     return "/webhooks/…" if path.startswith("/webhooks/") else path
+
+
+def from_env(redis_client: redis.Redis, prefix: str) -> DiscordNotifier:
+    """For workers (``DISCORD_BOT_TOKEN``, ``DISCORD_APPLICATION_ID``); imported lazily by name,
+    since ``bot/`` must not import the adapters. The interaction tokens the bot remembered
+    in Redis (same prefix) make private follow-ups ephemeral instead of DMs."""
+    settings = load(DiscordRestSettings)
+    return DiscordNotifier(
+        httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0)),
+        bot_token=settings.bot_token,
+        application_id=settings.application_id,
+        api_base=settings.api_base,
+        tokens=InteractionTokens(redis_client, prefix=prefix),
+    )

@@ -13,16 +13,30 @@ from pydantic_settings import BaseSettings, NoDecode
 from bot.settings import env_config
 
 
-class DiscordSettings(BaseSettings):
+class DiscordRestSettings(BaseSettings):
+    """What a worker needs to post through Discord's REST API (no gateway, no guild list)."""
+
     model_config = env_config("DISCORD_")
 
     bot_token: SecretStr = Field(description="bot token (Developer Portal → Bot)")
     application_id: int = Field(gt=0, description="application (client) id")
-    guild_ids: Annotated[frozenset[int], NoDecode] = Field(
-        description="comma-separated ids of the guilds the bot serves; others are refused"
-    )
     api_base: str = Field(
         default="https://discord.com/api/v10", description="REST base (tests point it at a mock)"
+    )
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+
+class DiscordSettings(DiscordRestSettings):
+    """The bot process: REST settings plus the guilds it serves and its defer deadline."""
+
+    guild_ids: Annotated[frozenset[int], NoDecode] = Field(
+        description="comma-separated ids of the guilds the bot serves; others are refused"
     )
     defer_after: float = Field(
         default=1.5, gt=0, lt=2.5, description="seconds before a slow handler gets deferred"
@@ -42,10 +56,3 @@ class DiscordSettings(BaseSettings):
         if not value:
             raise ValueError("name at least one guild id")
         return value
-
-    @field_validator("api_base")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL")
-        return value.rstrip("/")

@@ -1,0 +1,54 @@
+"""A worker serves every platform: each message goes back through its own platform."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from bot.notifiers import FakeNotifier, RoutingNotifier
+from bot.notify import ReplyTarget
+from bot.reply import Reply
+from bot.settings import ConfigError
+from bot.worker import build_notifier
+
+
+def target(platform: str) -> ReplyTarget:
+    return ReplyTarget.model_validate(
+        {"platform": platform, "workspace": "w", "channel": "c", "requester": "u"}
+    )
+
+
+def test_posts_edits_and_private_replies_follow_the_requests_platform() -> None:
+    slack, discord, fallback = FakeNotifier(), FakeNotifier(), FakeNotifier()
+    routing = RoutingNotifier({"slack": slack, "discord": discord}, fallback=fallback)
+
+    ref = routing.post(target("discord"), Reply(text="UPID:…"))
+    routing.update(ref, Reply(text="OK"))
+    routing.notify_private(target("slack"), Reply(text="secret"))
+    routing.post(target("console"), Reply(text="to the log"))
+
+    assert ref.platform == "discord"
+    assert [(s.kind, s.text) for s in discord.sent] == [("post", "UPID:…"), ("update", "OK")]
+    assert [(s.kind, s.text) for s in slack.sent] == [("private", "secret")]
+    assert [s.text for s in fallback.sent] == ["to the log"]
+
+
+def test_unknown_platform_in_the_notifier_setting_is_a_config_error(
+    redis_client: redis.Redis,
+) -> None:
+    with pytest.raises(ConfigError, match="JOTUNHEIM_WORKER_NOTIFIER"):
+        build_notifier("slack,teams", redis_client, "jh")
+
+
+def test_platform_notifiers_are_built_from_their_adapters_settings(
+    redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", "discord-test")
+    monkeypatch.setenv("DISCORD_APPLICATION_ID", "42")
+    notifier = build_notifier("slack,discord", redis_client, "jh")
+    assert isinstance(notifier, RoutingNotifier)
+
+    monkeypatch.delenv("DISCORD_APPLICATION_ID")
+    with pytest.raises(ConfigError, match="DISCORD_APPLICATION_ID"):
+        build_notifier("discord", redis_client, "jh")
