@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
+
+from proxmox.simulator import Simulator
+from tests.contract.pve_schema import assert_conforms
 
 _SECRET_PREFIXES = ("PROXMOX_", "SLACK_", "DISCORD_", "JOTUNHEIM_")
 
@@ -19,6 +23,30 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
     # An empty value disables the .env file (see bot.settings.load).
     monkeypatch.setenv("JOTUNHEIM_ENV_FILE", "")
+
+
+# Requests the simulator refused as malformed (400) or unknown (501) are what a test of
+# that refusal sends on purpose; every other request must match the official schema.
+_DELIBERATELY_INVALID = {400, 501}
+
+
+@pytest.fixture(autouse=True)
+def every_simulator_request_conforms_to_the_schema(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[None]:
+    """Issue 2's contract: every request any test sends to the simulator is checked
+    against ../shared/pve-api/pve-api-subset.json (which fails loudly when absent)."""
+    created: list[Simulator] = []
+    original_init = Simulator.__init__
+
+    def recording_init(self: Simulator, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        created.append(self)
+
+    monkeypatch.setattr(Simulator, "__init__", recording_init)
+    yield
+    for sim in created:
+        assert_conforms(c for c in sim.calls if c.status not in _DELIBERATELY_INVALID)
 
 
 def redis_url() -> str:
