@@ -23,12 +23,11 @@ class SlackSettings(BaseSettings):
     app_token: SecretStr | None = Field(default=None, description="Socket Mode only, xapp-…")
     mode: Mode = "socket"
     host: str = "0.0.0.0"  # noqa: S104  -- HTTP mode listens where Slack can reach it
-    port: int = Field(default=3000, ge=1, le=65535)
+    port: int = Field(default=3000, ge=0, le=65535, description="0 picks a free port")
     path: str = "/slack/events"
     command_server: str = "/server"
     command_admin: str = "/admin"
     command_auth: str = "/auth"
-    admin_channel: str | None = Field(default=None, description="channel id for approvals")
     api_url: str = Field(default="https://slack.com/api/", description="Web API base URL")
     http_threads: int = Field(default=8, ge=1, le=64, description="HTTP mode server threads")
 

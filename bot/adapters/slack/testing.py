@@ -139,7 +139,6 @@ def settings(api: MockSlackApi, **overrides: Any) -> SlackSettings:
         "bot_token": SecretStr(BOT_TOKEN),
         "signing_secret": SecretStr(SIGNING_SECRET),
         "mode": "http",
-        "admin_channel": ADMIN_CHANNEL,
         "api_url": api.base_url,
     }
     values.update(overrides)

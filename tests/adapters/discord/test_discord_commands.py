@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-import discord  # noqa: TID251  (tests of the adapter use its platform types)
+import discord
 import pytest
 
 from bot.adapters.discord.bot import JotunheimBot

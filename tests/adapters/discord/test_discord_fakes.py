@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 
-import discord  # noqa: TID251  (tests of the adapter use its platform types)
+import discord
 import pytest
 
 from bot.adapters.discord.testing import (

@@ -1,14 +1,20 @@
-"""Settings, Block Kit rendering and the CLI's refusal to serve HTTP on a dev server."""
+"""Settings, Block Kit rendering, and HTTP mode behind waitress."""
 
 from __future__ import annotations
 
 import json
+import threading
 
+import httpx
 import pytest
 
-from bot.adapters.slack import cli
+from bot.adapters.slack import cli, testing
+from bot.adapters.slack.app import build_app
 from bot.adapters.slack.blocks import action_id, action_name, render_blocks
 from bot.adapters.slack.settings import SlackSettings
+from bot.adapters.slack.testing import MockSlackApi
+from bot.invocation import Identity, Invocation
+from bot.ports import ButtonClick, Choice, ClickResult
 from bot.reply import Button, Reply
 from bot.settings import ConfigError, load
 
@@ -81,12 +87,38 @@ def test_oversized_text_is_clipped_to_slack_limits() -> None:
     assert len(blocks[1]["elements"][0]["text"]["text"]) == 75
 
 
-def test_http_mode_without_a_production_server_refuses_to_start(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
-    monkeypatch.setattr(cli, "_waitress_available", lambda: False)
+class EchoHandler:
+    """Answers every command with its own text: enough to see a request got through."""
 
-    assert cli.main(["--mode", "http"]) == 2
-    assert "waitress" in capsys.readouterr().err
+    def handle(self, invocation: Invocation) -> Reply:
+        return Reply(text=f"got {invocation.text}")
+
+    def click(self, click: ButtonClick) -> ClickResult:
+        return ClickResult(to_clicker=Reply(text="clicked"))
+
+    def complete_server(
+        self, identity: Identity, roles: frozenset[str], typed: str
+    ) -> list[Choice]:
+        return []
+
+
+def test_http_mode_serves_signed_requests_through_waitress() -> None:
+    with MockSlackApi() as api:
+        chosen = testing.settings(api, host="127.0.0.1", port=0)
+        app = build_app(EchoHandler(), chosen)
+        server = cli.http_server(app, chosen)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            url = f"http://127.0.0.1:{server.effective_port}/slack/events"
+            body = testing.command_body("status 101")
+            ok = httpx.post(url, content=body, headers=testing.signed_headers(body))
+            forged_headers = {**testing.signed_headers(body), "X-Slack-Signature": "v0=00"}
+            forged = httpx.post(url, content=body, headers=forged_headers)
+        finally:
+            server.close()
+            thread.join(timeout=5)
+            app.followups.shutdown()
+    assert ok.status_code == 200
+    assert "got status 101" in ok.text
+    assert forged.status_code == 401
