@@ -11,6 +11,7 @@ import redis
 from bot.approvals import ApprovalStore, ConfirmationStore
 from bot.audit import AuditLog
 from bot.commands import build_registry
+from bot.commands.progress import JobBoard
 from bot.dispatch import Dispatcher, Stores
 from bot.identity import IdentityStore
 from bot.notify import Notifier
@@ -45,6 +46,7 @@ def build_handler(
         approvals=ApprovalStore(client, prefix=prefix, ttl=settings.approval_ttl_seconds),
         confirmations=ConfirmationStore(client, prefix=prefix, ttl=settings.confirm_ttl_seconds),
         audit=AuditLog(client, prefix=prefix, maxlen=settings.audit_maxlen),
+        jobs=JobBoard(client, prefix=prefix),
     )
     return Dispatcher(registry, policy, stores, queue, notifier)
 

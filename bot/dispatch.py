@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import redis
 
 from bot.approvals import ApprovalStore, ConfirmationStore
-from bot.audit import AuditEntry, AuditLog
+from bot.audit import AuditLog
 from bot.commands import views
+from bot.commands.progress import JobBoard, job_reply
 from bot.decisions import Decisions, pending_reply
 from bot.identity import IdentityStore, InvalidCode, identity_command
 from bot.invocation import Identity, Invocation
@@ -29,6 +30,7 @@ from bot.registry import Parsed, Registry
 from bot.reply import Button, Reply
 from jobs.api import JobQueue, JobRequest, QueueUnavailable
 from jobs.inventory import Inventory, InventoryEntry
+from proxmox.upid import UPID
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "the queue is unavailable, nothing was done"
@@ -45,6 +47,7 @@ class Stores:
     approvals: ApprovalStore
     confirmations: ConfirmationStore
     audit: AuditLog
+    jobs: JobBoard
 
 
 def guarded(run: Callable[[], Reply], *, what: str) -> Reply:
@@ -126,6 +129,8 @@ class Dispatcher:
                 self.policy.check_rate(actor)
             parsed = parse(self.registry, inv.scope, inv.text)
             self.policy.check_scope(actor, parsed.command, direct_message=inv.is_direct_message)
+            if parsed.command.name == "task":
+                return self._task(actor, inv, parsed)
             if parsed.command.job_kind is None:
                 return self._local(actor, parsed)
             return self._job(actor, inv, parsed, confirmed=confirmed)
@@ -134,40 +139,71 @@ class Dispatcher:
             raise
 
     def _local(self, actor: Actor, parsed: Parsed) -> Reply:
-        name, scope = parsed.command.name, parsed.command.scope
-        if name == "help":
-            return views.help_reply(self.registry, scope, parsed.get("command"))
-        if name == "list":
-            synced = self.stores.inventory.synced_at()
-            return views.server_list(self.policy.servers_for(actor), synced, admin=actor.is_admin)
-        if name == "approvals":
-            self._expire_due()
-            return pending_reply(self.stores.approvals.pending())
-        if name == "node list":
-            return views.node_list(self.stores.inventory.all())
-        if name == "audit":
-            return views.audit_reply(self._audit_entries(parsed.get("filter")))
+        """Commands answered from Redis alone."""
+        answers: dict[str, Callable[[], Reply]] = {
+            "help": lambda: views.help_reply(
+                self.registry, parsed.command.scope, parsed.get("command")
+            ),
+            "list": lambda: views.server_list(
+                self.policy.servers_for(actor),
+                self.stores.inventory.synced_at(),
+                admin=actor.is_admin,
+            ),
+            "approvals": self._approvals,
+            "node list": lambda: views.node_list(self.stores.inventory.all()),
+            "audit": lambda: views.audit_reply(
+                views.audit_entries(
+                    self.stores.audit, self.stores.identities.identities_of, parsed.get("filter")
+                )
+            ),
+            "queue": lambda: self._queue(actor, parsed.get("retry")),
+        }
+        answer = answers.get(parsed.command.name)
+        if answer is not None:
+            return answer()
         reply = identity_command(self.stores.identities, actor, parsed)
         self.audit("identity", actor, command=format_command(parsed), result=reply.text)
         return reply
 
-    def _expire_due(self) -> None:
+    def _approvals(self) -> Reply:
         for approval_id in self.stores.approvals.expire_due():
             found = self.stores.approvals.get(approval_id)
             actor = found.request.requester if found else ""
             self.stores.audit.record("approval.expired", actor=actor, result=approval_id)
+        return pending_reply(self.stores.approvals.pending())
 
-    def _audit_entries(self, wanted: str | None) -> list[AuditEntry]:
-        audit = self.stores.audit
-        if wanted is None:
-            return audit.recent()
-        if wanted.isdigit():
-            return audit.recent(vmid=int(wanted))
-        if ":" in wanted:
-            return audit.recent(actor=wanted)
-        keys = self.stores.identities.identities_of(wanted)
-        found = [e for key in keys for e in audit.recent(actor=key)]
-        return sorted(found, key=lambda e: e.ts, reverse=True)[:20]
+    def _task(self, actor: Actor, inv: Invocation, parsed: Parsed) -> Reply:
+        """A job id is answered from Redis now; a UPID needs Proxmox, so it becomes a job."""
+        ref: str = parsed.get("task")
+        if not UPID.is_valid(ref):
+            found = self.stores.jobs.find(ref)
+            if found is None or not self.policy.may_see_job(actor, found.request):
+                raise Refusal(f"job {ref} not found")
+            return job_reply(found)
+        vmid = UPID.parse(ref).vmid
+        if actor.is_admin:
+            entry = self.stores.inventory.get(vmid) if vmid is not None else None
+        else:
+            entry = self._owned_task_server(actor, ref, vmid)
+        request = self.job_request(actor, inv, parsed, entry)
+        command = format_command(parsed)
+        return self.submit(actor, request, command_text=command, queued=f"looking up {command}")
+
+    def _owned_task_server(self, actor: Actor, ref: str, vmid: int | None) -> InventoryEntry:
+        """The same answer for another account's task as for one that does not exist."""
+        try:
+            if vmid is None:
+                raise Refusal(ref)
+            return self.policy.resolve_server(actor, str(vmid))
+        except Refusal:
+            raise Refusal(f"task {ref} not found") from None
+
+    def _queue(self, actor: Actor, retry: str | None) -> Reply:
+        if retry is None:
+            return self.stores.jobs.queue_reply()
+        ok, message = self.stores.jobs.retry(retry)
+        self.audit("job.queued" if ok else "refused", actor, job_id=retry, result=message)
+        return Reply(text=message, tone="success" if ok else "warning")
 
     def _job(self, actor: Actor, inv: Invocation, parsed: Parsed, *, confirmed: bool) -> Reply:
         command = parsed.command
@@ -227,7 +263,9 @@ class Dispatcher:
             account=None if actor.is_admin else actor.account,
         )
 
-    def submit(self, actor: Actor, request: JobRequest, *, command_text: str) -> Reply:
+    def submit(
+        self, actor: Actor, request: JobRequest, *, command_text: str, queued: str = ""
+    ) -> Reply:
         submitted = self.queue.submit(request)
         self.audit(
             "job.queued",
@@ -243,6 +281,8 @@ class Dispatcher:
             text = f"dry run of {command_text}: the plan will appear here; nothing will be changed"
         elif submitted.duplicate:
             text = f"{command_text} was already queued"
+        elif queued:
+            text = f"{queued}: the answer will appear here"
         else:
             text = f"{command_text}: queued; the Proxmox task id will appear here"
         return Reply(text=f"{text} (job {submitted.job_id})", tone="success")

@@ -15,6 +15,7 @@ from bot.invocation import Identity
 from bot.ratelimit import RateLimiter
 from bot.registry import Command
 from bot.settings.policy import PolicySettings
+from jobs.api import JobRequest
 from jobs.inventory import Inventory, InventoryEntry
 
 
@@ -129,6 +130,14 @@ class Policy:
             return False
         configured = self.settings.approval_commands
         return command.name in configured if configured is not None else command.approval
+
+    def may_see_job(self, actor: Actor, request: JobRequest) -> bool:
+        """Admins see every job; a customer sees the jobs they or their account asked for."""
+        if actor.is_admin:
+            return True
+        if actor.account is None:
+            return False
+        return request.account == actor.account or request.requested_by == actor.key
 
     def _may_see(self, actor: Actor, entry: InventoryEntry) -> bool:
         if entry.template:

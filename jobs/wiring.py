@@ -6,13 +6,16 @@ Proxmox facade, configuration and VMID reservations of the worker it runs in.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from actions.backup.create import BackupCreateAction
 from actions.backup.delete import BackupDeleteAction
 from actions.backup.listing import BackupListAction
 from actions.backup.restore import RestoreAction
+from actions.base import JSON, StepResult
 from actions.common import ServerAction
+from actions.server.assign import AssignAction, AssignRequest
 from actions.server.build import BuildAction
 from actions.server.delete import DeleteAction
 from actions.server.password import PasswordAction
@@ -21,12 +24,38 @@ from actions.server.rebuild import RebuildAction
 from actions.server.resize import ResizeAction
 from actions.server.status import StatusAction
 from jobs.context import ActionFactory, WorkerContext
+from jobs.inventory import Inventory
+from jobs.node import inventory_entry
 from jobs.reservations import RedisVmidReservations
 
 
 def _build(ctx: WorkerContext) -> BuildAction:
     reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix)
     return BuildAction(ctx.proxmox, ctx.actions_config, reservations)
+
+
+class CachedAssignAction(AssignAction):
+    """Assign, then record the new owner in the inventory cache at once, so the customer
+    sees the server in ``/server list`` before the next sync."""
+
+    def __init__(self, ctx: WorkerContext) -> None:
+        super().__init__(ctx.proxmox, ctx.actions_config)
+        self._inventory = Inventory(ctx.redis, prefix=ctx.prefix)
+
+    def execute(self, request: AssignRequest, context: Mapping[str, JSON]) -> StepResult:
+        result = super().execute(request, context)
+        cached = self._inventory.get(request.vmid)
+        if cached is not None:
+            self._inventory.put(cached.model_copy(update={"owner": request.account}))
+        else:
+            self._put_from_cluster(request.vmid, request.account)
+        return result
+
+    def _put_from_cluster(self, vmid: int, account: str) -> None:
+        for resource in self.px.cluster.resources("vm"):
+            entry = inventory_entry(resource, self.config) if resource.vmid == vmid else None
+            if entry is not None:
+                self._inventory.put(entry.model_copy(update={"owner": account}))
 
 
 def _plain(cls: type[ServerAction[Any]]) -> ActionFactory:
@@ -51,4 +80,5 @@ def real_action_factories() -> dict[str, ActionFactory]:
     }
     factories: dict[str, ActionFactory] = {kind: _plain(cls) for kind, cls in simple.items()}
     factories["server.build"] = _build
+    factories["server.assign"] = CachedAssignAction
     return factories

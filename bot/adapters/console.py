@@ -59,7 +59,9 @@ class ConsoleNotifier:
         self._print(f"[#{ref.channel}, message {ref.id} updated] {reply.plain()}")
 
     def notify_private(self, target: ReplyTarget, reply: Reply) -> None:
-        self._print(f"[only @{target.requester} sees this] {reply.plain()}")
+        # Every line is marked: the code block (a password) is private too.
+        marker = f"[only @{target.requester} sees this]"
+        self._print("\n".join(f"{marker} {line}" for line in reply.plain().splitlines()))
 
     def _print(self, text: str) -> None:
         with self._lock:

@@ -7,6 +7,7 @@ from bot.commands.argtypes import (
     AUDIT_FILTER,
     CPU,
     DISK_SIZE,
+    JOB_ID,
     MEMORY,
     NEW_NAME,
     NODE,
@@ -101,6 +102,13 @@ COMMANDS: tuple[Command, ...] = (
         ("assign 101 acme",),
         job_kind="server.assign",
         mutating=True,
+    ),
+    Command(
+        "admin",
+        ("queue",),
+        "queue depth, chains in progress and failed jobs; retry=JOB puts a failed job back",
+        (Arg("retry", JOB_ID, "a failed job to put back on its queue (from /admin queue)"),),
+        ("queue", "queue retry=jh-5f0c2a9e41d34b7f8c6d2e1a0b9c8d7e"),
     ),
     Command(
         "admin",

@@ -30,6 +30,7 @@ _UPID = re.compile(
     r":[a-z0-9]+:[0-9]*:[a-z0-9._-]+@[a-z0-9._-]+(?:![a-z0-9._-]+)?:$",
     re.IGNORECASE,
 )
+_JOB_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _TOPIC = re.compile(r"^[a-z-]{1,20}(?: [a-z-]{1,20}){0,2}$")
 _AUDIT_FILTER = re.compile(r"^(?:[1-9][0-9]{2,8}|[a-z0-9][a-z0-9_-]{0,31}|[a-z]+:[\w.-]+:[\w.-]+)$")
 _MAX_NOTE = 120
@@ -91,6 +92,13 @@ def _user(text: str) -> str:
     return match["id"]
 
 
+def _task_ref(text: str) -> str:
+    """A UPID (checked as one) or else a job id; never something that is half of each."""
+    if text[:5].upper() == "UPID:":
+        return _check(_UPID, text)
+    return _check(_JOB_ID, text)
+
+
 def _note(text: str) -> str:
     if not text.strip() or len(text) > _MAX_NOTE or not text.isprintable():
         raise ValueError("bad note")
@@ -130,6 +138,12 @@ BACKUP = ValueType(
     lambda t: _check(_BACKUP, t),
 )
 UPID_TYPE = ValueType("UPID", "a Proxmox task id (UPID:…)", str, lambda t: _check(_UPID, t))
+JOB_ID = ValueType(
+    "JOB", "a job id as shown in a reply (… (job jh-…))", str, lambda t: _check(_JOB_ID, t)
+)
+TASK_REF = ValueType(
+    "UPID|JOB", "a Proxmox task id (UPID:…) or a job id as shown in a reply", str, _task_ref
+)
 TOPIC = ValueType(
     "COMMAND", "a command name, e.g. resize", str, lambda t: _check(_TOPIC, t.lower())
 )

@@ -10,6 +10,7 @@ from bot.commands.argtypes import (
     MEMORY,
     NOTE,
     SERVER,
+    TASK_REF,
     TEMPLATE,
     TOPIC,
 )
@@ -114,6 +115,26 @@ COMMANDS: tuple[Command, ...] = (
         destructive=True,
         approval=True,
         mutating=True,
+    ),
+    Command(
+        "server",
+        ("task",),
+        "where a job or a Proxmox task stands: steps, task ids, outcome",
+        (
+            Arg(
+                "task",
+                TASK_REF,
+                "a job id from a reply, or a Proxmox task id (UPID)",
+                required=True,
+                positional=True,
+                job_key="upid",
+            ),
+        ),
+        (
+            "task jh-5f0c2a9e41d34b7f8c6d2e1a0b9c8d7e",
+            "task UPID:pve1:0002A1F3:0A1B2C3D:6650A1B2:qmresize:101:jotunheim@pve!sim:",
+        ),
+        job_kind="task.status",  # for a UPID; a job id is answered from Redis at once
     ),
     Command(
         "server",

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 
 from actions.sizes import human_bytes
-from bot.audit import AuditEntry
+from bot.audit import AuditEntry, AuditLog
 from bot.invocation import Scope
 from bot.registry import SLASH, Command, Parsed, Registry
 from bot.reply import Reply, ReplyField
@@ -65,6 +66,20 @@ def audit_reply(entries: list[AuditEntry]) -> Reply:
         return Reply(text="no audit entries")
     lines = [audit_line(e) for e in entries]
     return Reply(text=f"{len(entries)} recent audit entries", code="\n".join(lines))
+
+
+def audit_entries(
+    audit: AuditLog, identities_of: Callable[[str], list[str]], wanted: str | None
+) -> list[AuditEntry]:
+    """Recent entries: all, for a VMID, for a user key, or for every user of an account."""
+    if wanted is None:
+        return audit.recent()
+    if wanted.isdigit():
+        return audit.recent(vmid=int(wanted))
+    if ":" in wanted:
+        return audit.recent(actor=wanted)
+    found = [e for key in identities_of(wanted) for e in audit.recent(actor=key)]
+    return sorted(found, key=lambda e: e.ts, reverse=True)[:20]
 
 
 def audit_line(entry: AuditEntry) -> str:

@@ -1,0 +1,130 @@
+"""Where jobs stand, from Redis alone: ``/server task <job id>`` and ``/admin queue``.
+
+A job id names a chain (its root job) or one of the jobs it spawned; a job that is still
+waiting for a worker has no chain yet, so its request is read from the queued RQ job.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import redis
+from pydantic import ValidationError
+
+from bot.reply import Reply
+from jobs import stats
+from jobs.api import JobRequest
+from jobs.chains import ChainState, StepState, chain_progress
+from jobs.config import JobSettings
+from jobs.outcome import duration, label
+from jobs.queue import fetch_job
+
+_FAILED_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Found:
+    """A job as the person asked about it: its request, and its chain once it started."""
+
+    job_id: str
+    request: JobRequest
+    chain: ChainState | None = None
+    status: str = "queued"
+    error: str = ""
+
+
+class JobBoard:
+    """Read-only views of this deployment's jobs (prefix-scoped), plus retrying one."""
+
+    def __init__(self, client: redis.Redis, *, prefix: str) -> None:
+        self._r = client
+        self.settings = JobSettings(prefix=prefix)
+
+    def find(self, job_id: str) -> Found | None:
+        prefix = self.settings.prefix
+        if not job_id.startswith(f"{prefix}-"):
+            return None
+        chain = chain_progress(self._r, job_id, prefix=prefix)
+        if chain is not None:
+            return Found(chain.root, chain.request, chain, chain.status)
+        job = fetch_job(self._r, job_id)
+        if job is None:
+            return None
+        root = job.meta.get("root")
+        if isinstance(root, str) and root != job_id:
+            chain = chain_progress(self._r, root, prefix=prefix)
+            return Found(root, chain.request, chain, chain.status) if chain else None
+        try:
+            request = JobRequest.model_validate(job.args[0])
+        except (IndexError, TypeError, ValidationError):
+            return None  # not a request job (tracking, delivery, inventory sync)
+        status = str(job.get_status(refresh=False) or "queued")
+        error = stats.last_error(job) if status == "failed" else ""
+        return Found(job_id, request, None, status, error)
+
+    def queue_reply(self) -> Reply:
+        rows = stats.counts(self._r, self.settings)
+        chains = stats.active_chains(self._r, self.settings)
+        failed = stats.failed(self._r, self.settings, _FAILED_SHOWN)
+        return queue_reply(rows, chains, failed)
+
+    def retry(self, job_id: str) -> tuple[bool, str]:
+        message = stats.retry(self._r, self.settings, job_id)
+        return stats.retried(message), message
+
+
+def job_reply(found: Found) -> Reply:
+    request = found.request
+    what = label(request)
+    chain = found.chain
+    if chain is None:
+        outcome = found.status + (f": {found.error}" if found.error else "")
+        return Reply(text=f"job {found.job_id}: {what} — {outcome}")
+    lines = [step_line(i, len(chain.steps), s) for i, s in enumerate(chain.steps)]
+    lines += [f"⚠ {note}" for note in chain.notes]
+    return Reply(
+        text=f"job {found.job_id}: {what} — {chain_outcome(chain)}\n{chain.render()}",
+        code="\n".join(lines),
+        tone={"running": "info", "succeeded": "success", "failed": "error"}[chain.status],
+    )
+
+
+def chain_outcome(chain: ChainState) -> str:
+    if chain.status == "running":
+        return f"running for {duration(time.time() - chain.started)}"
+    took = duration((chain.ended or time.time()) - chain.started)
+    if chain.status == "succeeded":
+        return f"succeeded in {took}"
+    return f"failed after {took}: {chain.error or 'unknown error'}"
+
+
+def step_line(index: int, total: int, step: StepState) -> str:
+    parts = [f"{index + 1}/{total} {step.name}: {step.state}"]
+    parts += [step.summary] if step.summary else []
+    parts += [f"task {step.upid}"] if step.upid else []
+    parts += [f"error: {step.error}"] if step.error else []
+    return " — ".join(parts)
+
+
+def queue_reply(
+    rows: list[tuple[str, stats.Counts]],
+    chains: list[ChainState],
+    failed: list[stats.FailedJob],
+) -> Reply:
+    total = {k: sum(row[k] for _, row in rows) for k in ("queued", "started", "failed")}
+    width = max((len(name) for name, _ in rows), default=0)
+    lines = [
+        f"{name:<{width}}  " + "  ".join(f"{k} {v}" for k, v in row.items()) for name, row in rows
+    ]
+    if chains:
+        lines += ["", "in progress:"]
+        lines += [f"  {c.root}  {label(c.request)}: {c.render()}" for c in chains]
+    if failed:
+        lines += ["", "failed (retry one: /admin queue retry=<job id>):"]
+        lines += [f"  {f.id}  {f.description}  {f.error}" for f in failed]
+    text = (
+        f"{total['queued']} queued, {total['started']} running, "
+        f"{len(chains)} chain(s) in progress, {total['failed']} failed"
+    )
+    return Reply(text=text, code="\n".join(lines))

@@ -1,0 +1,124 @@
+"""Queue depth, failed jobs with their error, retrying one, and the chains in flight — read
+from Redis alone, for ``/admin queue`` (command layer) and ``jotunheim queue`` (CLI).
+
+Registries are read with ``cleanup=False``: a cleanup may run a dead job's failure callback,
+and only a worker (which has the context to tell the requester) should do that.
+Everything is found through RQ's registries of this deployment's queues (their names carry
+the key prefix), never by scanning keys, so another deployment on the same Redis is neither
+shown nor touched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job
+from rq.queue import Queue
+from rq.serializers import JSONSerializer
+
+from jobs.chains import ChainState, chain_progress
+from jobs.config import PRIORITIES, JobSettings
+from jobs.queue import rq_queue
+
+Counts = dict[str, int]
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    id: str
+    description: str
+    error: str
+    ended: float
+
+
+def counts(client: redis.Redis, settings: JobSettings) -> list[tuple[str, Counts]]:
+    """Per queue: queued / started / scheduled / deferred / failed."""
+    rows = []
+    for priority in PRIORITIES:
+        queue = rq_queue(client, settings, priority)
+        rows.append(
+            (
+                queue.name,
+                {
+                    "queued": queue.count,
+                    "started": queue.started_job_registry.get_job_count(cleanup=False),
+                    "scheduled": queue.scheduled_job_registry.get_job_count(cleanup=False),
+                    "deferred": queue.deferred_job_registry.get_job_count(cleanup=False),
+                    "failed": queue.failed_job_registry.get_job_count(cleanup=False),
+                },
+            )
+        )
+    return rows
+
+
+def failed_jobs(client: redis.Redis, settings: JobSettings, limit: int = 20) -> list[Job]:
+    """Failed jobs of every queue, newest first."""
+    found: list[Job] = []
+    for priority in PRIORITIES:
+        registry = rq_queue(client, settings, priority).failed_job_registry
+        ids = registry.get_job_ids(cleanup=False)
+        found += [j for j in Job.fetch_many(ids, connection=client, serializer=JSONSerializer) if j]
+    found.sort(key=lambda j: j.ended_at.timestamp() if j.ended_at else 0.0, reverse=True)
+    return found[:limit]
+
+
+def failed(client: redis.Redis, settings: JobSettings, limit: int = 20) -> list[FailedJob]:
+    return [
+        FailedJob(
+            id=job.id,
+            description=job.description or job.func_name or "",
+            error=last_error(job),
+            ended=job.ended_at.timestamp() if job.ended_at else 0.0,
+        )
+        for job in failed_jobs(client, settings, limit)
+    ]
+
+
+def last_error(job: Job) -> str:
+    """The last line of the recorded exception (the message, not the traceback)."""
+    result = job.latest_result()
+    text = (result.exc_string if result is not None else None) or ""
+    text = text.strip()
+    return text.splitlines()[-1] if text else "(no error recorded)"
+
+
+def retry(client: redis.Redis, settings: JobSettings, job_id: str) -> str:
+    """Put a failed job back on its queue; the answer says what happened."""
+    try:
+        job = Job.fetch(job_id, connection=client, serializer=JSONSerializer)
+    except NoSuchJobError:
+        return f"no job {job_id}"
+    queue = Queue(job.origin, connection=client, serializer=JSONSerializer)
+    if not queue.name.startswith(f"{settings.prefix}-"):
+        return f"job {job_id} is not one of this deployment's jobs"
+    try:
+        queue.failed_job_registry.requeue(job)
+    except InvalidJobOperation:
+        return f"job {job_id} is not in the failed jobs"
+    return f"job {job_id} is queued again on {queue.name}"
+
+
+def retried(message: str) -> bool:
+    return "queued again" in message
+
+
+def active_chains(client: redis.Redis, settings: JobSettings, limit: int = 10) -> list[ChainState]:
+    """Chains with a job queued, running, waiting on a timer or on another job, by start."""
+    roots: set[str] = set()
+    for priority in PRIORITIES:
+        queue = rq_queue(client, settings, priority)
+        ids = [
+            *queue.get_job_ids(),
+            *queue.started_job_registry.get_job_ids(cleanup=False),
+            *queue.scheduled_job_registry.get_job_ids(cleanup=False),
+            *queue.deferred_job_registry.get_job_ids(cleanup=False),
+        ]
+        for job in Job.fetch_many(ids, connection=client, serializer=JSONSerializer):
+            root = job.meta.get("root") if job is not None else None
+            if isinstance(root, str):
+                roots.add(root)
+    states = [chain_progress(client, root, prefix=settings.prefix) for root in roots]
+    running = [s for s in states if s is not None and s.status == "running"]
+    return sorted(running, key=lambda s: s.started)[:limit]
