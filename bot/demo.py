@@ -88,7 +88,7 @@ def main(argv: list[str]) -> int:
     sim.time_scale = scale
     with sim.serve() as base_url, _redis(prefix, transcript) as client:
         transcript.line(f"simulator: Proxmox VE demo fleet at {base_url} (time scale {scale:g})")
-        with _running(client, base_url, prefix, transcript, interactive=not args.script) as demo:
+        with running(client, base_url, prefix, transcript, interactive=not args.script) as demo:
             if args.script:
                 return play(demo.handler, demo.worker, transcript.line, timeout=args.timeout)
             return _console(demo)
@@ -109,9 +109,11 @@ def _redis(prefix: str, transcript: Transcript) -> Iterator[redis.Redis]:
 
 
 @contextmanager
-def _running(
+def running(
     client: redis.Redis, base_url: str, prefix: str, transcript: Transcript, *, interactive: bool
 ) -> Iterator[Demo]:
+    """The bot and an in-process worker on ``client`` and the simulator at ``base_url``, with
+    the demo's customer and admin linked and the inventory synced (tests use it too)."""
     notifier = ConsoleNotifier(transcript.line)
     context = _worker_context(client, base_url, prefix, notifier)
     policy = PolicySettings(

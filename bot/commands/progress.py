@@ -59,7 +59,8 @@ class JobBoard:
             request = JobRequest.model_validate(job.args[0])
         except (IndexError, TypeError, ValidationError):
             return None  # not a request job (tracking, delivery, inventory sync)
-        status = str(job.get_status(refresh=False) or "queued")
+        state = job.get_status(refresh=False)
+        status = state.value if state is not None else "queued"
         error = stats.last_error(job) if status == "failed" else ""
         return Found(job_id, request, None, status, error)
 

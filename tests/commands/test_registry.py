@@ -67,3 +67,14 @@ def test_help_for_a_two_word_command_and_an_unknown_one() -> None:
         "/server backup create <vm>"
     )
     assert "no command 'frob'" in help_reply(REGISTRY, "server", "frob").text
+
+
+def test_no_command_path_is_the_group_of_another() -> None:
+    """Discord cannot have ``/admin queue`` both as a command and as a group of commands."""
+    paths = {(c.scope, c.path) for c in REGISTRY.commands}
+    clashes = [
+        (scope, path)
+        for scope, path in paths
+        if any(other[: len(path)] == path and other != path for s, other in paths if s == scope)
+    ]
+    assert clashes == []
