@@ -12,67 +12,11 @@ import sys
 from typing import TextIO
 
 import redis
-from rq.exceptions import InvalidJobOperation, NoSuchJobError
-from rq.job import Job
-from rq.queue import Queue
-from rq.serializers import JSONSerializer
 
 from bot.settings import load
 from bot.settings.redis import RedisSettings
 from bot.settings.worker import WorkerSettings
-from jobs.config import PRIORITIES, JobSettings
-from jobs.queue import rq_queue
-
-
-def counts(client: redis.Redis, settings: JobSettings) -> list[tuple[str, dict[str, int]]]:
-    rows = []
-    for priority in PRIORITIES:
-        queue = rq_queue(client, settings, priority)
-        rows.append(
-            (
-                queue.name,
-                {
-                    "queued": queue.count,
-                    "started": queue.started_job_registry.count,
-                    "scheduled": queue.scheduled_job_registry.count,
-                    "deferred": queue.deferred_job_registry.count,
-                    "failed": queue.failed_job_registry.count,
-                },
-            )
-        )
-    return rows
-
-
-def failed_jobs(client: redis.Redis, settings: JobSettings, limit: int = 20) -> list[Job]:
-    found: list[Job] = []
-    for priority in PRIORITIES:
-        registry = rq_queue(client, settings, priority).failed_job_registry
-        ids = registry.get_job_ids()
-        found += [j for j in Job.fetch_many(ids, connection=client, serializer=JSONSerializer) if j]
-    found.sort(key=lambda j: j.ended_at.timestamp() if j.ended_at else 0.0, reverse=True)
-    return found[:limit]
-
-
-def last_error(job: Job) -> str:
-    result = job.latest_result()
-    text = (result.exc_string if result is not None else None) or ""
-    text = text.strip()
-    return text.splitlines()[-1] if text else "(no error recorded)"
-
-
-def retry(client: redis.Redis, settings: JobSettings, job_id: str) -> str:
-    try:
-        job = Job.fetch(job_id, connection=client, serializer=JSONSerializer)
-    except NoSuchJobError:
-        return f"no job {job_id}"
-    queue = Queue(job.origin, connection=client, serializer=JSONSerializer)
-    if not queue.name.startswith(f"{settings.prefix}-"):
-        return f"job {job_id} is not one of this deployment's jobs"
-    try:
-        queue.failed_job_registry.requeue(job)
-    except InvalidJobOperation:
-        return f"job {job_id} is not in the failed jobs"
-    return f"job {job_id} is queued again on {queue.name}"
+from jobs.stats import counts, failed_jobs, last_error, retried, retry
 
 
 def main(argv: list[str], out: TextIO | None = None) -> int:
@@ -93,7 +37,7 @@ def main(argv: list[str], out: TextIO | None = None) -> int:
     if args.command == "retry":
         message = retry(client, settings, args.job_id)
         stream.write(message + "\n")
-        return 0 if "queued again" in message else 1
+        return 0 if retried(message) else 1
     rows = counts(client, settings)
     width = max(len(name) for name, _ in rows)
     for name, row in rows:

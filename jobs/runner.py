@@ -21,8 +21,6 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job
 
 from actions.base import ActionError, StepResult
-from actions.common import parse_request
-from actions.locate import find_vm
 from bot.reply import Reply
 from jobs.api import JobRequest
 from jobs.catalog import KINDS
@@ -30,6 +28,7 @@ from jobs.chains import ChainState, ChainStore
 from jobs.context import WorkerContext, current, installed
 from jobs.locks import BusyInfo, BusyLocks
 from jobs.outcome import ReportedFailure, complete_chain, fail_chain, label
+from jobs.preflight import check_owner, typed_request
 from jobs.queue import Enqueuer, job_id_for
 from jobs.report import Reporter, public
 from proxmox.errors import ProxmoxApiException
@@ -42,6 +41,8 @@ def start(request_data: dict[str, Any]) -> Outcome:
     """Root job: set up the chain for this request and run its first step."""
     ctx = current()
     request = JobRequest.model_validate(request_data)
+    if request.args.get("dry_run"):
+        return _dry_run(ctx, request)
     job = get_current_job()
     root = job.id if job else job_id_for(ctx.prefix, request.inbound_id)
     action = ctx.action_for(request.kind)
@@ -73,17 +74,36 @@ def _execute(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
         _fail(ctx, state, index, f"internal error ({type(exc).__name__}); operators can see it")
 
 
+def _dry_run(ctx: WorkerContext, request: JobRequest) -> Outcome:
+    """``dry-run=yes``: read live state, post the Action's plan, change nothing (no lock)."""
+    what = f"dry run of {label(request)}"
+    try:
+        check_owner(ctx, request)
+        action = ctx.action_for(request.kind)
+        plan = action.plan(typed_request(action, request))
+    except (ProxmoxApiException, ActionError) as exc:
+        message = exc.message if isinstance(exc, ProxmoxApiException) else str(exc)
+        Reporter(ctx).post(request.target, public(f"✗ {what}: {message}", tone="error"))
+        _audit_outcome(ctx, request, "job.failed", message)
+        raise_reported(message)
+    reply = Reply(text=f"{what}: nothing was changed", code=plan.render(), ephemeral=False)
+    Reporter(ctx).post(request.target, reply)
+    _audit_outcome(ctx, request, "job.succeeded", "dry run")
+    return {"dry_run": True, "plan": plan.render()}
+
+
+def _audit_outcome(ctx: WorkerContext, request: JobRequest, event: str, result: str) -> None:
+    ctx.audit.record(
+        event, actor=request.requested_by, vmid=request.vmid, command=request.kind, result=result
+    )
+
+
 def _preflight(ctx: WorkerContext, state: ChainState) -> None:
     """Ownership against live Proxmox (the cache may be stale), then the busy lock."""
     request = state.request
     if request.vmid is None:
         return
-    if request.account is not None:
-        found = find_vm(ctx.proxmox.cluster, request.vmid)
-        owner = ctx.actions_config.owner_of(list(found.tags)) if found else None
-        if owner != request.account:
-            # The same answer as a VM that does not exist: never confirm another's server.
-            raise ActionError(f"server {request.vmid} does not exist")
+    check_owner(ctx, request)
     kind = KINDS.get(request.kind)
     if kind is not None and not kind.mutating:
         return
@@ -116,8 +136,7 @@ def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
     action = ctx.action_for(request.kind)
     step = state.steps[index].name
     state = store.update_step(state, index, state="running", started=time.time(), error=None)
-    typed = parse_request(action.request_model, request.args)
-    result = action.run_step(step, typed, state.context)
+    result = action.run_step(step, typed_request(action, request), state.context)
     return _after_step(ctx, state, index, result)
 
 

@@ -16,6 +16,7 @@ _UNSAFE_NOTES = re.compile(r"[{}\r\n]+")
 
 class BackupCreateRequest(VmRequest):
     requested_by: str = Field(default="", max_length=200)
+    note: str | None = Field(default=None, max_length=120)
 
 
 class BackupCreateAction(ServerAction[BackupCreateRequest]):
@@ -52,7 +53,7 @@ class BackupCreateAction(ServerAction[BackupCreateRequest]):
             mode="snapshot",
             compress="zstd",
             remove=False,
-            notes=backup_notes(request.requested_by),
+            notes=backup_notes(request.requested_by, request.note),
         )
         return StepResult(
             summary=f"backing up server {request.vmid} to {self.config.backup_storage}",
@@ -61,6 +62,11 @@ class BackupCreateAction(ServerAction[BackupCreateRequest]):
         )
 
 
-def backup_notes(requested_by: str) -> str:
+def backup_notes(requested_by: str, note: str | None = None) -> str:
     who = _UNSAFE_NOTES.sub(" ", requested_by).strip() or "an admin"
-    return f"requested by {who} via Jotunheim"
+    said = _UNSAFE_NOTES.sub(" ", note or "").strip()
+    return (
+        f"{said} (requested by {who} via Jotunheim)"
+        if said
+        else f"requested by {who} via Jotunheim"
+    )

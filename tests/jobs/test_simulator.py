@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 from pydantic import SecretStr
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
 
 from actions.config import ActionsConfig
 from bot.notifiers import FakeNotifier
@@ -15,6 +17,7 @@ from jobs.chains import chain_progress
 from jobs.config import JobSettings
 from jobs.context import WorkerContext, installed_context
 from jobs.inventory import Inventory
+from jobs.locks import BusyLocks
 from jobs.node import sync_inventory
 from jobs.queue import RqJobQueue
 from jobs.wiring import real_action_factories
@@ -135,3 +138,54 @@ def test_inventory_sync_reads_owner_tags(sim_ctx: WorkerContext) -> None:
     entry = inventory.get(103)
     assert entry is not None
     assert (entry.node, entry.owner) == ("pve3", "globex")
+
+
+def _finished(ctx: WorkerContext, job_id: str) -> str:
+    """Wait for a job that keeps no chain (a dry run); its RQ status."""
+    def done() -> bool:
+        status = Job.fetch(job_id, connection=ctx.redis, serializer=JSONSerializer).get_status()
+        return status in {JobStatus.FINISHED, JobStatus.FAILED}
+
+    run_until(ctx.redis, ctx.settings, done, timeout=25)
+    job = Job.fetch(job_id, connection=ctx.redis, serializer=JSONSerializer)
+    return str(job.get_status().value)
+
+
+def test_dry_run_posts_the_plan_and_writes_nothing(
+    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+) -> None:
+    job_id = _submit(
+        sim_ctx, "server.resize", "sim-dry", vmid=101, memory=8192, disk="+8G", dry_run=True
+    )
+
+    assert _finished(sim_ctx, job_id) == "finished"
+
+    assert [c.method for c in sim.calls if c.method != "GET"] == []
+    (sent,) = notifier.sent
+    assert sent.text == "dry run of resize 101: nothing was changed"
+    assert sent.reply.code is not None
+    assert "memory 4096 → 8192 MiB (after reboot)" in sent.reply.code
+    assert "disk scsi0 32 GiB → 40 GiB (live)" in sent.reply.code
+    assert BusyLocks(sim_ctx.redis, prefix=sim_ctx.prefix).holder(101) is None
+
+
+def test_dry_run_of_another_accounts_server_reveals_nothing(
+    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+) -> None:
+    job_id = _submit(sim_ctx, "server.resize", "sim-dry-103", vmid=103, cores=4, dry_run=True)
+
+    assert _finished(sim_ctx, job_id) == "failed"
+
+    assert notifier.texts() == ["✗ dry run of resize 103: server 103 does not exist"]
+    assert [c.method for c in sim.calls if c.method != "GET"] == []
+
+
+def test_backup_notes_name_the_requester_and_their_note(
+    sim_ctx: WorkerContext, sim: Simulator
+) -> None:
+    job_id = _submit(sim_ctx, "backup.create", "sim-backup", vmid=101, note="before upgrade")
+
+    assert _run(sim_ctx, job_id) == "succeeded"
+
+    newest = sim.backups(101)[-1]
+    assert newest.notes == "before upgrade (requested by console:w:ann via Jotunheim)"
