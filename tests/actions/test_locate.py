@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from actions.base import ActionError
-from actions.catalog import KINDS, make_action
 from actions.common import parse_request
 from actions.config import ActionsConfig
 from actions.locate import check_vmid, find_vm, locate
@@ -11,24 +10,6 @@ from actions.server.delete import DeleteAction, DeleteRequest
 from actions.server.power import PowerRequest
 from proxmox.repositories import Proxmox
 from proxmox.simulator import Simulator
-from tests.actions.driver import FakeReservations
-
-
-def test_every_kind_builds_an_action_whose_steps_exist(px: Proxmox) -> None:
-    assert "server.build" in KINDS
-    assert "backup.restore" in KINDS
-    for kind in KINDS:
-        action = make_action(kind, px, ActionsConfig(), FakeReservations())
-        assert action.name == kind
-        for step in action.steps:
-            assert callable(getattr(action, step))
-
-
-def test_unknown_kind_and_build_without_reservations(px: Proxmox) -> None:
-    with pytest.raises(ActionError, match=r"unknown action 'server\.fly'"):
-        make_action("server.fly", px, ActionsConfig())
-    with pytest.raises(ValueError, match="needs VMID reservations"):
-        make_action("server.build", px, ActionsConfig())
 
 
 def test_run_step_rejects_a_step_the_action_does_not_have(px: Proxmox) -> None:
