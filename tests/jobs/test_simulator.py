@@ -142,6 +142,7 @@ def test_inventory_sync_reads_owner_tags(sim_ctx: WorkerContext) -> None:
 
 def _finished(ctx: WorkerContext, job_id: str) -> str:
     """Wait for a job that keeps no chain (a dry run); its RQ status."""
+
     def done() -> bool:
         status = Job.fetch(job_id, connection=ctx.redis, serializer=JSONSerializer).get_status()
         return status in {JobStatus.FINISHED, JobStatus.FAILED}
