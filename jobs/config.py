@@ -15,7 +15,7 @@ PRIORITIES: tuple[Priority, ...] = ("high", "default", "low")
 class JobSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    prefix: str = Field(default="jh", pattern=r"^[A-Za-z0-9_-]+$")
+    prefix: str = Field(default="jh", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
     # Tracking re-checks a running task after these delays (the last one repeats).
     tracking_intervals: tuple[int, ...] = (2, 3, 5, 10, 15)
     tracking_deadline: int = Field(default=6 * 3600, ge=1)

@@ -92,7 +92,13 @@ def _still_running(
             f"{duration(elapsed)}; I stopped watching it (task {args.upid})."
         )
         Reporter(ctx).update(state.request.target, args.ref, public(text, tone="warning"))
-        fail_chain(ctx, state, args.index, f"still running after {duration(elapsed)}")
+        fail_chain(
+            ctx,
+            state,
+            args.index,
+            f"still running after {duration(elapsed)}",
+            announce=len(state.steps) > 1,  # a single step's edited message says it all
+        )
         raise_reported("tracking deadline reached")
     if upid.type in PROGRESS_TASK_TYPES:
         _show_progress(ctx, state, args, upid)

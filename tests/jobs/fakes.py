@@ -202,6 +202,13 @@ class FailingChainAction(ChainAction):
         return StepResult(summary="growing disk", upid=upid)
 
 
+class LongTaskAction(TaskAction):
+    """A task that outlives any tracking deadline a test sets."""
+
+    name = "test.long"
+    seconds = 30.0
+
+
 class LockedAction(FakeAction):
     """Proxmox answers "VM is locked (backup)" the first ``locked_times`` attempts."""
 
@@ -250,6 +257,7 @@ ALL_FAKES: tuple[type[FakeAction], ...] = (
     TaskAction,
     FailingTaskAction,
     WarningTaskAction,
+    LongTaskAction,
     ChainAction,
     FailingChainAction,
     LockedAction,

@@ -190,3 +190,21 @@ def test_backup_notes_name_the_requester_and_their_note(
 
     newest = sim.backups(101)[-1]
     assert newest.notes == "before upgrade (requested by console:w:ann via Jotunheim)"
+
+
+def test_node_status_posts_every_node_or_the_one_asked_for(
+    sim_ctx: WorkerContext, notifier: FakeNotifier
+) -> None:
+    every = _submit(sim_ctx, "node.status", "sim-nodes")
+    one = _submit(sim_ctx, "node.status", "sim-node-2", node="pve2")
+    missing = _submit(sim_ctx, "node.status", "sim-node-9", node="pve9")
+
+    for job_id in (every, one, missing):
+        assert _finished(sim_ctx, job_id) == "finished"
+
+    by_text = {s.text: s.reply for s in notifier.sent}
+    assert [f.label for f in by_text["3 node(s)"].fields] == ["pve1", "pve2", "pve3"]
+    (pve2,) = by_text["1 node(s)"].fields
+    assert pve2.label == "pve2"
+    assert pve2.value.startswith("online, cpu ")
+    assert "✗ no node named 'pve9'" in by_text

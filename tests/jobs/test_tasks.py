@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import redis
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from rq.worker import Worker
@@ -9,7 +11,7 @@ from rq.worker import Worker
 from bot.notifiers import FakeNotifier
 from jobs.chains import chain_progress
 from jobs.config import JobSettings
-from jobs.context import WorkerContext
+from jobs.context import WorkerContext, installed_context
 from jobs.locks import BusyLocks
 from jobs.queue import RqJobQueue, rq_queue
 from tests.jobs.conftest import request, run_until
@@ -114,3 +116,24 @@ def test_no_worker_is_occupied_while_the_task_runs(
     )
     assert seen, "the task ended before it could be observed running"
     assert all(started == 0 and busy == 0 and sched == 1 for started, busy, sched in seen)
+
+
+def test_tracking_gives_up_at_its_deadline_and_says_so(
+    ctx: WorkerContext, queue: RqJobQueue, notifier: FakeNotifier, settings: JobSettings
+) -> None:
+    """A 30 s task outlives a 1 s tracking deadline: the requester is told the bot
+    stopped watching (the task keeps running in Proxmox) and the server is not left busy."""
+    impatient = settings.model_copy(update={"tracking_deadline": 1})
+    with installed_context(replace(ctx, settings=impatient)):
+        submitted = queue.submit(request("test.long", "in-deadline"))
+        run_until(ctx.redis, impatient, lambda: _finished(ctx.redis, settings, submitted.job_id))
+
+    state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
+    assert state is not None
+    assert state.status == "failed"
+    (text,) = notifier.current_texts()
+    assert text.startswith("⌛ test long 101: growing disk of 101 is still running after ")
+    assert text.endswith(
+        "I stopped watching it (task " + notifier.sent[0].reply.fields[0].value + ")."
+    )
+    assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
