@@ -7,7 +7,9 @@ acting, so a stale entry can never authorise an action.
 Layout (prefix ``jh`` by default): ``{p}:inv:vm:{vmid}`` JSON per VM, ``{p}:inv:vmids`` set,
 ``{p}:inv:owner:{account}`` set of vmids (accounts listed in ``{p}:inv:owners``),
 ``{p}:inv:names`` hash lower-case name → vmid, ``{p}:inv:labels`` hash vmid → name (what
-autocomplete filters on without decoding every entry), ``{p}:inv:synced`` timestamp. No KEYS scans:
+autocomplete filters on without decoding every entry), ``{p}:inv:version`` (bumped by every
+write, so a process can keep the labels in memory until they change), ``{p}:inv:synced``
+timestamp. No KEYS scans:
 a full replace knows every key it wrote from these index sets.
 """
 
@@ -40,6 +42,9 @@ class Inventory:
     def __init__(self, client: redis.Redis, *, prefix: str = "jh") -> None:
         self._r = client
         self._p = f"{prefix}:inv"
+        # (version, [(vmid, lower-case name)] sorted by vmid): admin autocomplete over
+        # 10,000 servers must not fetch and decode every label on each keystroke.
+        self._labels: tuple[int, list[tuple[int, str]]] = (-1, [])
 
     def get(self, vmid: int) -> InventoryEntry | None:
         raw = self._r.get(f"{self._p}:vm:{vmid}")
@@ -65,17 +70,21 @@ class Inventory:
         all servers, or only ``owner``'s. Filters the small label hash, then loads ``limit``."""
         typed = typed.strip().lower()
         if owner is None:
-            labels = {int(k): _text(v) for k, v in self._r.hgetall(f"{self._p}:labels").items()}
+            labels = self._all_labels()
         else:
             vmids = sorted(int(v) for v in self._r.smembers(f"{self._p}:owner:{owner}"))
             names = self._r.hmget(f"{self._p}:labels", vmids) if vmids else []
-            labels = {vmid: _text(n or b"") for vmid, n in zip(vmids, names, strict=True)}
-        hits = (
-            vmid
-            for vmid in sorted(labels)
-            if str(vmid).startswith(typed) or typed in labels[vmid].lower()
-        )
+            labels = [(v, _text(n or b"").lower()) for v, n in zip(vmids, names, strict=True)]
+        hits = (vmid for vmid, name in labels if str(vmid).startswith(typed) or typed in name)
         return self._many(itertools.islice(hits, limit))
+
+    def _all_labels(self) -> list[tuple[int, str]]:
+        version = int(self._r.get(f"{self._p}:version") or 0)
+        if version != self._labels[0]:
+            raw = self._r.hgetall(f"{self._p}:labels")
+            labels = sorted((int(k), _text(v).lower()) for k, v in raw.items())
+            self._labels = (version, labels)
+        return self._labels[1]
 
     def synced_at(self) -> float | None:
         raw = self._r.get(f"{self._p}:synced")
@@ -93,6 +102,7 @@ class Inventory:
         for entry in entries:
             self._index(pipe, entry)
         pipe.set(f"{self._p}:synced", repr(now))
+        pipe.incr(f"{self._p}:version")
         pipe.execute()
 
     def put(self, entry: InventoryEntry) -> None:
@@ -104,6 +114,7 @@ class Inventory:
         if old and old.name and old.name != entry.name:
             pipe.hdel(f"{self._p}:names", old.name.lower())
         self._index(pipe, entry)
+        pipe.incr(f"{self._p}:version")
         pipe.execute()
 
     def remove(self, vmid: int) -> None:
@@ -116,6 +127,7 @@ class Inventory:
             pipe.srem(f"{self._p}:owner:{old.owner}", vmid)
         if old and old.name:
             pipe.hdel(f"{self._p}:names", old.name.lower())
+        pipe.incr(f"{self._p}:version")
         pipe.execute()
 
     def _index(self, pipe: redis.client.Pipeline, entry: InventoryEntry) -> None:

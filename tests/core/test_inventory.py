@@ -81,3 +81,23 @@ def test_search_matches_vmid_prefix_or_name_substring_within_owner(
     assert inv.search("", owner="nobody") == []
     inv.remove(101)
     assert [e.vmid for e in inv.search("web")] == [203]
+
+
+def test_search_sees_writes_made_by_another_process(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    """The bot keeps labels in memory; a worker's write through its own Inventory must
+    still show up in the bot's next search."""
+    bot, worker = (
+        Inventory(redis_client, prefix=key_prefix),
+        Inventory(redis_client, prefix=key_prefix),
+    )
+    worker.replace_all([entry(101, name="web")], now=1.0)
+    assert [e.vmid for e in bot.search("web")] == [101]
+
+    worker.put(entry(102, name="web-2"))
+    assert [e.vmid for e in bot.search("web")] == [101, 102]
+    worker.remove(101)
+    assert [e.vmid for e in bot.search("web")] == [102]
+    worker.replace_all([entry(103, name="shop")], now=2.0)
+    assert [e.vmid for e in bot.search("")] == [103]
