@@ -19,7 +19,7 @@ from actions.config import ActionsConfig
 from bot.audit import AuditLog
 from bot.compose import build_handler
 from bot.dispatch import Dispatcher
-from bot.invocation import Identity, Invocation
+from bot.invocation import Identity, Invocation, Scope
 from bot.notifiers import FakeNotifier
 from bot.settings.policy import PolicySettings
 from jobs.chains import ChainState, chain_progress
@@ -56,11 +56,10 @@ class Stack:
     jobs: JobSettings
 
     def invocation(
-        self, text: str, who: Identity = CUSTOMER, n: int = 0, **kw: object
+        self, text: str, who: Identity = CUSTOMER, n: int = 0, *, scope: Scope = "server"
     ) -> Invocation:
         return Invocation(
-            identity=who, display_name=who.user, channel=kw.pop("channel", "general"),  # type: ignore[arg-type]
-            scope=kw.pop("scope", "server"), text=text,  # type: ignore[arg-type]
+            identity=who, display_name=who.user, channel="general", scope=scope, text=text,
             inbound_id=f"{self.prefix}-{who.user}-{n}-{text}",
         )  # fmt: skip
 

@@ -13,12 +13,12 @@ from tests.reliability.conftest import CUSTOMER, Stack
 COMMANDS = ("status", "start", "stop", "reboot", "resize", "rebuild", "password",
             "backup list", "backup create", "backup restore", "backup delete")  # fmt: skip
 NOT_MINE = ("103", "globex-app", "99999", "0", "-1", "../", "../../etc/passwd", "101;rm -rf",
-            "101;rm -rf /", "101 ;", "$(reboot)", "`id`", "9" * 60, "１０１", "101\x00",
+            "101;rm -rf /", "101 ;", "$(reboot)", "`id`", "9" * 60, "\uff11\uff10\uff11", "101\x00",
             "acme-web/../103", "%2e%2e%2f", "101\n103")  # fmt: skip
 BAD_ARGS = ("memory=8G,delete=scsi0", "memory=8G;delete=scsi0", "cpu=0", "cpu=-4",
             "cpu=" + "9" * 40, "memory=" + "9" * 40 + "T", "disk=-5G", "disk=../../x",
             "memory=8G delete=scsi0", "args=-cdrom /etc/shadow", "memory==8G", "cpu=1e9",
-            "memory=ＸG", "template=../../../x", "backup=../../etc")  # fmt: skip
+            "memory=\uff38G", "template=../../../x", "backup=../../etc")  # fmt: skip
 SLOW = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -98,8 +98,10 @@ def test_other_peoples_approval_and_confirmation_ids_are_refused(stack: Stack) -
              (mallory, "deny", approval_id), (mallory, "confirm", confirmation_id),
              (CUSTOMER, "approve", confirmation_id), (mallory, "confirm", approval_id)]  # fmt: skip
     for who, action, value in tries:
-        click = ButtonClick(identity=who, action=action, value=value, inbound_id=f"{who.user}{action}",
-                            channel="general")  # fmt: skip
+        click = ButtonClick(
+            identity=who, action=action, value=value, inbound_id=f"{who.user}-{action}",
+            channel="general",
+        )  # fmt: skip
         result = stack.handler.click(click)
         assert result.replace_message is None, (who.user, action)
         _refused(result.to_clicker.text)

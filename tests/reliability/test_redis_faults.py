@@ -124,7 +124,7 @@ def test_a_stalled_redis_never_runs_what_the_reply_said_was_not_done(
     client = redis.Redis(port=own_redis.port, socket_timeout=0.5, socket_connect_timeout=0.5)
     queue = StopsRedisFirst(RqJobQueue(client, settings=JobSettings(prefix=PREFIX)), own_redis)
     handler = _handler(client, queue)
-    redis.Redis(port=own_redis.port).execute_command("CLIENT", "PAUSE", 1500, "WRITE")
+    redis.Redis(port=own_redis.port).client_pause(1500, all=False)  # writes only
 
     text = _command(handler, 1)
     time.sleep(2.0)  # the pause is over; anything the server held back has run by now

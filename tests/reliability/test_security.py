@@ -105,7 +105,8 @@ def test_no_secret_in_logs_chat_jobs_or_audit(
     assert state.status == "succeeded", state.error
     [private] = [s for s in stack.worker_notifier.sent if s.kind == "private"]
     password = private.reply.code
-    assert password and len(password) >= 12
+    assert password is not None
+    assert len(password) >= 12
     public = [s.reply.plain() for s in stack.worker_notifier.sent if s.kind != "private"]
     public += [s.reply.plain() for s in stack.bot_notifier.sent]
     public += [str(c.body) for c in mock_slack.calls]  # what the Slack Web API was sent
