@@ -44,7 +44,7 @@ class RebuildAction(ServerAction[RebuildRequest]):
         if keep["was_running"]:
             calls.append(f"POST {self.vm_path(node, vmid, 'status', 'stop')}")
         calls += [
-            f"DELETE {self.vm_path(node, vmid)} (purge=1, destroy-unreferenced-disks=1)",
+            f"DELETE {self.vm_path(node, vmid)} (destroy-unreferenced-disks=1)",
             f"POST /nodes/{keep['template_node']}/qemu/{keep['template_vmid']}/clone "
             f"(newid={vmid}, full=1, storage={self.config.clone_storage})",
             f"PUT {self.vm_path(node, vmid, 'config')} (name, cores, memory, tags, cloud-init)",
@@ -167,7 +167,12 @@ class RebuildAction(ServerAction[RebuildRequest]):
                 "(nothing was destroyed)"
             )
         upid = self.px.servers.destroy(
-            node, request.vmid, purge=True, destroy_unreferenced_disks=True
+            # No purge: the VMID lives on, and purge would drop it from backup jobs,
+            # replication and HA.
+            node,
+            request.vmid,
+            purge=False,
+            destroy_unreferenced_disks=True,
         )
         return StepResult(
             summary=f"removing the old disks of server {request.vmid}",

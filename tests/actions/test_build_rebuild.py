@@ -185,7 +185,7 @@ def test_rebuild_keeps_identity_size_and_owner(sim: Simulator, px: Proxmox) -> N
         "remove": 0,
         "notes-template": "before rebuild, requested by slack:T1:U1",
     }
-    assert chain.calls["destroy"][-1][2] == {"purge": "1", "destroy-unreferenced-disks": "1"}
+    assert chain.calls["destroy"][-1][2] == {"purge": "0", "destroy-unreferenced-disks": "1"}
     vm = sim.vms[101]
     assert (vm.node, vm.status, vm.config["name"], vm.config["tags"]) == (
         "pve1",
