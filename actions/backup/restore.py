@@ -1,9 +1,12 @@
-"""Restore a server from one of its own backups: check → stop → restore (``force=1``) → start.
+"""Restore a server from one of its own backups: check → stop → restore (``force=1``) →
+retag → start.
 
 The backup must be this VM's by name (``vzdump-qemu-<vmid>-…`` or PBS ``backup/vm/<vmid>/…``),
 on a configured backup storage, and present in the listing. Proxmox refuses a restore onto a
 running VM, so the ``restore`` step checks the VM is stopped and refuses if someone started it
-after the ``stop`` step; it starts the VM again only if it was running before.
+after the ``stop`` step; it starts the VM again only if it was running before. A restore
+replaces the whole config, tags included, so ``retag`` puts back the tags the server had
+before (its owner tag above all: a backup taken before an ``assign`` names the old owner).
 """
 
 from __future__ import annotations
@@ -12,7 +15,13 @@ from collections.abc import Mapping
 
 from actions.backup.listing import backups_of
 from actions.base import JSON, ActionError, Change, Plan, StepResult
-from actions.common import ServerAction, VmRequest, ensure_unlocked, ensure_unprotected
+from actions.common import (
+    ServerAction,
+    VmRequest,
+    ensure_unlocked,
+    ensure_unprotected,
+    update_config,
+)
 from actions.volumes import BackupRef, backup_of
 
 
@@ -23,7 +32,7 @@ class RestoreRequest(VmRequest):
 class RestoreAction(ServerAction[RestoreRequest]):
     name = "backup.restore"
     request_model = RestoreRequest
-    steps = ("prepare", "stop", "restore", "start")
+    steps = ("prepare", "stop", "restore", "retag", "start")
 
     def _backup(self, request: RestoreRequest, node: str) -> BackupRef:
         ref = backup_of(request.volid, request.vmid, (self.config.backup_storage,))
@@ -65,7 +74,13 @@ class RestoreAction(ServerAction[RestoreRequest]):
         running = self.px.power.status(node, request.vmid).status != "stopped"
         return StepResult(
             summary=f"restore of server {request.vmid} from {ref.volid} checked",
-            context={**context, "node": node, "archive": ref.volid, "was_running": running},
+            context={
+                **context,
+                "node": node,
+                "archive": ref.volid,
+                "was_running": running,
+                "tags": list(config.tags),
+            },
         )
 
     def stop(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
@@ -94,6 +109,19 @@ class RestoreAction(ServerAction[RestoreRequest]):
             upid=str(upid),
             context={**context, "node": node},
         )
+
+    def retag(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
+        node = self.where(request.vmid, context)
+        tags = [str(t) for t in context.get("tags") or []]
+        _, sent = update_config(
+            self.px, node, request.vmid, lambda cfg: {} if cfg.tags == tags else {"tags": tags}
+        )
+        summary = (
+            f"tags of server {request.vmid} put back: {', '.join(tags) or 'none'}"
+            if sent
+            else f"tags of server {request.vmid} unchanged"
+        )
+        return StepResult(summary=summary, context=dict(context))
 
     def start(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
         node = self.where(request.vmid, context)

@@ -78,6 +78,19 @@ def test_restore_running_vm_stops_restores_and_starts(sim: Simulator, px: Proxmo
     assert sim.vms[101].lock is None
 
 
+def test_restore_keeps_the_current_owner_tag_not_the_backups(sim: Simulator, px: Proxmox) -> None:
+    """The backups were taken while acme owned 101; since then it was assigned to bob. A
+    restore replaces the whole config, tags included: the retag step puts bob's back."""
+    sim.vms[101].config["tags"] = "owner-bob;web"
+    chain = run_chain(
+        sim, RestoreAction(px, ActionsConfig()), RestoreRequest(vmid=101, volid=OLDER)
+    )
+    method, path, params = chain.calls["retag"][-1]
+    assert (method, path, params["tags"]) == ("PUT", "/nodes/pve1/qemu/101/config", "owner-bob;web")
+    assert isinstance(params["digest"], str)  # guarded against a concurrent edit
+    assert sim.vms[101].config["tags"] == "owner-bob;web"
+
+
 def test_restore_twice_ends_the_same(sim: Simulator, px: Proxmox) -> None:
     chain = run_chain(
         sim, RestoreAction(px, ActionsConfig()), RestoreRequest(vmid=101, volid=NEWER), repeat=2
