@@ -101,6 +101,19 @@ class ChainStore:
         update = {"context": {**state.context, **context}, "notes": state.notes + notes}
         return self.save(state.model_copy(update=update))
 
+    def reopen(self, state: ChainState, index: int, *, tracking: bool = False) -> ChainState:
+        """Make a failed chain runnable again from step ``index`` (an admin's retry): that
+        step and every later one are pending again — or, when its tracking job is the one
+        retried, the step waits on its task again."""
+        steps = [
+            s.model_copy(update={"state": "pending", "error": None}) if i >= index else s
+            for i, s in enumerate(state.steps)
+        ]
+        if tracking:
+            steps[index] = steps[index].model_copy(update={"state": "task"})
+        update = {"status": "running", "error": None, "ended": None, "steps": tuple(steps)}
+        return self.save(state.model_copy(update=update))
+
     def finish(
         self, state: ChainState, status: ChainStatus, error: str | None = None
     ) -> ChainState:

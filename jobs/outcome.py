@@ -14,6 +14,7 @@ from jobs.context import WorkerContext
 from jobs.locks import BusyLocks
 from jobs.queue import Enqueuer
 from jobs.report import Reporter, public
+from jobs.reservations import RedisVmidReservations
 from proxmox.errors import ProxmoxApiException
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,17 @@ def vm_state(ctx: WorkerContext, state: ChainState) -> str | None:
     return f"{found.status or 'unknown'}" + (f", locked ({found.lock})" if found.lock else "")
 
 
+def release_reservation(ctx: WorkerContext, state: ChainState) -> None:
+    """A failed build frees the VMID it reserved (if this chain still holds it) at once,
+    instead of keeping it from other builds until the reservation expires."""
+    vmid = state.context.get("vmid")
+    if state.request.kind != "server.build" or not isinstance(vmid, int):
+        return
+    reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix)
+    if reservations.holder(vmid) == state.root:
+        reservations.release(vmid)
+
+
 def release_lock(ctx: WorkerContext, state: ChainState) -> None:
     if state.request.vmid is not None:
         BusyLocks(ctx.redis, prefix=ctx.prefix).release(state.request.vmid, state.root)
@@ -68,6 +80,7 @@ def fail_chain(
     state = store.update_step(state, index, state="failed", error=message, ended=time.time())
     state = store.finish(state, "failed", message)
     release_lock(ctx, state)
+    release_reservation(ctx, state)
     Enqueuer(ctx.redis, ctx.settings).cancel(f"{state.root}-s{index + 1}")
     request = state.request
     ctx.audit.record(

@@ -28,10 +28,17 @@ def check_owner(ctx: WorkerContext, request: JobRequest) -> None:
         raise ActionError(f"server {request.vmid} does not exist")
 
 
-def typed_request(action: Action[Any], request: JobRequest) -> BaseModel:
-    """The Action's request from the job's arguments; ``requested_by`` is filled in from the
-    job (never from chat) where the Action records who asked, e.g. in backup notes."""
+def typed_request(
+    action: Action[Any], request: JobRequest, *, chain: str | None = None
+) -> BaseModel:
+    """The Action's request from the job's arguments. Filled in from the job, never from
+    chat: ``requested_by`` where the Action records who asked (backup notes), and
+    ``holder`` (the chain's id) where it reserves something (a build's VMID), so that two
+    builds never share a reservation while a re-run of the same chain finds its own."""
     args = {k: v for k, v in request.args.items() if k not in JOB_ONLY_ARGS}
-    if "requested_by" in action.request_model.model_fields:
+    fields = action.request_model.model_fields
+    if "requested_by" in fields:
         args["requested_by"] = request.requested_by
+    if "holder" in fields and chain is not None:
+        args["holder"] = chain
     return parse_request(action.request_model, args)

@@ -47,6 +47,10 @@ def start(request_data: dict[str, Any]) -> Outcome:
     root = job.id if job else job_id_for(ctx.prefix, request.inbound_id)
     action = ctx.action_for(request.kind)
     state = ChainStore(ctx.redis, prefix=ctx.prefix).ensure(root, request, tuple(action.steps))
+    if state.status != "running":
+        # A redelivered root job of a finished chain: running it again would repeat the
+        # operation (a second reboot) and take the busy lock with nobody to release it.
+        return {"skipped": f"chain {root} already {state.status}"}
     return _execute(ctx, state, 0)
 
 
@@ -135,8 +139,15 @@ def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
         )
     action = ctx.action_for(request.kind)
     step = state.steps[index].name
+    if state.steps[index].state in {"task", "done"}:
+        # Redelivered after the step recorded its result: its task and the next step are
+        # already queued, and re-running it could undo later steps (a rebuild's destroy
+        # after the clone).
+        log.warning("step %s of %s already ran; not running it again", step, state.root)
+        return {"step": step, "skipped": "already ran"}
     state = store.update_step(state, index, state="running", started=time.time(), error=None)
-    result = action.run_step(step, typed_request(action, request), state.context)
+    typed = typed_request(action, request, chain=state.root)
+    result = action.run_step(step, typed, state.context)
     return _after_step(ctx, state, index, result)
 
 

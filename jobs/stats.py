@@ -18,7 +18,7 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.serializers import JSONSerializer
 
-from jobs.chains import ChainState, chain_progress
+from jobs.chains import ChainState, ChainStore, chain_progress
 from jobs.config import PRIORITIES, JobSettings
 from jobs.queue import rq_queue
 
@@ -93,11 +93,24 @@ def retry(client: redis.Redis, settings: JobSettings, job_id: str) -> str:
     queue = Queue(job.origin, connection=client, serializer=JSONSerializer)
     if not queue.name.startswith(f"{settings.prefix}-"):
         return f"job {job_id} is not one of this deployment's jobs"
+    if job_id not in queue.failed_job_registry.get_job_ids():
+        return f"job {job_id} is not in the failed jobs"
+    _reopen_chain(client, settings, job)
     try:
         queue.failed_job_registry.requeue(job)
     except InvalidJobOperation:
         return f"job {job_id} is not in the failed jobs"
     return f"job {job_id} is queued again on {queue.name}"
+
+
+def _reopen_chain(client: redis.Redis, settings: JobSettings, job: Job) -> None:
+    """A retried step of a failed chain must find the chain running again, or it would
+    skip itself (a redelivered job of a finished chain does nothing, on purpose)."""
+    meta = job.get_meta(refresh=False)
+    store = ChainStore(client, prefix=settings.prefix)
+    state = store.get(str(meta.get("root", job.id)))
+    if state is not None and state.status == "failed":
+        store.reopen(state, int(meta.get("index", 0)), tracking=meta.get("role") == "track")
 
 
 def retried(message: str) -> bool:

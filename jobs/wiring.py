@@ -17,7 +17,7 @@ from actions.base import JSON, StepResult
 from actions.common import ServerAction
 from actions.server.assign import AssignAction, AssignRequest
 from actions.server.build import BuildAction
-from actions.server.delete import DeleteAction
+from actions.server.delete import DeleteAction, DeleteRequest
 from actions.server.password import PasswordAction
 from actions.server.power import PowerAction
 from actions.server.rebuild import RebuildAction
@@ -58,6 +58,21 @@ class CachedAssignAction(AssignAction):
                 self._inventory.put(entry.model_copy(update={"owner": account}))
 
 
+class CachedDeleteAction(DeleteAction):
+    """Delete, then drop the server from the inventory cache once its destroy task has
+    started (or it was already gone), so it leaves ``list`` and autocomplete at once; a
+    failed destroy puts it back at the next sync."""
+
+    def __init__(self, ctx: WorkerContext) -> None:
+        super().__init__(ctx.proxmox, ctx.actions_config)
+        self._inventory = Inventory(ctx.redis, prefix=ctx.prefix)
+
+    def destroy(self, request: DeleteRequest, context: Mapping[str, JSON]) -> StepResult:
+        result = super().destroy(request, context)
+        self._inventory.remove(request.vmid)
+        return result
+
+
 def _plain(cls: type[ServerAction[Any]]) -> ActionFactory:
     def factory(ctx: WorkerContext) -> ServerAction[Any]:
         return cls(ctx.proxmox, ctx.actions_config)
@@ -67,7 +82,6 @@ def _plain(cls: type[ServerAction[Any]]) -> ActionFactory:
 
 def real_action_factories() -> dict[str, ActionFactory]:
     simple: dict[str, type[ServerAction[Any]]] = {
-        "server.delete": DeleteAction,
         "server.rebuild": RebuildAction,
         "server.resize": ResizeAction,
         "server.password": PasswordAction,
@@ -81,4 +95,5 @@ def real_action_factories() -> dict[str, ActionFactory]:
     factories: dict[str, ActionFactory] = {kind: _plain(cls) for kind, cls in simple.items()}
     factories["server.build"] = _build
     factories["server.assign"] = CachedAssignAction
+    factories["server.delete"] = CachedDeleteAction
     return factories

@@ -20,6 +20,8 @@ from jobs.inventory import Inventory
 from jobs.locks import BusyLocks
 from jobs.node import sync_inventory
 from jobs.queue import RqJobQueue
+from jobs.reservations import RedisVmidReservations
+from jobs.runner import start
 from jobs.wiring import real_action_factories
 from proxmox.client import ProxmoxClient
 from proxmox.repositories import Proxmox
@@ -208,3 +210,47 @@ def test_node_status_posts_every_node_or_the_one_asked_for(
     assert pve2.label == "pve2"
     assert pve2.value.startswith("online, cpu ")
     assert "✗ no node named 'pve9'" in by_text
+
+
+def test_delete_drops_the_server_from_the_inventory_cache(
+    sim_ctx: WorkerContext, sim: Simulator
+) -> None:
+    sync_inventory()
+    inventory = Inventory(sim_ctx.redis, prefix=sim_ctx.prefix)
+    assert inventory.get(102) is not None
+
+    assert _run(sim_ctx, _submit(sim_ctx, "server.delete", "sim-delete", vmid=102)) == "succeeded"
+
+    assert 102 not in sim.vms
+    assert inventory.get(102) is None
+    assert [e.vmid for e in inventory.owned_by("acme")] == [101]
+
+
+def test_a_failed_build_frees_its_vmid_at_once(
+    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+) -> None:
+    sim.faults.fail_next_task("qmclone", "storage 'local-lvm' is full")
+    job_id = _submit(sim_ctx, "server.build", "sim-build-fails", account="acme", cores=1,
+                     memory="1G", disk="10G")  # fmt: skip
+
+    assert _run(sim_ctx, job_id) == "failed"
+
+    state = chain_progress(sim_ctx.redis, job_id, prefix=sim_ctx.prefix)
+    assert state is not None
+    vmid = int(state.context["vmid"])
+    assert RedisVmidReservations(sim_ctx.redis, prefix=sim_ctx.prefix).holder(vmid) is None
+    assert "storage 'local-lvm' is full" in notifier.sent[-1].text
+
+
+def test_a_redelivered_root_job_of_a_finished_chain_does_nothing(
+    sim_ctx: WorkerContext, sim: Simulator
+) -> None:
+    job_id = _submit(sim_ctx, "server.power", "sim-reboot", vmid=101, action="reboot")
+    assert _run(sim_ctx, job_id) == "succeeded"
+    reboots = sum(c.path.endswith("/status/reboot") for c in sim.calls)
+
+    job = Job.fetch(job_id, connection=sim_ctx.redis, serializer=JSONSerializer)
+    assert start(job.args[0]) == {"skipped": f"chain {job_id} already succeeded"}
+
+    assert sum(c.path.endswith("/status/reboot") for c in sim.calls) == reboots == 1
+    assert BusyLocks(sim_ctx.redis, prefix=sim_ctx.prefix).holder(101) is None
