@@ -33,7 +33,6 @@ from jobs.inventory import Inventory, InventoryEntry
 from jobs.locks import BusyLocks
 from jobs.queue import RqJobQueue, rq_queue
 from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
-from proxmox.simulator import server as sim_server
 
 REPO = Path(__file__).resolve().parents[1]
 ADMIN = Identity(platform="console", workspace="bench", user="boss")
@@ -162,10 +161,6 @@ def one_setup(client: redis.Redis, count: int, sequential: int, burst: int) -> t
     sim.time_scale = 0.05
     handler = handler_for(client, prefix, vmids)
     noop_queue = rq_queue(client, JobSettings(prefix=prefix), "high")
-    # The simulator's server sends headers and body separately; with Nagle on, every
-    # answer stalls ~40 ms on the client's delayed ACK (real pveproxy does not): off here
-    # until proxmox/simulator/server.py sets it itself.
-    sim_server._Handler.disable_nagle_algorithm = True
     try:
         with sim.serve() as url, workers(count, worker_env(url, prefix, key)) as procs:
 

@@ -12,14 +12,16 @@ from jobs.config import JobSettings
 
 
 class WorkerSettings(BaseSettings):
-    model_config = env_config("JOTUNHEIM_WORKER_")
+    # populate_by_name: code (the demo, tests) passes key_prefix=…; the environment only
+    # ever sets the shared JOTUNHEIM_REDIS_PREFIX / JOTUNHEIM_OWNER_TAG_PREFIX.
+    model_config = env_config("JOTUNHEIM_WORKER_") | {"populate_by_name": True}
 
     # Shared with the bot process (PolicySettings): both must name the same queues and keys,
     # so both read the one variable JOTUNHEIM_REDIS_PREFIX.
     key_prefix: str = Field(
         default="jh",
         pattern=r"^[A-Za-z0-9_.-]{1,32}$",
-        validation_alias=AliasChoices("key_prefix", "JOTUNHEIM_REDIS_PREFIX"),
+        validation_alias=AliasChoices("JOTUNHEIM_REDIS_PREFIX"),
     )
     tracking_intervals: tuple[int, ...] = (2, 3, 5, 10, 15)
     tracking_deadline: int = Field(default=6 * 3600, ge=1)
@@ -37,7 +39,7 @@ class WorkerSettings(BaseSettings):
     owner_tag_prefix: str = Field(
         default="owner-",
         pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$",
-        validation_alias=AliasChoices("owner_tag_prefix", "JOTUNHEIM_OWNER_TAG_PREFIX"),
+        validation_alias=AliasChoices("JOTUNHEIM_OWNER_TAG_PREFIX"),
     )
     clone_storage: str = "local-lvm"
     backup_storage: str = "backup"

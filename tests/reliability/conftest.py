@@ -32,7 +32,6 @@ from jobs.wiring import real_action_factories
 from proxmox.client import ProxmoxClient
 from proxmox.repositories import Proxmox
 from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
-from proxmox.simulator import server as sim_server
 
 ADMIN = Identity(platform="console", workspace="console", user="boss")
 CUSTOMER = Identity(platform="console", workspace="console", user="carol")  # account acme
@@ -118,14 +117,6 @@ def policy(prefix: str, **overrides: object) -> PolicySettings:
     }
     values.update(overrides)
     return PolicySettings(_env_file=None, **values)  # type: ignore[arg-type]
-
-
-@pytest.fixture(autouse=True)
-def simulator_without_nagle_stall(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The simulator's HTTP server writes headers and body in two sends; with Nagle on,
-    the client's delayed ACK stalls every answer ~40 ms (real pveproxy does not). Until
-    proxmox/simulator/server.py sets it itself, turn Nagle off for these tests."""
-    monkeypatch.setattr(sim_server._Handler, "disable_nagle_algorithm", True)
 
 
 @pytest.fixture
