@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
 import secrets
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
@@ -27,6 +26,7 @@ from pydantic import SecretStr
 from bot.adapters.console import PROMPT_HELP, ConsoleNotifier, ConsoleSession, parse_identity
 from bot.audit import AuditLog
 from bot.compose import build_handler
+from bot.demo_script import ACCOUNT, ADMIN, CUSTOMER, play
 from bot.dispatch import Dispatcher
 from bot.settings import ConfigError, load
 from bot.settings.policy import PolicySettings
@@ -35,13 +35,11 @@ from bot.settings.redis import RedisSettings
 from bot.settings.worker import WorkerSettings
 from bot.worker import build_context
 from jobs.context import WorkerContext, installed_context
-from jobs.inprocess import InProcessWorker, JobWaitTimeout
+from jobs.inprocess import InProcessWorker
 from jobs.locks import BusyLocks
 from jobs.node import schedule_inventory_sync, sync_inventory
 from jobs.queue import RqJobQueue
 from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
-
-CUSTOMER, ADMIN, ACCOUNT = "console:alice", "console:boss", "acme"
 
 
 class Transcript:
@@ -219,102 +217,3 @@ def remove_demo_keys(client: redis.Redis, prefix: str) -> int:
     if queues:
         client.srem("rq:queues", *queues)
     return len(keys)
-
-
-_APPROVAL = re.compile(r"request (\S+) sent")
-_JOB = re.compile(r"\(job ([A-Za-z0-9_.-]+)\)")
-_CONFIRM = re.compile(r"\(confirm (\S+)\)")
-_SUCCEEDED = ("succeeded", "finished")
-
-
-class DemoStepFailed(RuntimeError):
-    """The scripted conversation did not go as written."""
-
-
-class Script:
-    """Plays lines as chat users, printing each line and what that user sees."""
-
-    def __init__(
-        self,
-        handler: Dispatcher,
-        worker: InProcessWorker,
-        write: Callable[[str], None],
-        timeout: float,
-    ) -> None:
-        self._handler = handler
-        self._worker = worker
-        self._write = write
-        self._timeout = timeout
-        self._sessions: dict[str, ConsoleSession] = {}
-        self._seen: list[str] = []
-
-    def step(self, title: str) -> None:
-        self._write("")
-        self._write(f"── {title}")
-
-    def say(self, who: str, line: str) -> str:
-        session = self._sessions.get(who)
-        if session is None:
-            session = ConsoleSession(self._handler, parse_identity(who), self._shown)
-            self._sessions[who] = session
-        self._write(f"{session.identity.user}> {line}")
-        self._seen = []
-        session.feed(line)
-        return "\n".join(self._seen)
-
-    def _shown(self, text: str) -> None:
-        self._seen.append(text)
-        for line in text.splitlines():
-            self._write(f"    {line}")
-
-    def wait(self, reply: str) -> str:
-        """Wait for the job the reply names (polling Redis, bounded); return its id."""
-        job_id = self.find(_JOB, reply, "a job id")
-        status = self._worker.wait_done(job_id, self._timeout)
-        if status not in _SUCCEEDED:
-            raise DemoStepFailed(f"job {job_id} ended {status}")
-        return job_id
-
-    def confirm_if_asked(self, who: str, reply: str) -> str:
-        found = _CONFIRM.search(reply)
-        return self.say(who, f"confirm {found.group(1)}") if found else reply
-
-    @staticmethod
-    def find(pattern: re.Pattern[str], reply: str, what: str) -> str:
-        found = pattern.search(reply)
-        if found is None:
-            raise DemoStepFailed(f"expected {what} in the reply, got: {reply!r}")
-        return found.group(1)
-
-
-def play(
-    handler: Dispatcher, worker: InProcessWorker, write: Callable[[str], None], *, timeout: float
-) -> int:
-    """The scripted conversation; 0 when every step went as written."""
-    s = Script(handler, worker, write, timeout)
-    try:
-        s.step("1. the customer lists their servers")
-        s.say(CUSTOMER, "/server list")
-        s.step("2. the customer asks for a resize: it needs an admin's approval")
-        approval = s.find(_APPROVAL, s.say(CUSTOMER, "/server resize 101 cpu=4 disk=40G"), "id")
-        s.step("3. the admin approves: the UPID arrives, then the task completes")
-        job_id = s.wait(s.say(ADMIN, f"approve {approval}"))
-        s.say(CUSTOMER, f"/server task {job_id}")
-        s.step("4. the customer reboots to apply the pending changes")
-        s.wait(s.confirm_if_asked(CUSTOMER, s.say(CUSTOMER, "/server reboot 101")))
-        s.step("5. the customer takes a backup")
-        s.wait(s.say(CUSTOMER, "/server backup create 101"))
-        s.step("6. a new password, shown only to the customer")
-        s.wait(s.say(CUSTOMER, "/server password 101"))
-        s.step("7. someone who is not linked is refused")
-        s.say("console:mallory", "/server list")
-        s.step("8. a bad argument gets its usage line")
-        s.say(CUSTOMER, "/server resize 101 cpu=lots")
-        s.step("9. the admin looks at the queue")
-        s.say(ADMIN, "/admin queue")
-    except (JobWaitTimeout, DemoStepFailed) as exc:
-        write(f"demo stopped: {exc}")
-        return 1
-    write("")
-    write("── done: the whole conversation ran")
-    return 0

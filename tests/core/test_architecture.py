@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "discord")
 JOBS_MAY_USE = {"bot.reply", "bot.notify", "bot.invocation", "bot.audit"}
 # Process entry points assemble everything, so they may reach down into adapters.
-ENTRY_POINTS = {"bot/cli.py", "bot/demo.py"}
+ENTRY_POINTS = {"bot/cli.py", "bot/demo.py", "bot/demo_script.py"}
 
 
 def imports_of(path: Path) -> set[str]:
