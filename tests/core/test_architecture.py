@@ -14,6 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "discord")
 JOBS_MAY_USE = {"bot.reply", "bot.notify", "bot.invocation", "bot.audit"}
+# The registry is data: it may use the bot's leaf modules and the registry's own types,
+# never the dispatcher, policy or stores that use it.
+COMMANDS_MAY_USE = JOBS_MAY_USE | {"bot.registry", "bot.commands"}
 # Process entry points assemble everything, so they may reach down into adapters.
 ENTRY_POINTS = {"bot/cli.py", "bot/demo.py", "bot/demo_script.py"}
 
@@ -90,4 +93,14 @@ def test_core_bot_does_not_import_adapters() -> None:
         adapters = sorted(m for m in imports_of(path) if under(m, "bot.adapters"))
         if adapters:
             bad[name] = adapters
+    assert bad == {}
+
+
+def test_the_command_registry_uses_only_leaf_modules_of_the_bot() -> None:
+    bad = {}
+    for path in sources("bot/commands"):
+        used = {m for m in imports_of(path) if under(m, "bot")}
+        wrong = sorted(m for m in used if not any(under(m, ok) for ok in COMMANDS_MAY_USE))
+        if wrong:
+            bad[rel(path)] = wrong
     assert bad == {}
