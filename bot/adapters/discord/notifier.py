@@ -10,6 +10,8 @@
 - 429: waits ``retry_after`` and retries, a bounded number of times.
 - 401 on the bot token: logged once, and every later call fails at once without a request
   (a revoked token must not make every job hammer Discord).
+- httpx logs every request URL, and a webhook URL holds an interaction token: constructing a
+  notifier installs ``redact.TokenRedaction`` on the URL-logging loggers (idempotent).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import httpx
 import redis
 from pydantic import SecretStr
 
+from bot.adapters.discord.redact import install_token_redaction, redact
 from bot.adapters.discord.render import message_payload
 from bot.adapters.discord.settings import DiscordRestSettings
 from bot.adapters.discord.tokens import InteractionTokens
@@ -69,6 +72,7 @@ class DiscordNotifier:
         self._tokens = tokens
         self._sleep = sleep
         self._unauthorized = threading.Event()
+        install_token_redaction()
 
     def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
         channel = target.thread or target.channel
@@ -149,7 +153,7 @@ def _raise_for(response: httpx.Response, what: str) -> None:
 
 def _safe(path: str) -> str:
     # Webhook paths embed the interaction token; never let one reach a log line.
-    return "/webhooks/…" if path.startswith("/webhooks/") else path
+    return redact(path)
 
 
 def from_env(redis_client: redis.Redis, prefix: str) -> DiscordNotifier:

@@ -175,3 +175,40 @@ def test_errors_never_show_the_interaction_token(
         notifier(api, sleeps, tokens=tokens).notify_private(TARGET, Reply(text="pw"))
     assert "live-token" not in str(caught.value)
     assert "500" in str(caught.value)
+
+
+def test_no_log_line_shows_the_interaction_token(
+    api: MockDiscordApi,
+    sleeps: Sleeps,
+    redis_client: redis.Redis,
+    key_prefix: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """httpx logs every request URL at INFO; a follow-up's URL holds the token."""
+    tokens = InteractionTokens(redis_client, prefix=key_prefix)
+    tokens.remember("3333", "42", "live-token-abc")
+    api.live_tokens.add("live-token-abc")
+    sender = notifier(api, sleeps, tokens=tokens)
+    api.script(Scripted(429, {"retry_after": 0.01}))
+    with caplog.at_level(logging.DEBUG):
+        sender.notify_private(TARGET, Reply(text="password: s3cret"))
+        sender.post(TARGET, Reply(text="unrelated"))
+    assert api.calls[-2].path == f"/api/v10/webhooks/{APP_ID}/live-token-abc"
+    assert "live-token-abc" not in caplog.text
+    httpx_lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    # Still logged (nothing silenced), with the token part replaced.
+    assert any(f"/webhooks/{APP_ID}/…" in line for line in httpx_lines)
+    assert any("/channels/3333/messages" in line for line in httpx_lines)
+
+
+def test_discord_py_request_log_lines_are_redacted_too(
+    api: MockDiscordApi, sleeps: Sleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    notifier(api, sleeps)  # installs the filters
+    url = "https://discord.com/api/v10/interactions/123/secret-itok/callback"
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("discord.http").debug("%s %s has returned %s", "POST", url, 204)
+        logging.getLogger("other").info("kept %s", "as is")
+    assert "secret-itok" not in caplog.text
+    assert "/interactions/123/…/callback" in caplog.text
+    assert "kept as is" in caplog.text
