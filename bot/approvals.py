@@ -5,11 +5,15 @@ Approvals live in a Redis hash per request: ``record`` (the immutable request, J
 ``status``/``decided_by``/``reason``/``decided_at``. The first decision wins inside one Lua
 script (two admins clicking at once → one winner, one job). An expired request is marked
 ``expired``, never deleted by the decision path; records are kept ``ttl + retention``.
+
+Ids are 64 bits derived from (key prefix, requester, inbound id): a redelivered or replayed
+inbound event maps to the request it already created, and creation only ever writes a
+record that does not exist yet, so nothing is overwritten or created twice.
 """
 
 from __future__ import annotations
 
-import secrets
+import hashlib
 import time
 from typing import Literal
 
@@ -37,6 +41,14 @@ redis.call('HSET', KEYS[1], 'status', ARGV[2], 'decided_by', ARGV[3], 'reason', 
            'decided_at', ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[5])
 return 'won'
+"""
+
+_CREATE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'status', 'pending', 'expires', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[4])
+return 1
 """
 
 _REOPEN = """
@@ -88,19 +100,17 @@ class ApprovalStore:
         self.ttl = ttl
         self._decide = client.register_script(_DECIDE)
         self._reopen = client.register_script(_REOPEN)
+        self._create = client.register_script(_CREATE)
 
-    def create(self, request: ApprovalRequest) -> None:
-        key = self._key(request.id)
-        pipe = self._r.pipeline(transaction=True)
-        pipe.hset(key, mapping={"record": request.model_dump_json(), "status": "pending"})
-        pipe.hset(key, "expires", repr(request.expires))
-        pipe.expire(key, self.ttl + _RETENTION)
-        pipe.zadd(self._pending_key, {request.id: request.expires})
-        pipe.execute()
+    def create(self, request: ApprovalRequest) -> bool:
+        """Store a new pending request; ``False`` (nothing written) when its id exists."""
+        keys = [self._key(request.id), self._pending_key]
+        args = [request.model_dump_json(), repr(request.expires), self.ttl + _RETENTION, request.id]
+        return bool(self._create(keys=keys, args=args))
 
-    @staticmethod
-    def new_id() -> str:
-        return secrets.token_hex(4)
+    def id_for(self, requester: str, inbound_id: str) -> str:
+        """The same id for the same inbound event, so a redelivery finds the first request."""
+        return derived_id(self._p, "approval", requester, inbound_id)
 
     def get(self, approval_id: str) -> Approval | None:
         raw = self._r.hgetall(self._key(approval_id))
@@ -167,8 +177,11 @@ class ConfirmationStore:
         self.ttl = ttl
 
     def create(self, invocation: Invocation) -> str:
-        confirmation_id = secrets.token_hex(6)
-        self._r.set(self._key(confirmation_id), invocation.model_dump_json(), ex=self.ttl)
+        """The id of the confirmation waiting for this invocation: created now, or, for a
+        redelivered one, the one created the first time (never overwritten)."""
+        inv = invocation
+        confirmation_id = derived_id(self._p, "confirm", inv.identity.key, inv.inbound_id)
+        self._r.set(self._key(confirmation_id), inv.model_dump_json(), ex=self.ttl, nx=True)
         return confirmation_id
 
     def peek(self, confirmation_id: str) -> Invocation | None:
@@ -181,6 +194,15 @@ class ConfirmationStore:
 
     def _key(self, confirmation_id: str) -> str:
         return f"{self._p}:confirm:{confirmation_id}"
+
+
+def derived_id(prefix: str, kind: str, requester: str, inbound_id: str) -> str:
+    """16 hex characters (64 bits), keyed by the deployment's key prefix: ids of different
+    deployments on one Redis, of different kinds, or of different people never coincide."""
+    digest = hashlib.blake2b(
+        "\0".join((kind, requester, inbound_id)).encode(), key=prefix.encode()[:64], digest_size=8
+    )
+    return digest.hexdigest()
 
 
 def _text(value: object) -> str:

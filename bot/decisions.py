@@ -57,7 +57,7 @@ class Decisions:
         now = time.time()
         text = format_command(parsed)
         approval = ApprovalRequest(
-            id=ApprovalStore.new_id(),
+            id=self.approvals.id_for(actor.key, request.inbound_id),
             requester=actor.key,
             requester_name=actor.mention,
             account=actor.account,
@@ -72,19 +72,19 @@ class Decisions:
             created=now,
             expires=now + self.approvals.ttl,
         )
-        self.approvals.create(approval)
-        self.audit.record(
-            "approval.requested",
-            actor=actor.key,
-            vmid=request.vmid,
-            command=text,
-            args=request.args,
-            result=approval.id,
-        )
-        channel = self.policy.settings.admin_channel(actor.identity.platform)
-        if channel:
-            admins = request.target.model_copy(update={"channel": channel, "thread": None})
-            self.notifier.post(admins, approval_message(approval))
+        if self.approvals.create(approval):  # else a redelivery: admins were asked already
+            self.audit.record(
+                "approval.requested",
+                actor=actor.key,
+                vmid=request.vmid,
+                command=text,
+                args=request.args,
+                result=approval.id,
+            )
+            channel = self.policy.settings.admin_channel(actor.identity.platform)
+            if channel:
+                admins = request.target.model_copy(update={"channel": channel, "thread": None})
+                self.notifier.post(admins, approval_message(approval))
         hours = round(self.approvals.ttl / 3600)
         return Reply(
             text=f"{parsed.command.name} of server {request.vmid} needs an admin's approval: "
