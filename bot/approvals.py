@@ -105,7 +105,8 @@ class ApprovalStore:
     def create(self, request: ApprovalRequest) -> bool:
         """Store a new pending request; ``False`` (nothing written) when its id exists."""
         keys = [self._key(request.id), self._pending_key]
-        args = [request.model_dump_json(), repr(request.expires), self.ttl + _RETENTION, request.id]
+        expires, keep = repr(request.expires), self.ttl + _RETENTION
+        args: list[str | int] = [request.model_dump_json(), expires, keep, request.id]
         return bool(self._create(keys=keys, args=args))
 
     def id_for(self, requester: str, inbound_id: str) -> str:
