@@ -3,10 +3,15 @@ requester, and Approve/Deny of a customer's request by an admin.
 
 The stores in ``bot.approvals`` make each decision atomic; this module turns a click into
 that decision, the job it releases, the audit entries and the messages people see.
+
+Once a decision is stored or a job enqueued, telling people about it is best effort: a
+failed post is logged, and the clicker still hears what was done, never "something went
+wrong" about a change that happened.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Literal
@@ -16,13 +21,15 @@ import redis
 from bot.approvals import Approval, ApprovalRequest, ApprovalStore, ConfirmationStore
 from bot.audit import AuditLog
 from bot.invocation import Invocation
-from bot.notify import Notifier
+from bot.notify import Notifier, ReplyTarget
 from bot.parser import format_command
 from bot.policy import Actor, Policy, Refusal
 from bot.ports import ButtonClick, ClickResult
 from bot.registry import Parsed
 from bot.reply import Button, Reply, ReplyField
 from jobs.api import JobRequest, QueueUnavailable
+
+log = logging.getLogger(__name__)
 
 
 class Decisions:
@@ -84,7 +91,7 @@ class Decisions:
             channel = self.policy.settings.admin_channel(actor.identity.platform)
             if channel:
                 admins = request.target.model_copy(update={"channel": channel, "thread": None})
-                self.notifier.post(admins, approval_message(approval))
+                self._tell(admins, approval_message(approval))
         hours = round(self.approvals.ttl / 3600)
         return Reply(
             text=f"{parsed.command.name} of server {request.vmid} needs an admin's approval: "
@@ -177,7 +184,7 @@ class Decisions:
         except (QueueUnavailable, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             self.approvals.reopen(request.id, actor.key)
             raise
-        self.notifier.post(
+        self._tell(
             request.target,
             Reply(
                 text=f"{_asked(request)} was approved by {actor.mention}. {queued.text}",
@@ -190,7 +197,7 @@ class Decisions:
 
     def _denied(self, actor: Actor, request: ApprovalRequest, reason: str) -> ClickResult:
         because = f": {reason}" if reason else ""
-        self.notifier.post(
+        self._tell(
             request.target,
             Reply(
                 text=f"{_asked(request)} was denied by {actor.mention}{because}. Nothing was done.",
@@ -204,6 +211,13 @@ class Decisions:
         return ClickResult(
             to_clicker=Reply(text=f"denied request {request.id}"), replace_message=decided
         )
+
+    def _tell(self, target: ReplyTarget, reply: Reply) -> None:
+        """Post after the state changed: a failure is logged, the caller's answer stands."""
+        try:
+            self.notifier.post(target, reply)
+        except Exception:  # any notifier, any transport: the decision is already committed
+            log.exception("could not post a decision notice to %s", target.channel)
 
 
 def _asked(request: ApprovalRequest) -> str:

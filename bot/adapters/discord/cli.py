@@ -3,6 +3,10 @@
 Commands are synced only on demand: Discord caps command creations per day, and a restart
 must not spend them. Settings: ``DISCORD_*`` (settings.py), ``JOTUNHEIM_*`` (policy: admin
 ids/roles, admin channel, Redis prefix), ``REDIS_URL``.
+
+The command handler gets the REST notifier wrapped in ``AfterAck``: approval requests and
+decision notices are posted after the interaction has been answered, so a slow Discord (or
+a 429 wait) never holds up an ack.
 """
 
 from __future__ import annotations
@@ -14,14 +18,15 @@ import logging
 import httpx
 import redis
 
+from bot.adapters.after_ack import AfterAck, Followups
 from bot.adapters.discord.bot import JotunheimBot
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
 from bot.adapters.discord.notifier import DiscordNotifier
-from bot.adapters.discord.settings import DiscordSettings
+from bot.adapters.discord.settings import DiscordRestSettings, DiscordSettings
 from bot.adapters.discord.tokens import InteractionTokens
 from bot.invocation import Identity, Invocation
-from bot.ports import ButtonClick, Choice, ClickResult
+from bot.ports import ButtonClick, Choice, ClickResult, CommandHandler
 from bot.reply import Reply
 from bot.settings import load
 from bot.settings.policy import PolicySettings
@@ -42,6 +47,32 @@ def run(settings: DiscordSettings) -> int:
     policy = load(PolicySettings)
     client = redis.Redis.from_url(load(RedisSettings).url)
     tokens = InteractionTokens(client, prefix=policy.redis_prefix)
+    followups = Followups(workers=1, name="discord-followup")
+    try:
+        handler = compose_handler(settings, policy, client, tokens, followups)
+        gateway = Gateway(
+            handler, guild_ids=settings.guild_ids, defer_after=settings.defer_after, tokens=tokens
+        )
+        bot = JotunheimBot(
+            gateway,
+            default_specs(),
+            application_id=settings.application_id,
+            guild_ids=settings.guild_ids,
+        )
+        bot.run(settings.bot_token.get_secret_value(), log_level=logging.INFO)
+    finally:
+        followups.shutdown()  # posts already accepted still go out before the process ends
+    return 0
+
+
+def compose_handler(
+    settings: DiscordRestSettings,
+    policy: PolicySettings,
+    client: redis.Redis,
+    tokens: InteractionTokens,
+    followups: Followups,
+) -> CommandHandler:
+    """The bot process's command handler: its Discord calls run on ``followups``."""
     notifier = DiscordNotifier(
         httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0)),
         bot_token=settings.bot_token,
@@ -51,18 +82,7 @@ def run(settings: DiscordSettings) -> int:
     )
     from bot.compose import compose_bot  # noqa: PLC0415  (composes Redis, RQ, stores)
 
-    handler = compose_bot(notifier, settings=policy, client=client)
-    gateway = Gateway(
-        handler, guild_ids=settings.guild_ids, defer_after=settings.defer_after, tokens=tokens
-    )
-    bot = JotunheimBot(
-        gateway,
-        default_specs(),
-        application_id=settings.application_id,
-        guild_ids=settings.guild_ids,
-    )
-    bot.run(settings.bot_token.get_secret_value(), log_level=logging.INFO)
-    return 0
+    return compose_bot(AfterAck(notifier, followups), settings=policy, client=client)
 
 
 async def sync(settings: DiscordSettings, guild_id: int | None) -> int:
