@@ -4,9 +4,9 @@ requester, and Approve/Deny of a customer's request by an admin.
 The stores in ``bot.approvals`` make each decision atomic; this module turns a click into
 that decision, the job it releases, the audit entries and the messages people see.
 
-Once a decision is stored or a job enqueued, telling people about it is best effort: a
-failed post is logged, and the clicker still hears what was done, never "something went
-wrong" about a change that happened.
+Once a decision is stored or a job enqueued, telling people about it and writing its audit
+entry are best effort: a failure is logged, and the person still hears what was done, never
+"something went wrong" or "nothing was done" about a change that happened.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import redis
 
@@ -80,7 +80,7 @@ class Decisions:
             expires=now + self.approvals.ttl,
         )
         if self.approvals.create(approval):  # else a redelivery: admins were asked already
-            self.audit.record(
+            self._record(
                 "approval.requested",
                 actor=actor.key,
                 vmid=request.vmid,
@@ -117,10 +117,10 @@ class Decisions:
             raise Refusal("this confirmation was already used")
         command = f"/{waiting.scope} {waiting.text}"
         if click.action == "cancel":
-            self.audit.record("refused", actor=actor.key, command=command, result="cancelled")
+            self._record("refused", actor=actor.key, command=command, result="cancelled")
             done = Reply(text=f"cancelled: {command}; nothing was done")
             return ClickResult(to_clicker=done, replace_message=done)
-        self.audit.record("confirmed", actor=actor.key, command=command)
+        self._record("confirmed", actor=actor.key, command=command)
         reply = self._rerun(waiting)
         return ClickResult(
             to_clicker=reply, replace_message=Reply(text=f"confirmed by {actor.mention}: {command}")
@@ -141,7 +141,7 @@ class Decisions:
         reason = (click.reason or "").strip()[:300]
         outcome = self.approvals.decide(request.id, decision, actor.key, reason)
         if outcome == "expired":
-            self.audit.record(
+            self._record(
                 "approval.expired",
                 actor=request.requester,
                 vmid=request.vmid,
@@ -156,7 +156,7 @@ class Decisions:
                 f"request {request.id} was already {outcome}" + (f" by {by}" if by else "")
             )
         event = f"approval.{decision}"
-        self.audit.record(
+        self._record(
             event,
             actor=request.requester,
             vmid=request.vmid,
@@ -212,12 +212,24 @@ class Decisions:
             to_clicker=Reply(text=f"denied request {request.id}"), replace_message=decided
         )
 
+    def _record(self, event: str, *, actor: str, **fields: Any) -> None:
+        record_committed(self.audit, event, actor=actor, **fields)
+
     def _tell(self, target: ReplyTarget, reply: Reply) -> None:
         """Post after the state changed: a failure is logged, the caller's answer stands."""
         try:
             self.notifier.post(target, reply)
         except Exception:  # any notifier, any transport: the decision is already committed
             log.exception("could not post a decision notice to %s", target.channel)
+
+
+def record_committed(audit: AuditLog, event: str, *, actor: str, **fields: Any) -> None:
+    """The audit entry of something already done (queued, decided, consumed): if the audit
+    log fails now, the reply must still say what happened, so the failure is only logged."""
+    try:
+        audit.record(event, actor=actor, **fields)
+    except Exception:  # Redis or anything else: the change it describes is already committed
+        log.exception("audit entry %s for %s was not recorded", event, actor)
 
 
 def _asked(request: ApprovalRequest) -> str:

@@ -2,8 +2,9 @@
 Redis, ask for a confirmation, store an approval request, or enqueue a job.
 
 Only Redis is touched here (the ack path). User errors (``ParseError``, ``Refusal``) are
-shown as they are; Redis or queue failures say that nothing was done; anything else is
-logged with a short reference id that the reply shows instead of the detail.
+shown as they are; Redis or queue failures say that nothing was done (so audit entries
+written after a job was queued or a decision stored are best effort: they cannot fail it);
+anything else is logged with a short reference id that the reply shows instead of the detail.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from bot.approvals import ApprovalStore, ConfirmationStore
 from bot.audit import AuditLog
 from bot.commands import views
 from bot.commands.progress import JobBoard, job_reply
-from bot.decisions import Decisions, pending_reply
+from bot.decisions import Decisions, pending_reply, record_committed
 from bot.identity import IdentityStore, InvalidCode, identity_command
 from bot.invocation import Identity, Invocation
 from bot.notify import Notifier, ReplyTarget
@@ -162,14 +163,14 @@ class Dispatcher:
         if answer is not None:
             return answer()
         reply = identity_command(self.stores.identities, actor, parsed)
-        self.audit("identity", actor, command=format_command(parsed), result=reply.text)
+        self.audit_done("identity", actor, command=format_command(parsed), result=reply.text)
         return reply
 
     def _approvals(self) -> Reply:
         for approval_id in self.stores.approvals.expire_due():
             found = self.stores.approvals.get(approval_id)
             actor = found.request.requester if found else ""
-            self.stores.audit.record("approval.expired", actor=actor, result=approval_id)
+            record_committed(self.stores.audit, "approval.expired", actor=actor, result=approval_id)
         return pending_reply(self.stores.approvals.pending())
 
     def _task(self, actor: Actor, inv: Invocation, parsed: Parsed) -> Reply:
@@ -202,7 +203,7 @@ class Dispatcher:
         if retry is None:
             return self.stores.jobs.queue_reply()
         ok, message = self.stores.jobs.retry(retry)
-        self.audit("job.queued" if ok else "refused", actor, job_id=retry, result=message)
+        self.audit_done("job.queued" if ok else "refused", actor, job_id=retry, result=message)
         return Reply(text=message, tone="success" if ok else "warning")
 
     def _job(self, actor: Actor, inv: Invocation, parsed: Parsed, *, confirmed: bool) -> Reply:
@@ -267,7 +268,7 @@ class Dispatcher:
         self, actor: Actor, request: JobRequest, *, command_text: str, queued: str = ""
     ) -> Reply:
         submitted = self.queue.submit(request)
-        self.audit(
+        self.audit_done(
             "job.queued",
             actor,
             vmid=request.vmid,
@@ -288,7 +289,12 @@ class Dispatcher:
         return Reply(text=f"{text} (job {submitted.job_id})", tone="success")
 
     def audit(self, event: str, actor: Actor, **fields: object) -> None:
+        """Before anything is done: a failing audit log stops the command (nothing done)."""
         self.stores.audit.record(event, actor=actor.key, **fields)  # type: ignore[arg-type]
+
+    def audit_done(self, event: str, actor: Actor, **fields: object) -> None:
+        """After the change is committed: best effort, so the reply tells the truth."""
+        record_committed(self.stores.audit, event, actor=actor.key, **fields)
 
 
 def target_of(inv: Invocation) -> ReplyTarget:
