@@ -2,11 +2,17 @@
 
 Adapters call ``compose_bot(notifier)`` with their platform notifier; tests and the demo call
 ``build_handler`` with their own Redis client and queue. Nothing is built at import time.
+
+The bot's Redis client (``bot_redis``) has short socket timeouts and no retries: the handler
+answers inside the platform's 3-second ack, so an unreachable or hung Redis must turn into
+"the queue is unavailable, nothing was done" in about half a second, not a hang.
 """
 
 from __future__ import annotations
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from bot.approvals import ApprovalStore, ConfirmationStore
 from bot.audit import AuditLog
@@ -23,6 +29,27 @@ from bot.settings.policy import PolicySettings
 from bot.settings.redis import RedisSettings
 from jobs.api import JobQueue
 from jobs.inventory import Inventory
+
+# Seconds. A healthy Redis answers the ack path's commands in well under a millisecond.
+REDIS_SOCKET_TIMEOUT = 0.5
+REDIS_CONNECT_TIMEOUT = 0.5
+# No retries: redis-py nests them (per command, and again per connect handshake), so
+# one retry already quadruples the wait. A pooled connection that Redis closed (restart)
+# is still replaced: the pool notices the closed socket when it hands the connection out.
+REDIS_RETRIES = 0
+# Idle pooled connections are checked with a PING before use after this many seconds.
+REDIS_HEALTH_CHECK_INTERVAL = 30
+
+
+def bot_redis(url: str) -> redis.Redis:
+    """A Redis client for a bot process (Slack, Discord): bounded waits on the ack path."""
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=REDIS_SOCKET_TIMEOUT,
+        socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
+        retry=Retry(NoBackoff(), REDIS_RETRIES),
+        health_check_interval=REDIS_HEALTH_CHECK_INTERVAL,
+    )
 
 
 def build_handler(
@@ -63,7 +90,7 @@ def compose_bot(
     from jobs.queue import RqJobQueue  # noqa: PLC0415
 
     settings = settings or load(PolicySettings)
-    client = client or redis.Redis.from_url(load(RedisSettings).url)
+    client = client or bot_redis(load(RedisSettings).url)
     prefix = settings.redis_prefix
     queue = RqJobQueue(client, settings=JobSettings(prefix=prefix))
     busy = BusyLocks(client, prefix=prefix)

@@ -31,6 +31,9 @@ class StepState(BaseModel):
     error: str | None = None
     started: float | None = None
     ended: float | None = None
+    # Tasks this step started that failed on a lock and were given up for a fresh attempt;
+    # a re-run must never mistake one of them for the task it is looking for.
+    tried: tuple[str, ...] = ()
 
 
 class ChainState(BaseModel):
@@ -104,11 +107,10 @@ class ChainStore:
     def reopen(self, state: ChainState, index: int, *, tracking: bool = False) -> ChainState:
         """Make a failed chain runnable again from step ``index`` (an admin's retry): that
         step and every later one are pending again — or, when its tracking job is the one
-        retried, the step waits on its task again."""
-        steps = [
-            s.model_copy(update={"state": "pending", "error": None}) if i >= index else s
-            for i, s in enumerate(state.steps)
-        ]
+        retried, the step waits on its task again. A reopened step starts afresh: no
+        earlier attempt's task is looked for (others may have used the server since)."""
+        fresh = {"state": "pending", "error": None, "started": None}
+        steps = [s.model_copy(update=fresh) if i >= index else s for i, s in enumerate(state.steps)]
         if tracking:
             steps[index] = steps[index].model_copy(update={"state": "task"})
         update = {"status": "running", "error": None, "ended": None, "steps": tuple(steps)}

@@ -21,7 +21,9 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job
 
 from actions.base import ActionError, StepResult
+from bot.notify import MessageRef
 from bot.reply import Reply
+from jobs.adopt import attempt, remember_task_user
 from jobs.api import JobRequest
 from jobs.catalog import KINDS
 from jobs.chains import ChainState, ChainStore
@@ -121,7 +123,6 @@ def _preflight(ctx: WorkerContext, state: ChainState) -> None:
 
 
 def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
-    store = ChainStore(ctx.redis, prefix=ctx.prefix)
     request = state.request
     if request.vmid is not None:
         BusyLocks(ctx.redis, prefix=ctx.prefix).refresh(
@@ -137,7 +138,6 @@ def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
             approver=request.approved_by,
             job_id=state.root,
         )
-    action = ctx.action_for(request.kind)
     step = state.steps[index].name
     if state.steps[index].state in {"task", "done"}:
         # Redelivered after the step recorded its result: its task and the next step are
@@ -145,16 +145,16 @@ def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
         # after the clone).
         log.warning("step %s of %s already ran; not running it again", step, state.root)
         return {"step": step, "skipped": "already ran"}
-    state = store.update_step(state, index, state="running", started=time.time(), error=None)
-    typed = typed_request(action, request, chain=state.root)
-    result = action.run_step(step, typed, state.context)
+    result = attempt(ctx, state, index)
     return _after_step(ctx, state, index, result)
 
 
-def _after_step(ctx: WorkerContext, state: ChainState, index: int, result: StepResult) -> Outcome:
+def record_result(
+    ctx: WorkerContext, state: ChainState, index: int, result: StepResult
+) -> ChainState:
+    """Keep what the step returned: context, notes, its task (or that it is done), and
+    hand a secret to the requester privately."""
     store = ChainStore(ctx.redis, prefix=ctx.prefix)
-    enqueue = Enqueuer(ctx.redis, ctx.settings)
-    reporter = Reporter(ctx)
     request = state.request
     notes = result.pending + (("takes effect after a reboot",) if result.needs_reboot else ())
     state = store.merge_context(state, dict(result.context), notes)
@@ -163,26 +163,41 @@ def _after_step(ctx: WorkerContext, state: ChainState, index: int, result: StepR
     state = store.update_step(
         state, index, state=step_state, summary=result.summary, upid=result.upid, ended=ended
     )
+    if result.upid:
+        remember_task_user(ctx, result.upid)
     if result.private is not None:
         secret = result.private.get_secret_value()
         reply = Reply(text=f"{label(request)}: {result.summary}", code=secret)
-        reporter.private(request.target, reply)
+        Reporter(ctx).private(request.target, reply)
+    return state
+
+
+def _after_step(ctx: WorkerContext, state: ChainState, index: int, result: StepResult) -> Outcome:
+    enqueue = Enqueuer(ctx.redis, ctx.settings)
+    request = state.request
+    state = record_result(ctx, state, index, result)
     more = index + 1 < len(state.steps)
     if result.upid:
         _track(ctx, state, index, result)
         if more:
             enqueue.step(state.root, index + 1, request.kind, after=f"{state.root}-t{index}")
     elif more:
-        step_text = f"{label(request)}: {state.steps[index].name} ✓ {result.summary}"
-        reporter.post(request.target, public(step_text))
+        announce_step_done(ctx, state, index, result)
         enqueue.step(state.root, index + 1, request.kind)
     else:
         complete_chain(ctx, state, result.summary)
     return {"step": state.steps[index].name, "summary": result.summary, "upid": result.upid}
 
 
-def _track(ctx: WorkerContext, state: ChainState, index: int, result: StepResult) -> None:
-    """Post the UPID now, then hand the waiting to a tracking job (no worker waits)."""
+def announce_step_done(
+    ctx: WorkerContext, state: ChainState, index: int, result: StepResult
+) -> None:
+    step_text = f"{label(state.request)}: {state.steps[index].name} ✓ {result.summary}"
+    Reporter(ctx).post(state.request.target, public(step_text))
+
+
+def announce_task(ctx: WorkerContext, state: ChainState, result: StepResult) -> MessageRef | None:
+    """Record the task in the audit trail and post its UPID; the message tracking edits."""
     request = state.request
     assert result.upid is not None
     ctx.audit.record(
@@ -194,7 +209,12 @@ def _track(ctx: WorkerContext, state: ChainState, index: int, result: StepResult
         upid=result.upid,
     )
     text = f"{label(request)}: {result.summary} (task started)"
-    ref = Reporter(ctx).post(request.target, public(text, fields={"Task": result.upid}))
+    return Reporter(ctx).post(request.target, public(text, fields={"Task": result.upid}))
+
+
+def _track(ctx: WorkerContext, state: ChainState, index: int, result: StepResult) -> None:
+    """Post the UPID now, then hand the waiting to a tracking job (no worker waits)."""
+    ref = announce_task(ctx, state, result)
     args = {
         "root": state.root,
         "index": index,
@@ -202,7 +222,7 @@ def _track(ctx: WorkerContext, state: ChainState, index: int, result: StepResult
         "ref": ref.model_dump(mode="json") if ref else None,
         "started": time.time(),
     }
-    Enqueuer(ctx.redis, ctx.settings).tracking(state.root, index, request.kind, args)
+    Enqueuer(ctx.redis, ctx.settings).tracking(state.root, index, state.request.kind, args)
 
 
 def _retry_or_fail(ctx: WorkerContext, state: ChainState, index: int, message: str) -> Retry:

@@ -5,6 +5,12 @@ The UPID message posted by the step is edited in place: progress (clone, backup,
 the percentage from the task log), then the outcome — ``OK``, ``WARNINGS: n`` (a success) or
 Proxmox's error text — with the duration. Tracking gives up after the configured deadline
 and says so; the task itself keeps running in Proxmox.
+
+A task that failed on a lock (start/stop/resize/snapshot report "VM is locked (backup)" or
+the config flock timeout as a task error, not as an HTTP error) is worth another try once
+the lock holder is done: the step goes back to pending and this same job runs it again
+after the retry backoff, then follows the new task. Staying in this job keeps the next step
+waiting on it (RQ ``depends_on``); retries are capped like a step's.
 """
 
 from __future__ import annotations
@@ -16,15 +22,17 @@ from typing import Any, NoReturn
 from pydantic import BaseModel, ConfigDict
 from rq import Retry, get_current_job
 
+from actions.base import ActionError
 from bot.notify import MessageRef
 from bot.reply import Tone
+from jobs.adopt import attempt
 from jobs.chains import ChainState, ChainStore
 from jobs.context import WorkerContext, current
 from jobs.locks import BusyLocks
 from jobs.outcome import complete_chain, duration, fail_chain, label
 from jobs.report import Reporter, public
-from jobs.runner import raise_reported
-from proxmox.errors import ProxmoxApiException
+from jobs.runner import announce_step_done, announce_task, raise_reported, record_result
+from proxmox.errors import ProxmoxApiException, ProxmoxLocked, classify_message
 from proxmox.models import TaskStatus
 from proxmox.upid import UPID
 
@@ -55,7 +63,9 @@ def parse_percent(lines: list[str]) -> float | None:
 
 def track_task(raw: dict[str, Any]) -> dict[str, Any] | Retry:
     ctx = current()
-    args = TrackArgs.model_validate(raw)
+    job = get_current_job()
+    # After a lock retry this job follows the new task: its UPID, message and start time.
+    args = TrackArgs.model_validate({**raw, **(job.meta.get("follow", {}) if job else {})})
     state = ChainStore(ctx.redis, prefix=ctx.prefix).get(args.root)
     if state is None or state.status != "running":
         return {"skipped": f"chain {args.root} is not running"}
@@ -63,6 +73,8 @@ def track_task(raw: dict[str, Any]) -> dict[str, Any] | Retry:
         BusyLocks(ctx.redis, prefix=ctx.prefix).refresh(
             state.request.vmid, state.root, ctx.settings.lock_ttl
         )
+    if state.steps[args.index].state == "pending":
+        return _rerun(ctx, state, args)
     upid = UPID.parse(args.upid)
     elapsed = time.time() - args.started
     try:
@@ -74,7 +86,10 @@ def track_task(raw: dict[str, Any]) -> dict[str, Any] | Retry:
     if task.running:
         return _still_running(ctx, state, args, upid, elapsed)
     if not task.succeeded:
-        _failed(ctx, state, args, task.error or "failed", elapsed)
+        error = task.error or "failed"
+        if classify_message(error) is ProxmoxLocked and _retries() < ctx.settings.retry_cap:
+            return _retry_locked(ctx, state, args, error)
+        _failed(ctx, state, args, _gave_up(error), elapsed)
     return _succeeded(ctx, state, args, task, elapsed)
 
 
@@ -152,3 +167,94 @@ def _failed(
     Reporter(ctx).update(state.request.target, args.ref, public(text, tone="error"))
     fail_chain(ctx, state, args.index, error, announce=len(state.steps) > 1)
     raise_reported(error)
+
+
+# -- lock retries ----------------------------------------------------------------------------
+
+
+def _retries() -> int:
+    job = get_current_job()
+    return int(job.meta.get("step_retries", 0)) if job else 0
+
+
+def _gave_up(error: str) -> str:
+    tries = _retries()
+    return f"{error} (gave up after {tries + 1} attempts)" if tries else error
+
+
+def _backoff(ctx: WorkerContext) -> Retry:
+    """Count one more try of the step and wait the step retry interval for it."""
+    tries = _retries()
+    job = get_current_job()
+    if job is not None:
+        job.meta["step_retries"] = tries + 1
+        job.save_meta()  # type: ignore[no-untyped-call]
+    intervals = ctx.settings.retry_intervals or (1,)
+    return Retry(max=_FOREVER, interval=[intervals[min(tries, len(intervals) - 1)]])
+
+
+def _retry_locked(ctx: WorkerContext, state: ChainState, args: TrackArgs, error: str) -> Retry:
+    """The task failed on a lock: put the step back to pending and try it again later.
+    The failed task is remembered so that the re-run never takes it for its own."""
+    step = state.steps[args.index]
+    ChainStore(ctx.redis, prefix=ctx.prefix).update_step(
+        state,
+        args.index,
+        state="pending",
+        upid=None,
+        tried=(*step.tried, args.upid),
+        error=f"retrying: {error}",
+    )
+    retry = _backoff(ctx)
+    wait = retry.intervals[0]
+    text = (
+        f"⚠ {label(state.request)}: {step.summary} — Proxmox says “{error}”; "
+        f"trying again in {duration(wait)}."
+    )
+    Reporter(ctx).update(state.request.target, args.ref, public(text, tone="warning"))
+    return retry
+
+
+def _rerun(ctx: WorkerContext, state: ChainState, args: TrackArgs) -> dict[str, Any] | Retry:
+    """Run the step again (its backoff is over); follow its new task, if it starts one."""
+    try:
+        result = attempt(ctx, state, args.index)
+    except ProxmoxApiException as exc:
+        if exc.retryable and _retries() < ctx.settings.retry_cap:
+            ChainStore(ctx.redis, prefix=ctx.prefix).update_step(
+                state, args.index, state="pending", error=f"retrying: {exc.message}"
+            )
+            return _backoff(ctx)
+        _stop(ctx, state, args.index, _gave_up(exc.message))
+    except ActionError as exc:
+        _stop(ctx, state, args.index, str(exc))
+    state = record_result(ctx, state, args.index, result)
+    if result.upid:
+        ref = announce_task(ctx, state, result)
+        _follow(result.upid, ref)
+        return _again(ctx)
+    if args.index + 1 == len(state.steps):
+        complete_chain(ctx, state, result.summary)
+    else:
+        announce_step_done(ctx, state, args.index, result)
+    return {"step": state.steps[args.index].name, "summary": result.summary}
+
+
+def _follow(upid: str, ref: MessageRef | None) -> None:
+    """From now on this job tracks ``upid`` (its arguments cannot change; its meta can)."""
+    job = get_current_job()
+    if job is None:
+        return
+    follow = {
+        "upid": upid,
+        "ref": ref.model_dump(mode="json") if ref else None,
+        "started": time.time(),
+    }
+    job.meta.update(follow=follow, log_offset=0)
+    job.meta.pop("percent", None)
+    job.save_meta()  # type: ignore[no-untyped-call]
+
+
+def _stop(ctx: WorkerContext, state: ChainState, index: int, message: str) -> NoReturn:
+    fail_chain(ctx, state, index, message)
+    raise_reported(message)

@@ -1,9 +1,10 @@
 """The clone → configure → grow → start sequence that build and rebuild share.
 
 Every function checks before it acts, so running it twice ends in the same state:
-a VM that already exists under the expected name is "already cloned", only differing
-config keys are sent, a disk at (or above) its target is left alone, a running VM is
-not started again.
+a VM that already exists under the expected name is "already cloned" (or, while it still
+carries lock ``clone``, is being cloned: the clone task is returned so the chain waits
+for it), only differing config keys are sent, a disk at (or above) its target is left
+alone, a running VM is not started again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from actions.base import ActionError, StepResult
 from actions.common import Changes, update_config
 from actions.locate import find_vm
 from actions.sizes import human_bytes, pve_size
-from proxmox.errors import ProxmoxConflict
+from proxmox.errors import ProxmoxConflict, ProxmoxLocked
 from proxmox.models import VmConfig
 from proxmox.repositories import Proxmox
 
@@ -66,6 +67,8 @@ def clone_into(
                 f"vmid: {vmid} is already used by another server "
                 f"({existing.name or 'unnamed'}); nothing was cloned"
             )
+        if existing.lock == "clone":
+            return _clone_in_progress(px, template_node, template_vmid, vmid, name)
         return StepResult(summary=f"server {vmid} ({name}) is already cloned")
     try:
         upid = px.servers.clone(
@@ -83,6 +86,32 @@ def clone_into(
         ) from None
     return StepResult(
         summary=f"cloning template {template_vmid} into server {vmid} ({name})", upid=str(upid)
+    )
+
+
+def _clone_in_progress(
+    px: Proxmox, template_node: str, template_vmid: int, vmid: int, name: str
+) -> StepResult:
+    """An earlier attempt's clone is still copying (its answer was lost, or the worker
+    died before recording it). Its task runs on the template's node under the template's
+    VMID; hand back that task so the next steps wait for it instead of hitting the lock.
+    With several clones of the template running, the newest is taken (the task list does
+    not say which VM a clone writes to); a lock left after an older one ends is retried."""
+    running = px.tasks.list(
+        template_node, vmid=template_vmid, source="active", typefilter="qmclone", limit=10
+    )
+    upids = [str(t["upid"]) for t in running if t.get("upid")]
+    if not upids:
+        # Finished between the two reads, or never listed: let the step try again shortly.
+        raise ProxmoxLocked(
+            f"VM is locked (clone): server {vmid} ({name}) is still being cloned",
+            method="GET",
+            path=f"/nodes/{template_node}/tasks",
+        )
+    return StepResult(
+        summary=f"cloning template {template_vmid} into server {vmid} ({name}) "
+        "(started by an earlier attempt)",
+        upid=upids[0],
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from proxmox.client import expect_list
 from proxmox.models import TaskLogLine, TaskStatus
@@ -27,9 +27,27 @@ class TaskRepository(Repository):
     def stop(self, upid: UPID) -> None:
         self.client.delete(_task_path(upid))
 
-    def list(self, node: str, *, vmid: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        """Recent tasks; in this list ``status`` holds the exit text (or ``RUNNING``)."""
-        return dicts(self._get_list(node_path(node, "tasks"), {"vmid": vmid, "limit": limit}))
+    def list(
+        self,
+        node: str,
+        *,
+        vmid: int | None = None,
+        limit: int = 50,
+        since: int | None = None,
+        source: Literal["archive", "active", "all"] | None = None,
+        typefilter: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Recent tasks, newest first; in this list ``status`` holds the exit text (or
+        ``RUNNING``). Proxmox lists only finished tasks unless ``source`` is ``active`` or
+        ``all``; ``since`` is a Unix time compared with each task's start."""
+        params = {
+            "vmid": vmid,
+            "limit": limit,
+            "since": since,
+            "source": source,
+            "typefilter": typefilter,
+        }
+        return dicts(self._get_list(node_path(node, "tasks"), params))
 
 
 def _task_path(upid: UPID, *rest: str) -> str:

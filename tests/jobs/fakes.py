@@ -77,6 +77,8 @@ class FakePve:
         path = unquote(request.url.path).removeprefix("/api2/json")
         if path == "/cluster/resources":
             return _ok(self.vms)
+        if re.fullmatch(r"/nodes/[^/]+/tasks", path):
+            return _ok(self._listed(request.url.params))
         match = re.fullmatch(r"/nodes/[^/]+/tasks/(UPID:[^/]+)/(status|log)", path)
         if not match or match[1] not in self.tasks:
             return httpx.Response(404, json={"data": None})
@@ -98,6 +100,21 @@ class FakePve:
         start = int(request.url.params.get("start", "0"))
         lines = [{"n": i + 1, "t": t} for i, t in enumerate(shown)][start:]
         return httpx.Response(200, json={"data": lines, "total": len(shown)})
+
+    def _listed(self, params: httpx.QueryParams) -> list[dict[str, Any]]:
+        """``GET /nodes/{node}/tasks`` with ``source=all``: newest first, filtered."""
+        now, out = time.time(), []
+        for task in sorted(self.tasks.values(), key=lambda t: t.started, reverse=True):
+            parts = task.upid.split(":")
+            if params.get("vmid") not in (None, parts[6]):
+                continue
+            if params.get("typefilter") not in (None, parts[5]):
+                continue
+            if int(task.started) < int(params.get("since", 0)):
+                continue
+            status = "RUNNING" if task.running(now) else task.exitstatus
+            out.append({"upid": task.upid, "type": parts[5], "id": parts[6], "status": status})
+        return out
 
 
 def _visible_log(task: FakeTask, now: float) -> list[str]:

@@ -45,7 +45,9 @@ def main(argv: list[str]) -> int:
 
 def run(settings: DiscordSettings) -> int:
     policy = load(PolicySettings)
-    client = redis.Redis.from_url(load(RedisSettings).url)
+    from bot.compose import bot_redis  # noqa: PLC0415  (the composition root, loaded to run)
+
+    client = bot_redis(load(RedisSettings).url)
     tokens = InteractionTokens(client, prefix=policy.redis_prefix)
     followups = Followups(workers=1, name="discord-followup")
     try:
