@@ -96,10 +96,25 @@ class Policy:
             )
 
     def resolve_server(self, actor: Actor, ref: str) -> InventoryEntry:
-        entry = self._inventory.resolve(ref)
-        if entry is None or not self._may_see(actor, entry):
+        """By VMID, or by name among the servers this actor may see: a customer's name is
+        looked up among their own servers only, so another account's server of the same
+        name neither hides theirs nor reveals itself. A name several servers share is refused
+        with their VMIDs (for a customer, only their own)."""
+        ref = ref.strip()
+        if ref.isdigit():
+            entry = self._inventory.get(int(ref))
+            found = [entry] if entry is not None else []
+        elif actor.is_admin:
+            found = self._inventory.named(ref)
+        else:
+            found = self._inventory.named(ref, owner=actor.account) if actor.account else []
+        found = [e for e in found if self._may_see(actor, e)]
+        if not found:
             raise Refusal(f"server {ref} not found")
-        return entry
+        if len(found) > 1:
+            vmids = ", ".join(str(e.vmid) for e in found)
+            raise Refusal(f"several servers are called {ref}: VMIDs {vmids}; use the VMID")
+        return found[0]
 
     def servers_for(self, actor: Actor) -> list[InventoryEntry]:
         if actor.is_admin:

@@ -6,11 +6,14 @@ acting, so a stale entry can never authorise an action.
 
 Layout (prefix ``jh`` by default): ``{p}:inv:vm:{vmid}`` JSON per VM, ``{p}:inv:vmids`` set,
 ``{p}:inv:owner:{account}`` set of vmids (accounts listed in ``{p}:inv:owners``),
-``{p}:inv:names`` hash lower-case name → vmid, ``{p}:inv:labels`` hash vmid → name (what
-autocomplete filters on without decoding every entry), ``{p}:inv:version`` (bumped by every
-write, so a process can keep the labels in memory until they change), ``{p}:inv:synced``
-timestamp. No KEYS scans:
+``{p}:inv:labels`` hash vmid → name (what autocomplete and name lookups filter on without
+decoding every entry), ``{p}:inv:version`` (bumped by every write, so a process can keep the
+labels in memory until they change), ``{p}:inv:synced`` timestamp. No KEYS scans:
 a full replace knows every key it wrote from these index sets.
+
+Names are not unique (two accounts may both call a server "web"), so there is no global
+name → VMID map: ``named`` looks a name up among one owner's servers (their label subset)
+or among all labels, and returns every match for the caller to judge.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from collections.abc import Iterable
 
 import redis
 from pydantic import BaseModel, ConfigDict
+
+# The former global name → VMID hash (last write won): no longer written; a full replace
+# deletes what an older version left behind.
+_LEGACY_NAMES = "{}:names"
 
 
 class InventoryEntry(BaseModel):
@@ -51,11 +58,20 @@ class Inventory:
         return InventoryEntry.model_validate_json(raw) if raw else None
 
     def resolve(self, ref: str) -> InventoryEntry | None:
-        """A server named by VMID or by its name."""
+        """A server named by VMID or by a name only one server has (else ``None``)."""
         if ref.isdigit():
             return self.get(int(ref))
-        vmid = self._r.hget(f"{self._p}:names", ref.lower())
-        return self.get(int(vmid)) if vmid else None
+        found = self.named(ref)
+        return found[0] if len(found) == 1 else None
+
+    def named(self, name: str, *, owner: str | None = None) -> list[InventoryEntry]:
+        """Every server called ``name`` (case-insensitive), by VMID; only ``owner``'s if
+        given, so another account's server of the same name neither hides nor shows."""
+        wanted = name.strip().lower()
+        if not wanted:
+            return []
+        labels = self._all_labels() if owner is None else self._owner_labels(owner)
+        return self._many(vmid for vmid, label in labels if label == wanted)
 
     def all(self) -> list[InventoryEntry]:
         return self._many(int(v) for v in self._r.smembers(f"{self._p}:vmids"))
@@ -69,14 +85,14 @@ class Inventory:
         """Servers whose VMID starts with, or whose name contains, ``typed`` (case-insensitive);
         all servers, or only ``owner``'s. Filters the small label hash, then loads ``limit``."""
         typed = typed.strip().lower()
-        if owner is None:
-            labels = self._all_labels()
-        else:
-            vmids = sorted(int(v) for v in self._r.smembers(f"{self._p}:owner:{owner}"))
-            names = self._r.hmget(f"{self._p}:labels", vmids) if vmids else []
-            labels = [(v, _text(n or b"").lower()) for v, n in zip(vmids, names, strict=True)]
+        labels = self._all_labels() if owner is None else self._owner_labels(owner)
         hits = (vmid for vmid, name in labels if str(vmid).startswith(typed) or typed in name)
         return self._many(itertools.islice(hits, limit))
+
+    def _owner_labels(self, owner: str) -> list[tuple[int, str]]:
+        vmids = sorted(int(v) for v in self._r.smembers(f"{self._p}:owner:{owner}"))
+        names = self._r.hmget(f"{self._p}:labels", vmids) if vmids else []
+        return [(v, _text(n or b"").lower()) for v, n in zip(vmids, names, strict=True)]
 
     def _all_labels(self) -> list[tuple[int, str]]:
         version = int(self._r.get(f"{self._p}:version") or 0)
@@ -97,7 +113,11 @@ class Inventory:
         stale += [f"{self._p}:vm:{int(v)}" for v in self._r.smembers(f"{self._p}:vmids")]
         pipe = self._r.pipeline(transaction=True)
         pipe.delete(
-            f"{self._p}:vmids", f"{self._p}:names", f"{self._p}:labels", f"{self._p}:owners", *stale
+            f"{self._p}:vmids",
+            _LEGACY_NAMES.format(self._p),
+            f"{self._p}:labels",
+            f"{self._p}:owners",
+            *stale,
         )
         for entry in entries:
             self._index(pipe, entry)
@@ -111,8 +131,6 @@ class Inventory:
         pipe = self._r.pipeline(transaction=True)
         if old and old.owner and old.owner != entry.owner:
             pipe.srem(f"{self._p}:owner:{old.owner}", entry.vmid)
-        if old and old.name and old.name != entry.name:
-            pipe.hdel(f"{self._p}:names", old.name.lower())
         self._index(pipe, entry)
         pipe.incr(f"{self._p}:version")
         pipe.execute()
@@ -125,8 +143,6 @@ class Inventory:
         pipe.hdel(f"{self._p}:labels", vmid)
         if old and old.owner:
             pipe.srem(f"{self._p}:owner:{old.owner}", vmid)
-        if old and old.name:
-            pipe.hdel(f"{self._p}:names", old.name.lower())
         pipe.incr(f"{self._p}:version")
         pipe.execute()
 
@@ -134,8 +150,6 @@ class Inventory:
         pipe.set(f"{self._p}:vm:{entry.vmid}", entry.model_dump_json())
         pipe.sadd(f"{self._p}:vmids", entry.vmid)
         pipe.hset(f"{self._p}:labels", entry.vmid, entry.name)
-        if entry.name:
-            pipe.hset(f"{self._p}:names", entry.name.lower(), entry.vmid)
         if entry.owner:
             pipe.sadd(f"{self._p}:owner:{entry.owner}", entry.vmid)
             pipe.sadd(f"{self._p}:owners", entry.owner)

@@ -101,3 +101,22 @@ def test_search_sees_writes_made_by_another_process(
     assert [e.vmid for e in bot.search("web")] == [102]
     worker.replace_all([entry(103, name="shop")], now=2.0)
     assert [e.vmid for e in bot.search("")] == [103]
+
+
+def test_named_finds_every_server_of_a_name_or_only_an_owners(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    inv = Inventory(redis_client, prefix=key_prefix)
+    inv.replace_all([entry(201, name="shop", owner="globex")], now=1.0)
+    inv.put(entry(103, name="Shop", owner="acme"))  # a later write must not hide 201
+
+    assert [e.vmid for e in inv.named("SHOP")] == [103, 201]
+    assert [e.vmid for e in inv.named("shop", owner="globex")] == [201]
+    assert [e.vmid for e in inv.named("shop", owner="acme")] == [103]
+    assert inv.named("shop", owner="nobody") == []
+    assert inv.resolve("shop") is None  # ambiguous: no guess
+    inv.remove(103)
+    assert inv.resolve("shop") == entry(201, name="shop", owner="globex")
+    inv.put(entry(201, name="store", owner="globex"))
+    assert inv.named("shop") == []
+    assert [e.vmid for e in inv.named("store", owner="globex")] == [201]
