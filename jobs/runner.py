@@ -231,6 +231,8 @@ def _retry_or_fail(ctx: WorkerContext, state: ChainState, index: int, message: s
     if attempts >= ctx.settings.retry_cap:
         _fail(ctx, state, index, f"{message} (gave up after {attempts + 1} attempts)")
     store = ChainStore(ctx.redis, prefix=ctx.prefix)
+    # Re-read: the attempt recorded when it started, which the retry must look back to.
+    state = store.get(state.root) or state
     store.update_step(state, index, state="pending", error=f"retrying: {message}")
     if attempts == 0:
         text = f"{label(state.request)}: Proxmox says “{message}”; trying again shortly."

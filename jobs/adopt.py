@@ -1,0 +1,170 @@
+"""Picking up a task that an earlier attempt of a step already started.
+
+Proxmox may accept a task and the answer still be lost (596, read timeout, connection reset
+— all retried), or the worker may die between starting the task and recording its UPID.
+Calling the Action again would start a second vzdump or reboot, or trip over the lock the
+first task holds. So before a step runs again, ``started_task`` asks the VM's node for a
+task that this deployment's token started on that VM since the earlier attempt began. The
+busy lock lets only one of our operations act on a VM at a time, so such a task is that
+step's — unless the chain already knows it (an earlier step's task, or one that failed and
+is being retried), which is why every UPID the chain recorded is left out.
+
+Clones are the exception: their task runs on the template's node under the template's
+VMID, so the build/rebuild ``clone`` step finds its own task (``actions.server.provision``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from actions.base import StepResult
+from actions.locate import find_vm
+from jobs.chains import ChainState, ChainStore
+from jobs.context import WorkerContext
+from jobs.outcome import target_vmid
+from jobs.preflight import typed_request
+from proxmox.upid import UPID, InvalidUPID
+
+log = logging.getLogger(__name__)
+
+# Proxmox's ``since`` compares with the task's start on the node's clock; allow for the
+# worker's clock being a little ahead and for whole seconds in the UPID.
+SLACK_SECONDS = 5
+_USER_KEY = "pve:task-user"
+
+_START = ("qmstart", "hastart")
+_STOP = ("qmstop", "hastop")
+_POWER: dict[str, tuple[str, ...]] = {
+    "start": _START,
+    "stop": _STOP,
+    "shutdown": ("qmshutdown", "hastop"),
+    "reboot": ("qmreboot",),
+    "reset": ("qmreset",),
+    "suspend": ("qmpause", "qmsuspend"),
+    "resume": ("qmresume",),
+}
+# The task types a step may start, where known; other steps accept any type.
+_STEP_TYPES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("backup.create", "execute"): ("vzdump",),
+    ("backup.restore", "stop"): _STOP,
+    ("backup.restore", "restore"): ("qmrestore",),
+    ("backup.restore", "start"): _START,
+    ("server.build", "grow_disk"): ("resize",),
+    ("server.build", "start"): _START,
+    ("server.rebuild", "backup"): ("vzdump",),
+    ("server.rebuild", "stop"): _STOP,
+    ("server.rebuild", "destroy"): ("qmdestroy",),
+    ("server.rebuild", "grow_disk"): ("resize",),
+    ("server.rebuild", "start"): _START,
+    ("server.resize", "grow_disk"): ("resize",),
+    ("server.resize", "reboot"): ("qmreboot",),
+    ("server.delete", "stop"): _STOP,
+    ("server.delete", "destroy"): ("qmdestroy",),
+}
+# Steps whose task is not filed under the VM's own id: the step looks for it itself.
+_OWN_LOOKUP = frozenset({("server.build", "clone"), ("server.rebuild", "clone")})
+
+
+def was_attempted(state: ChainState, index: int) -> bool:
+    """An earlier attempt of this step began and may have reached Proxmox: it died while
+    running, or it was put back to pending after a retryable error."""
+    step = state.steps[index]
+    return step.started is not None and step.state in {"running", "pending"}
+
+
+def started_task(ctx: WorkerContext, state: ChainState, index: int) -> str | None:
+    """The UPID of the task an earlier attempt of step ``index`` started, if there is one."""
+    step = state.steps[index]
+    if not was_attempted(state, index) or step.started is None:
+        return None
+    if (state.kind, step.name) in _OWN_LOOKUP:
+        return None
+    vmid = target_vmid(state)
+    node = _node_of(ctx, state, vmid)
+    if vmid is None or node is None:
+        return None
+    types = _types(state, step.name)
+    tasks = ctx.proxmox.tasks.list(
+        node,
+        vmid=vmid,
+        since=int(step.started) - SLACK_SECONDS,
+        source="all",
+        typefilter=types[0] if len(types) == 1 else None,
+        limit=50,
+    )
+    known = recorded_upids(state)
+    ours = _task_user(ctx)
+    for task in tasks:  # newest first
+        upid = _ours(task, ours, types)
+        if upid is not None and upid not in known:
+            log.warning("step %s of %s: adopting task %s", step.name, state.root, upid)
+            return upid
+    return None
+
+
+def recorded_upids(state: ChainState) -> set[str]:
+    """Every task the chain already knows: steps' tasks and tasks given up for a retry."""
+    found = {s.upid for s in state.steps if s.upid}
+    for s in state.steps:
+        found.update(s.tried)
+    return found
+
+
+def remember_task_user(ctx: WorkerContext, upid: str) -> None:
+    """Note who Proxmox says starts our tasks (``user@realm!token``), to know ours later."""
+    try:
+        user = UPID.parse(upid).user
+    except InvalidUPID:
+        return
+    ctx.redis.set(f"{ctx.prefix}:{_USER_KEY}", user)
+
+
+def _task_user(ctx: WorkerContext) -> str | None:
+    raw = ctx.redis.get(f"{ctx.prefix}:{_USER_KEY}")
+    if raw is None:
+        return None
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
+def _ours(task: dict[str, Any], user: str | None, types: tuple[str, ...]) -> str | None:
+    """The task's UPID if our token started it (any API token, until we know ours)."""
+    try:
+        upid = UPID.parse(task.get("upid"))
+    except InvalidUPID:
+        return None
+    if types and upid.type not in types:
+        return None
+    mine = upid.user == user if user is not None else upid.tokenid is not None
+    return str(task["upid"]) if mine else None
+
+
+def _types(state: ChainState, step: str) -> tuple[str, ...]:
+    if state.kind == "server.power":
+        return _POWER.get(str(state.request.args.get("action")), ())
+    return _STEP_TYPES.get((state.kind, step), ())
+
+
+def _node_of(ctx: WorkerContext, state: ChainState, vmid: int | None) -> str | None:
+    node = state.context.get("node")
+    if isinstance(node, str) and node:
+        return node
+    if vmid is None:
+        return None
+    found = find_vm(ctx.proxmox.cluster, vmid)
+    return found.node if found is not None else None
+
+
+def attempt(ctx: WorkerContext, state: ChainState, index: int) -> StepResult:
+    """Run step ``index`` once — unless an earlier attempt already started its task: then
+    that task is the result (the chain tracks it) and the Action is not called again."""
+    adopted = started_task(ctx, state, index)
+    if adopted is not None:
+        kind = UPID.parse(adopted).type
+        return StepResult(summary=f"{kind} task started by an earlier attempt", upid=adopted)
+    store = ChainStore(ctx.redis, prefix=ctx.prefix)
+    state = store.update_step(state, index, state="running", started=time.time(), error=None)
+    action = ctx.action_for(state.kind)
+    typed = typed_request(action, state.request, chain=state.root)
+    return action.run_step(state.steps[index].name, typed, state.context)
