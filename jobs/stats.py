@@ -6,6 +6,9 @@ and only a worker (which has the context to tell the requester) should do that.
 Everything is found through RQ's registries of this deployment's queues (their names carry
 the key prefix), never by scanning keys, so another deployment on the same Redis is neither
 shown nor touched.
+
+``/admin queue`` answers on the chat ack path, so every listing reads a bounded number of
+job ids per registry (a backlog of 100,000 failed or queued jobs must not be fetched).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from jobs.config import PRIORITIES, JobSettings
 from jobs.queue import rq_queue
 
 Counts = dict[str, int]
+# Job ids read per queue or registry when looking for the chains in flight.
+CHAIN_SCAN = 200
 
 
 @dataclass(frozen=True)
@@ -54,11 +59,15 @@ def counts(client: redis.Redis, settings: JobSettings) -> list[tuple[str, Counts
 
 
 def failed_jobs(client: redis.Redis, settings: JobSettings, limit: int = 20) -> list[Job]:
-    """Failed jobs of every queue, newest first."""
+    """The ``limit`` newest failed jobs of every queue, newest first. The registry is ordered
+    by failure time (plus one fixed TTL), so its ``limit`` highest entries per queue hold the
+    newest ``limit`` overall; no more ids are fetched than that."""
+    if limit <= 0:
+        return []
     found: list[Job] = []
     for priority in PRIORITIES:
         registry = rq_queue(client, settings, priority).failed_job_registry
-        ids = registry.get_job_ids(cleanup=False)
+        ids = registry.get_job_ids(0, limit - 1, desc=True, cleanup=False)
         found += [j for j in Job.fetch_many(ids, connection=client, serializer=JSONSerializer) if j]
     found.sort(key=lambda j: j.ended_at.timestamp() if j.ended_at else 0.0, reverse=True)
     return found[:limit]
@@ -93,7 +102,7 @@ def retry(client: redis.Redis, settings: JobSettings, job_id: str) -> str:
     queue = Queue(job.origin, connection=client, serializer=JSONSerializer)
     if not queue.name.startswith(f"{settings.prefix}-"):
         return f"job {job_id} is not one of this deployment's jobs"
-    if job_id not in queue.failed_job_registry.get_job_ids():
+    if job_id not in queue.failed_job_registry:  # one ZSCORE, not every failed id
         return f"job {job_id} is not in the failed jobs"
     _reopen_chain(client, settings, job)
     try:
@@ -117,16 +126,20 @@ def retried(message: str) -> bool:
     return "queued again" in message
 
 
-def active_chains(client: redis.Redis, settings: JobSettings, limit: int = 10) -> list[ChainState]:
-    """Chains with a job queued, running, waiting on a timer or on another job, by start."""
+def active_chains(
+    client: redis.Redis, settings: JobSettings, limit: int = 10, *, scan: int = CHAIN_SCAN
+) -> list[ChainState]:
+    """Chains with a job queued, running, waiting on a timer or on another job, by start.
+    Looks at the first ``scan`` jobs of each queue and registry only: with a deep backlog
+    the list is the chains at the front, which are the ones about to move."""
     roots: set[str] = set()
     for priority in PRIORITIES:
         queue = rq_queue(client, settings, priority)
         ids = [
-            *queue.get_job_ids(),
-            *queue.started_job_registry.get_job_ids(cleanup=False),
-            *queue.scheduled_job_registry.get_job_ids(cleanup=False),
-            *queue.deferred_job_registry.get_job_ids(cleanup=False),
+            *queue.get_job_ids(0, scan),
+            *queue.started_job_registry.get_job_ids(0, scan - 1, cleanup=False),
+            *queue.scheduled_job_registry.get_job_ids(0, scan - 1, cleanup=False),
+            *queue.deferred_job_registry.get_job_ids(0, scan - 1, cleanup=False),
         ]
         for job in Job.fetch_many(ids, connection=client, serializer=JSONSerializer):
             root = job.meta.get("root") if job is not None else None
