@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 # Proxmox's ``since`` compares with the task's start on the node's clock; allow for the
 # worker's clock being a little ahead and for whole seconds in the UPID.
 SLACK_SECONDS = 5
-_USER_KEY = "pve:task-user"
 
 _START = ("qmstart", "hastart")
 _STOP = ("qmstop", "hastop")
@@ -95,7 +94,7 @@ def started_task(ctx: WorkerContext, state: ChainState, index: int) -> str | Non
         limit=50,
     )
     known = recorded_upids(state)
-    ours = _task_user(ctx)
+    ours = ctx.proxmox.client.token_id
     for task in tasks:  # newest first
         upid = _ours(task, ours, types)
         if upid is not None and upid not in known:
@@ -112,32 +111,15 @@ def recorded_upids(state: ChainState) -> set[str]:
     return found
 
 
-def remember_task_user(ctx: WorkerContext, upid: str) -> None:
-    """Note who Proxmox says starts our tasks (``user@realm!token``), to know ours later."""
-    try:
-        user = UPID.parse(upid).user
-    except InvalidUPID:
-        return
-    ctx.redis.set(f"{ctx.prefix}:{_USER_KEY}", user)
-
-
-def _task_user(ctx: WorkerContext) -> str | None:
-    raw = ctx.redis.get(f"{ctx.prefix}:{_USER_KEY}")
-    if raw is None:
-        return None
-    return raw.decode() if isinstance(raw, bytes) else str(raw)
-
-
-def _ours(task: dict[str, Any], user: str | None, types: tuple[str, ...]) -> str | None:
-    """The task's UPID if our token started it (any API token, until we know ours)."""
+def _ours(task: dict[str, Any], user: str, types: tuple[str, ...]) -> str | None:
+    """The task's UPID if our token started it (its UPID names the token as the user)."""
     try:
         upid = UPID.parse(task.get("upid"))
     except InvalidUPID:
         return None
     if types and upid.type not in types:
         return None
-    mine = upid.user == user if user is not None else upid.tokenid is not None
-    return str(task["upid"]) if mine else None
+    return str(task["upid"]) if upid.user == user else None
 
 
 def _types(state: ChainState, step: str) -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from rq.job import Job
 from actions.base import ActionError, StepResult
 from bot.notify import MessageRef
 from bot.reply import Reply
-from jobs.adopt import attempt, remember_task_user
+from jobs.adopt import attempt
 from jobs.api import JobRequest
 from jobs.catalog import KINDS
 from jobs.chains import ChainState, ChainStore
@@ -163,8 +163,6 @@ def record_result(
     state = store.update_step(
         state, index, state=step_state, summary=result.summary, upid=result.upid, ended=ended
     )
-    if result.upid:
-        remember_task_user(ctx, result.upid)
     if result.private is not None:
         secret = result.private.get_secret_value()
         reply = Reply(text=f"{label(request)}: {result.summary}", code=secret)

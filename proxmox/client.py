@@ -47,6 +47,8 @@ class ProxmoxClient:
         if not root.endswith("/api2/json"):
             root = f"{root}/api2/json"
         self.base_url = root
+        # Not a secret: the user a task's UPID names when this token started it.
+        self.token_id = token_id
         self._http = httpx.Client(
             base_url=root,
             headers={

@@ -18,6 +18,7 @@ from actions.sizes import human_bytes, pve_size
 from proxmox.errors import ProxmoxConflict, ProxmoxLocked
 from proxmox.models import VmConfig
 from proxmox.repositories import Proxmox
+from proxmox.upid import UPID
 
 
 class Profile(BaseModel):
@@ -100,7 +101,8 @@ def _clone_in_progress(
     running = px.tasks.list(
         template_node, vmid=template_vmid, source="active", typefilter="qmclone", limit=10
     )
-    upids = [str(t["upid"]) for t in running if t.get("upid")]
+    ours = px.client.token_id  # a clone someone else started is not ours to wait for
+    upids = [str(t["upid"]) for t in running if _started_by(t.get("upid"), ours)]
     if not upids:
         # Finished between the two reads, or never listed: let the step try again shortly.
         raise ProxmoxLocked(
@@ -113,6 +115,10 @@ def _clone_in_progress(
         "(started by an earlier attempt)",
         upid=upids[0],
     )
+
+
+def _started_by(upid: object, user: str) -> bool:
+    return UPID.is_valid(upid) and UPID.parse(upid).user == user
 
 
 def apply_profile(px: Proxmox, node: str, vmid: int, profile: Profile) -> StepResult:

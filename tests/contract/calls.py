@@ -115,6 +115,9 @@ CALLS: dict[str, RepositoryCall] = {
     "TaskRepository.log": lambda p, t: p.tasks.log(t.upid, start=0, limit=100),
     "TaskRepository.stop": lambda p, t: p.tasks.stop(t.upid),
     "TaskRepository.list": lambda p, t: p.tasks.list(t.node, vmid=t.vmid, limit=10),
+    "TaskRepository.list#adopt": lambda p, t: p.tasks.list(
+        t.node, vmid=t.vmid, since=0, source="all", typefilter="qmstart", limit=10
+    ),
 }
 
 
