@@ -7,8 +7,10 @@ acting, so a stale entry can never authorise an action.
 Layout (prefix ``jh`` by default): ``{p}:inv:vm:{vmid}`` JSON per VM, ``{p}:inv:vmids`` set,
 ``{p}:inv:owner:{account}`` set of vmids (accounts listed in ``{p}:inv:owners``),
 ``{p}:inv:labels`` hash vmid → name (what autocomplete and name lookups filter on without
-decoding every entry), ``{p}:inv:version`` (bumped by every write, so a process can keep the
-labels in memory until they change), ``{p}:inv:synced`` timestamp. No KEYS scans:
+decoding every entry), ``{p}:inv:version`` (changes whenever the labels may have changed —
+a digest of them after a full sync, a fresh token after a single write — so a process can
+keep the labels in memory, and a 30-second sync that changed no name costs nothing),
+``{p}:inv:synced`` timestamp. No KEYS scans:
 a full replace knows every key it wrote from these index sets.
 
 Names are not unique (two accounts may both call a server "web"), so there is no global
@@ -18,7 +20,9 @@ or among all labels, and returns every match for the caller to judge.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import secrets
 from collections.abc import Iterable
 
 import redis
@@ -51,7 +55,7 @@ class Inventory:
         self._p = f"{prefix}:inv"
         # (version, [(vmid, lower-case name)] sorted by vmid): admin autocomplete over
         # 10,000 servers must not fetch and decode every label on each keystroke.
-        self._labels: tuple[int, list[tuple[int, str]]] = (-1, [])
+        self._labels: tuple[str, list[tuple[int, str]]] = ("", [])
 
     def get(self, vmid: int) -> InventoryEntry | None:
         raw = self._r.get(f"{self._p}:vm:{vmid}")
@@ -95,7 +99,7 @@ class Inventory:
         return [(v, _text(n or b"").lower()) for v, n in zip(vmids, names, strict=True)]
 
     def _all_labels(self) -> list[tuple[int, str]]:
-        version = int(self._r.get(f"{self._p}:version") or 0)
+        version = _text(self._r.get(f"{self._p}:version") or b"-")
         if version != self._labels[0]:
             raw = self._r.hgetall(f"{self._p}:labels")
             labels = sorted((int(k), _text(v).lower()) for k, v in raw.items())
@@ -122,7 +126,7 @@ class Inventory:
         for entry in entries:
             self._index(pipe, entry)
         pipe.set(f"{self._p}:synced", repr(now))
-        pipe.incr(f"{self._p}:version")
+        pipe.set(f"{self._p}:version", _labels_digest(entries))
         pipe.execute()
 
     def put(self, entry: InventoryEntry) -> None:
@@ -132,7 +136,7 @@ class Inventory:
         if old and old.owner and old.owner != entry.owner:
             pipe.srem(f"{self._p}:owner:{old.owner}", entry.vmid)
         self._index(pipe, entry)
-        pipe.incr(f"{self._p}:version")
+        pipe.set(f"{self._p}:version", secrets.token_hex(8))
         pipe.execute()
 
     def remove(self, vmid: int) -> None:
@@ -143,7 +147,7 @@ class Inventory:
         pipe.hdel(f"{self._p}:labels", vmid)
         if old and old.owner:
             pipe.srem(f"{self._p}:owner:{old.owner}", vmid)
-        pipe.incr(f"{self._p}:version")
+        pipe.set(f"{self._p}:version", secrets.token_hex(8))
         pipe.execute()
 
     def _index(self, pipe: redis.client.Pipeline, entry: InventoryEntry) -> None:
@@ -160,6 +164,11 @@ class Inventory:
             return []
         raws = self._r.mget([f"{self._p}:vm:{v}" for v in ordered])
         return [InventoryEntry.model_validate_json(r) for r in raws if r]
+
+
+def _labels_digest(entries: list[InventoryEntry]) -> str:
+    labels = sorted((e.vmid, e.name) for e in entries)
+    return "sync-" + hashlib.sha256(repr(labels).encode()).hexdigest()[:16]
 
 
 def _text(value: bytes | str) -> str:

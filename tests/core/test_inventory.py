@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import redis
 
 from jobs.inventory import Inventory, InventoryEntry
@@ -120,3 +122,37 @@ def test_named_finds_every_server_of_a_name_or_only_an_owners(
     inv.put(entry(201, name="store", owner="globex"))
     assert inv.named("shop") == []
     assert [e.vmid for e in inv.named("store", owner="globex")] == [201]
+
+
+class CountingRedis:
+    """Passes every call through to Redis, counting HGETALLs (full label fetches)."""
+
+    def __init__(self, inner: redis.Redis) -> None:
+        self.inner = inner
+        self.hgetalls = 0
+
+    def hgetall(self, key: str) -> object:
+        self.hgetalls += 1
+        return self.inner.hgetall(key)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+def test_a_sync_that_changes_no_name_keeps_the_label_cache(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    counting = CountingRedis(redis_client)
+    bot = Inventory(cast(redis.Redis, counting), prefix=key_prefix)
+    worker = Inventory(redis_client, prefix=key_prefix)
+    fleet = [entry(101, name="web"), entry(102, name="db")]
+    worker.replace_all(fleet, now=1.0)
+
+    bot.search("w")
+    worker.replace_all(fleet, now=31.0)  # the 30-second sync: same names
+    bot.search("d")
+    assert counting.hgetalls == 1
+
+    worker.replace_all([entry(101, name="web"), entry(102, name="db-new")], now=61.0)
+    assert [e.name for e in bot.search("new")] == ["db-new"]
+    assert counting.hgetalls == 2
