@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from actions.sizes import human_bytes
+from actions.sizes import human_bytes, parse_disk_size
 from bot.audit import AuditEntry, AuditLog
 from bot.invocation import Scope
 from bot.registry import SLASH, Command, Parsed, Registry
@@ -102,7 +102,8 @@ def requested_changes(parsed: Parsed, entry: InventoryEntry | None) -> tuple[str
     if entry is not None and "memory" in values:
         lines.append(f"memory {entry.memory_mib} MiB → {values['memory']} MiB")
     if entry is not None and "disk" in values:
-        lines.append(f"disk {human_bytes(entry.disk_bytes)} → {values['disk']}")
+        wanted = parse_disk_size(str(values["disk"])).target(entry.disk_bytes)
+        lines.append(f"disk {human_bytes(entry.disk_bytes)} → {human_bytes(wanted)}")
     shown = {"cpu", "memory", "disk", "vm", "dry-run"}
     lines += [f"{k} = {v}" for k, v in values.items() if k not in shown]
     return tuple(lines)

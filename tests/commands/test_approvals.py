@@ -21,6 +21,12 @@ def request_resize(world: World) -> str:
     return pending.request.id
 
 
+def test_a_relative_disk_size_is_shown_as_the_absolute_size_it_asks_for(world: World) -> None:
+    world.say("alice", "resize 101 disk=+10G")
+    ((_, message),) = world.notifier.posts
+    assert [f.value for f in message.fields] == ["disk 20 GiB → 30 GiB"]
+
+
 def test_request_is_posted_to_admins_with_cache_before_and_requested_after(world: World) -> None:
     approval_id = request_resize(world)
     ((target, message),) = world.notifier.posts
