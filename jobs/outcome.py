@@ -1,5 +1,5 @@
 """How a chain ends, told once: success, failure (with the step and the VM's state), and
-the shared wording. Used by step jobs, tracking jobs and the failure callback alike.
+the wording of it. Used by step jobs, tracking jobs and the failure callback alike.
 """
 
 from __future__ import annotations
@@ -8,13 +8,13 @@ import logging
 import time
 
 from actions.locate import find_vm
-from jobs.api import JobRequest
 from jobs.chains import ChainState, ChainStore
 from jobs.context import WorkerContext
 from jobs.locks import BusyLocks
 from jobs.queue import Enqueuer
 from jobs.report import Reporter, public
 from jobs.reservations import RedisVmidReservations
+from jobs.wording import duration, label
 from proxmox.errors import ProxmoxApiException
 
 log = logging.getLogger(__name__)
@@ -22,17 +22,6 @@ log = logging.getLogger(__name__)
 
 class ReportedFailure(Exception):
     """The job failed and the requester has been told; RQ records it as failed."""
-
-
-def label(request: JobRequest) -> str:
-    """``resize 101``, ``backup create 101``, ``build``: how messages name the operation."""
-    verb = request.kind.removeprefix("server.").replace(".", " ").replace("_", " ")
-    return f"{verb} {request.vmid}" if request.vmid is not None else verb
-
-
-def duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min {seconds % 60} s"
 
 
 def target_vmid(state: ChainState) -> int | None:

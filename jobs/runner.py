@@ -29,10 +29,11 @@ from jobs.catalog import KINDS
 from jobs.chains import ChainState, ChainStore
 from jobs.context import WorkerContext, current, installed
 from jobs.locks import BusyInfo, BusyLocks
-from jobs.outcome import ReportedFailure, complete_chain, fail_chain, label
+from jobs.outcome import ReportedFailure, complete_chain, fail_chain
 from jobs.preflight import check_owner, typed_request
 from jobs.queue import Enqueuer, job_id_for
 from jobs.report import Reporter, public
+from jobs.wording import label
 from proxmox.errors import ProxmoxApiException
 
 log = logging.getLogger(__name__)

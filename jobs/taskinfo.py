@@ -15,8 +15,8 @@ from actions.locate import find_vm
 from bot.reply import Reply, Tone
 from jobs.api import JobRequest
 from jobs.context import WorkerContext, current
-from jobs.outcome import duration
 from jobs.report import Reporter, public
+from jobs.wording import duration
 from proxmox.errors import ProxmoxApiException, ProxmoxNotFound
 from proxmox.models import TaskLogLine, TaskStatus
 from proxmox.upid import UPID, InvalidUPID

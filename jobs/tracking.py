@@ -29,9 +29,10 @@ from jobs.adopt import attempt
 from jobs.chains import ChainState, ChainStore
 from jobs.context import WorkerContext, current
 from jobs.locks import BusyLocks
-from jobs.outcome import complete_chain, duration, fail_chain, label
+from jobs.outcome import complete_chain, fail_chain
 from jobs.report import Reporter, public
 from jobs.runner import announce_step_done, announce_task, raise_reported, record_result
+from jobs.wording import duration, label
 from proxmox.errors import ProxmoxApiException, ProxmoxLocked, classify_message
 from proxmox.models import TaskStatus
 from proxmox.upid import UPID

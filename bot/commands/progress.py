@@ -17,8 +17,8 @@ from jobs import stats
 from jobs.api import JobRequest
 from jobs.chains import ChainState, StepState, chain_progress
 from jobs.config import JobSettings
-from jobs.outcome import duration, label
 from jobs.queue import fetch_job
+from jobs.wording import duration, label
 
 _FAILED_SHOWN = 10
 

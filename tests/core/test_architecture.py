@@ -7,6 +7,8 @@ platform; actions and proxmox never know the bot; jobs use only the bot's leaf m
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -104,3 +106,16 @@ def test_the_command_registry_uses_only_leaf_modules_of_the_bot() -> None:
         if wrong:
             bad[rel(path)] = wrong
     assert bad == {}
+
+
+def test_the_bot_process_never_loads_the_proxmox_client_or_the_worker() -> None:
+    """Only workers talk to Proxmox: composing the bot must not even import that code."""
+    probe = (
+        "import sys, bot.compose, bot.dispatch, bot.adapters.console; "
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    worker_side = ("proxmox.client", "proxmox.repositories", "jobs.context", "jobs.runner")
+    assert [m for m in loaded if m.startswith(worker_side)] == []

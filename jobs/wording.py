@@ -1,0 +1,18 @@
+"""How messages name an operation and a duration: shared by the workers' reports and the
+bot's ``/server task`` view. Imports nothing that talks to Proxmox, so the bot process can
+use it without loading the worker's side."""
+
+from __future__ import annotations
+
+from jobs.api import JobRequest
+
+
+def label(request: JobRequest) -> str:
+    """``resize 101``, ``backup create 101``, ``build``: how messages name the operation."""
+    verb = request.kind.removeprefix("server.").replace(".", " ").replace("_", " ")
+    return f"{verb} {request.vmid}" if request.vmid is not None else verb
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min {seconds % 60} s"
