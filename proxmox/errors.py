@@ -77,6 +77,19 @@ class ProxmoxApiException(Exception):
         suffix = ", ".join(p for p in (where, status) if p)
         return f"{text} [{suffix}]" if suffix else text
 
+    def without(self, secret: str, shown: str = "<redacted>") -> ProxmoxApiException:
+        """The same error with every copy of ``secret`` replaced (a server may echo the
+        values it was sent, e.g. a password, in its message or per-parameter errors)."""
+        if not secret:
+            return self
+        return type(self)(
+            self.message.replace(secret, shown),
+            method=self.method,
+            path=self.path,
+            status=self.status,
+            errors={k: v.replace(secret, shown) for k, v in self.errors.items()},
+        )
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(message={self.message!r}, method={self.method!r}, "

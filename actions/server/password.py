@@ -15,8 +15,6 @@ from actions.common import ServerAction, VmRequest, update_config
 from actions.passwords import generate_password
 from proxmox.errors import ProxmoxApiException
 
-_HIDDEN = "<redacted>"
-
 
 class PasswordRequest(VmRequest):
     # The guest user; default: the VM's cloud-init user, else the configured default.
@@ -65,7 +63,7 @@ class PasswordAction(ServerAction[PasswordRequest]):
             user = request.username or before.ciuser or self.config.default_ciuser
             live, why = self._set_live(node, request.vmid, user, password, before.agent_enabled)
         except ProxmoxApiException as exc:
-            raise _without(exc, secret) from None
+            raise exc.without(secret) from None
         summary = f"new password for {user} on server {request.vmid} set" + (
             " and active now" if live else f"; {why}"
         )
@@ -89,15 +87,3 @@ class PasswordAction(ServerAction[PasswordRequest]):
         except ProxmoxApiException:
             return False, "the guest agent did not answer, so reboot the server to apply it"
         return True, ""
-
-
-def _without(exc: ProxmoxApiException, secret: str) -> ProxmoxApiException:
-    """The same error with any echo of the password removed."""
-    errors = {k: v.replace(secret, _HIDDEN) for k, v in exc.errors.items()}
-    return type(exc)(
-        exc.message.replace(secret, _HIDDEN),
-        method=exc.method,
-        path=exc.path,
-        status=exc.status,
-        errors=errors,
-    )

@@ -9,8 +9,6 @@ from pydantic import SecretStr
 from proxmox.errors import ProxmoxApiException
 from proxmox.repositories._base import Repository, dicts, vm_path
 
-_HIDDEN = "<redacted>"
-
 
 class CloudInitRepository(Repository):
     def regenerate(self, node: str, vmid: int) -> None:
@@ -27,16 +25,4 @@ class CloudInitRepository(Repository):
         try:
             self.client.post(path, {"username": username, "password": secret})
         except ProxmoxApiException as exc:
-            raise _without(exc, secret) from None
-
-
-def _without(exc: ProxmoxApiException, secret: str) -> ProxmoxApiException:
-    """The same error with every copy of the secret replaced (a server may echo values)."""
-    errors = {key: value.replace(secret, _HIDDEN) for key, value in exc.errors.items()}
-    return type(exc)(
-        exc.message.replace(secret, _HIDDEN),
-        method=exc.method,
-        path=exc.path,
-        status=exc.status,
-        errors=errors,
-    )
+            raise exc.without(secret) from None

@@ -185,3 +185,21 @@ def test_exceptions_survive_pickling_for_rq() -> None:
 def test_classify_task_exit_texts() -> None:
     assert errors.classify_message("VM is locked (clone)") is errors.ProxmoxLocked
     assert errors.classify_message("shrinking disks is not supported") is errors.ProxmoxServerError
+
+
+def test_without_removes_every_echo_of_a_secret_and_keeps_the_type() -> None:
+    echoed = errors.ProxmoxParameterError(
+        "Parameter verification failed: hunter2 is weak",
+        method="POST",
+        path="/nodes/pve1/qemu/101/agent/set-user-password",
+        status=400,
+        errors={"password": "value 'hunter2' too short"},
+    )
+
+    clean = echoed.without("hunter2")
+
+    assert type(clean) is errors.ProxmoxParameterError
+    assert "hunter2" not in str(clean)
+    assert "hunter2" not in repr(clean)
+    assert clean.errors == {"password": "value '<redacted>' too short"}
+    assert (clean.method, clean.path, clean.status) == (echoed.method, echoed.path, 400)
