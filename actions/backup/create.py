@@ -9,6 +9,9 @@ from pydantic import Field
 
 from actions.base import JSON, ActionError, Plan, StepResult
 from actions.common import ServerAction, VmRequest, ensure_unlocked
+from actions.config import ActionsConfig
+from proxmox.repositories import Proxmox
+from proxmox.upid import UPID
 
 # vzdump expands {{...}} in notes-template and notes are one line; keep the asker's text plain.
 _UNSAFE_NOTES = re.compile(r"[{}\r\n]+")
@@ -46,20 +49,26 @@ class BackupCreateAction(ServerAction[BackupCreateRequest]):
                 f"storage: backup storage {self.config.backup_storage!r} is not "
                 f"available on {node} (available: {', '.join(storages) or 'none'})"
             )
-        upid = self.px.backups.create(
-            node,
-            request.vmid,
-            storage=self.config.backup_storage,
-            mode="snapshot",
-            compress="zstd",
-            remove=False,
-            notes=backup_notes(request.requested_by, request.note),
-        )
+        notes = backup_notes(request.requested_by, request.note)
+        upid = start_backup(self.px, self.config, node, request.vmid, notes)
         return StepResult(
             summary=f"backing up server {request.vmid} to {self.config.backup_storage}",
             upid=str(upid),
             context={**context, "node": node},
         )
+
+
+def start_backup(px: Proxmox, config: ActionsConfig, node: str, vmid: int, notes: str) -> UPID:
+    """An ad-hoc vzdump: snapshot mode, zstd, and remove=0 so older backups are never pruned."""
+    return px.backups.create(
+        node,
+        vmid,
+        storage=config.backup_storage,
+        mode="snapshot",
+        compress="zstd",
+        remove=False,
+        notes=notes,
+    )
 
 
 def backup_notes(requested_by: str, note: str | None = None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from actions.backup.create import backup_notes, start_backup
 from actions.base import JSON, ActionError, Change, Plan, StepResult
 from actions.common import ServerAction, VmRequest, ensure_unlocked, ensure_unprotected, locked
 from actions.config import resolve_template
@@ -122,16 +123,8 @@ class RebuildAction(ServerAction[RebuildRequest]):
         if not request.backup:
             return StepResult(summary="no backup asked", context=dict(context))
         node = str(context["node"])
-        notes = f"before rebuild, requested by {request.requested_by or 'an admin'}"
-        upid = self.px.backups.create(
-            node,
-            request.vmid,
-            storage=self.config.backup_storage,
-            mode="snapshot",
-            compress="zstd",
-            remove=False,
-            notes=notes,
-        )
+        notes = backup_notes(request.requested_by, "before rebuild")
+        upid = start_backup(self.px, self.config, node, request.vmid, notes)
         return StepResult(
             summary=f"backing up server {request.vmid} first", upid=str(upid), context=dict(context)
         )

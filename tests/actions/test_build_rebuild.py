@@ -183,7 +183,7 @@ def test_rebuild_keeps_identity_size_and_owner(sim: Simulator, px: Proxmox) -> N
         "mode": "snapshot",
         "compress": "zstd",
         "remove": 0,
-        "notes-template": "before rebuild, requested by slack:T1:U1",
+        "notes-template": "before rebuild (requested by slack:T1:U1 via Jotunheim)",
     }
     assert chain.calls["destroy"][-1][2] == {"purge": "0", "destroy-unreferenced-disks": "1"}
     vm = sim.vms[101]
