@@ -8,7 +8,7 @@ what later steps need (the reserved VMID, the node) through a JSON ``context``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -100,7 +100,3 @@ class VmidReservations(Protocol):
     def reserve(self, vmid: int, holder: str) -> bool: ...
 
     def release(self, vmid: int) -> None: ...
-
-
-def render_steps(steps: Sequence[str]) -> str:
-    return " → ".join(steps)

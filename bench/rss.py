@@ -26,9 +26,9 @@ def measure(mode: str, *args: str) -> int:
 
 def _bot(prefix: str) -> None:
     from bench.handlers import CUSTOMERS, composed  # noqa: PLC0415  (measured: what it imports)
+    from bot.adapters.after_ack import AfterAck, Followups  # noqa: PLC0415
     from bot.adapters.slack import testing  # noqa: PLC0415
     from bot.adapters.slack.app import build_app  # noqa: PLC0415
-    from bot.adapters.slack.followups import AfterAck, Followups  # noqa: PLC0415
     from bot.adapters.slack.notifier import SlackNotifier, build_client  # noqa: PLC0415
 
     client = redis_db15()

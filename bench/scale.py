@@ -12,9 +12,9 @@ from bench.acks import against
 from bench.common import Figure, scratch_prefix, spread
 from bench.handlers import CUSTOMERS, composed, seed
 from bench.rss import measure as rss_of
+from bot.adapters.after_ack import AfterAck, Followups
 from bot.adapters.slack import testing
 from bot.adapters.slack.app import build_app
-from bot.adapters.slack.followups import AfterAck, Followups
 from bot.adapters.slack.notifier import SlackNotifier, build_client
 from bot.dispatch import Dispatcher
 from bot.invocation import Identity

@@ -20,9 +20,9 @@ from contextlib import contextmanager
 
 import redis
 
+from bot.adapters.after_ack import AfterAck, Followups
 from bot.adapters.slack import testing
 from bot.adapters.slack.app import build_app
-from bot.adapters.slack.followups import AfterAck, Followups
 from bot.adapters.slack.notifier import SlackNotifier, build_client
 from bot.compose import build_handler
 from bot.invocation import Identity, Invocation

@@ -1,4 +1,5 @@
-"""Status of one server, and the list of an account's servers: read-only, no tasks.
+"""Status of one server: read-only, no tasks. (``/server list`` is answered from the
+inventory cache on the ack path, not by an Action.)
 
 The ``context`` of the result carries the same facts as data, for callers that render
 their own way (chat fields, inventory refresh).
@@ -8,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict
-
 from actions.base import JSON, Plan, StepResult
 from actions.common import ServerAction, VmRequest
 from actions.sizes import human_bytes, human_duration
-from proxmox.models import ClusterResource, PendingItem
+from proxmox.models import PendingItem
 
 
 class StatusRequest(VmRequest):
@@ -80,61 +79,3 @@ def _pending_text(item: PendingItem) -> str:
     if item.delete:
         return f"{item.key} removed"
     return f"{item.key} {item.value if item.value is not None else '(unset)'} → {item.pending}"
-
-
-class ListRequest(BaseModel):
-    """The servers an account owns; ``account=None`` lists every VM (admins)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    account: str | None = None
-
-
-class ListAction(ServerAction[ListRequest]):
-    name = "server.list"
-    request_model = ListRequest
-
-    def plan(self, request: ListRequest) -> Plan:
-        whose = f"owned by {request.account}" if request.account else "in the cluster"
-        return Plan(
-            action=self.name,
-            summary=f"List servers {whose} (read-only)",
-            calls=("GET /cluster/resources?type=vm",),
-        )
-
-    def execute(self, request: ListRequest, context: Mapping[str, JSON]) -> StepResult:
-        servers = [r for r in self.px.cluster.resources("vm") if self._listed(r, request)]
-        servers.sort(key=lambda r: r.vmid or 0)
-        rows: list[JSON] = [_row(r, self.config.owner_of(list(r.tags))) for r in servers]
-        lines = [_line(r) for r in servers] or ["no servers"]
-        return StepResult(summary="\n".join(lines), context={**context, "servers": rows})
-
-    def _listed(self, resource: ClusterResource, request: ListRequest) -> bool:
-        if resource.type != "qemu" or resource.template or resource.vmid is None:
-            return False
-        if request.account is None:
-            return True
-        return self.config.owner_tag(request.account) in resource.tags
-
-
-def _row(r: ClusterResource, owner: str | None) -> dict[str, JSON]:
-    return {
-        "vmid": r.vmid,
-        "name": r.name,
-        "node": r.node,
-        "status": r.status,
-        "owner": owner,
-        "maxmem": r.maxmem,
-        "maxdisk": r.maxdisk,
-        "cpus": r.maxcpu,
-        "lock": r.lock,
-    }
-
-
-def _line(r: ClusterResource) -> str:
-    sizes = (
-        f"{r.maxcpu or 0} cores, {human_bytes(r.maxmem or 0)} RAM, "
-        f"{human_bytes(r.maxdisk or 0)} disk"
-    )
-    lock = f", locked ({r.lock})" if r.lock else ""
-    return f"{r.vmid} {r.name or '-'} on {r.node}: {r.status}{lock} — {sizes}"

@@ -6,7 +6,7 @@ from actions.base import ActionError
 from actions.config import ActionsConfig
 from actions.server.power import PowerAction, PowerRequest
 from actions.server.resize import ResizeAction, ResizeRequest
-from actions.server.status import ListAction, ListRequest, StatusAction, StatusRequest
+from actions.server.status import StatusAction, StatusRequest
 from proxmox.errors import ProxmoxLocked
 from proxmox.repositories import Proxmox
 from proxmox.simulator import Simulator
@@ -107,14 +107,3 @@ def test_status_reports_state_in_human_units(sim: Simulator, px: Proxmox) -> Non
     assert result.context["node"] == "pve1"
     assert result.context["maxmem"] == 4 * 1024**3
     assert result.needs_reboot
-
-
-def test_list_shows_only_the_accounts_servers(px: Proxmox) -> None:
-    result = ListAction(px, ActionsConfig()).run_step("execute", ListRequest(account="acme"), {})
-    assert [row["vmid"] for row in result.context["servers"]] == [101, 102]
-    assert result.summary.splitlines() == [
-        "101 acme-web on pve1: running — 2 cores, 4 GiB RAM, 32 GiB disk",
-        "102 acme-db on pve2: stopped — 4 cores, 8 GiB RAM, 32 GiB disk",
-    ]
-    everyone = ListAction(px, ActionsConfig()).run_step("execute", ListRequest(), {})
-    assert [row["vmid"] for row in everyone.context["servers"]] == [101, 102, 103]

@@ -18,13 +18,13 @@ from typing import Any
 from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 
+from bot.adapters.after_ack import Followups
 from bot.invocation import Scope
 from bot.notify import MessageRef
 from bot.ports import ButtonClick, ClickResult, CommandHandler
 from bot.reply import Reply
 
 from .blocks import ACTION_PREFIX, message_payload
-from .followups import Followups
 from .mapping import PayloadError, click_from_action, invocation_from_command
 from .notifier import SlackNotifier, build_client
 from .settings import SlackSettings

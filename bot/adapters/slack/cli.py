@@ -14,11 +14,11 @@ import waitress
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.adapters.after_ack import AfterAck, Followups
 from bot.ports import CommandHandler
 from bot.settings import load
 
 from .app import SlackApp, build_app
-from .followups import AfterAck, Followups
 from .notifier import SlackNotifier, build_client
 from .settings import SlackSettings
 

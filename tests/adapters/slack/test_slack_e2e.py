@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import pytest
 import redis
 
+from bot.adapters.after_ack import AfterAck, Followups
 from bot.adapters.slack import testing
 from bot.adapters.slack.app import SlackApp, build_app
-from bot.adapters.slack.followups import AfterAck, Followups
 from bot.adapters.slack.notifier import SlackNotifier, build_client
 from bot.adapters.slack.testing import ADMIN_CHANNEL, TEAM, MockSlackApi
 from bot.compose import build_handler
