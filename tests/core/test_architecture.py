@@ -15,22 +15,28 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "discord")
-JOBS_MAY_USE = {"bot.reply", "bot.notify", "bot.invocation", "bot.audit"}
+# The Notifier port and the replies it carries (issue 4: the port is on the bot's side).
+JOBS_MAY_USE = {"bot.reply", "bot.notify", "bot.invocation"}
 # The registry is data: it may use the bot's leaf modules and the registry's own types,
 # never the dispatcher, policy or stores that use it.
-COMMANDS_MAY_USE = JOBS_MAY_USE | {"bot.registry", "bot.commands"}
+COMMANDS_MAY_USE = JOBS_MAY_USE | {"bot.audit", "bot.registry", "bot.commands"}
 # Process entry points assemble everything, so they may reach down into adapters.
 ENTRY_POINTS = {"bot/cli.py", "bot/demo.py", "bot/demo_script.py"}
 
 
 def imports_of(path: Path) -> set[str]:
+    """Absolute module names imported by a file; relative imports are resolved against the
+    file's own package, so ``from .x import y`` cannot slip past a rule."""
     found: set[str] = set()
+    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join((*base, *(node.module.split(".") if node.module else ())))
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
     return found
 
 
