@@ -6,6 +6,7 @@ import redis
 
 from actions.config import ActionsConfig
 from bot.notifiers import FakeNotifier
+from jobs import adopt
 from jobs.catalog import KINDS
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
@@ -36,3 +37,20 @@ def test_every_action_kind_builds_its_action_with_real_steps(
         assert action.name == kind
         assert action.steps
         assert all(callable(getattr(action, step)) for step in action.steps)
+
+
+def test_every_step_the_retry_adoption_knows_is_a_real_step(
+    redis_client: redis.Redis, settings: JobSettings
+) -> None:
+    """jobs.adopt names steps as strings; a renamed step must not silently switch off the
+    task-type filter that keeps a retry from adopting another step's task."""
+    ctx = WorkerContext(
+        redis=redis_client,
+        proxmox=Proxmox(Simulator.demo().client()),
+        notifier=FakeNotifier(),
+        actions_config=ActionsConfig(),
+        settings=settings,
+        actions=real_action_factories(),
+    )
+    for kind, step in (*adopt._STEP_TYPES, *adopt._OWN_LOOKUP):
+        assert step in ctx.action_for(kind).steps, (kind, step)
