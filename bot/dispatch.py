@@ -1,7 +1,7 @@
 """The neutral command handler (``bot.ports.CommandHandler``): parse, check, then answer from
 Redis, ask for a confirmation, store an approval request, or enqueue a job.
 
-Only Redis is touched here (the ack path). User errors (``ParseError``, ``Refusal``) are
+Only Redis is touched here (the ack path). User errors (``USER_ERRORS``) are
 shown as they are; Redis or queue failures say that nothing was done (so audit entries
 written after a job was queued or a decision stored are best effort: they cannot fail it);
 anything else is logged with a short reference id that the reply shows instead of the detail.
@@ -23,12 +23,13 @@ from bot.commands.progress import JobBoard, job_reply
 from bot.decisions import Decisions, pending_reply, record_committed
 from bot.identity import IdentityStore, InvalidCode, identity_command
 from bot.invocation import Identity, Invocation
-from bot.notify import Notifier, ReplyTarget
+from bot.notify import Notifier
 from bot.parser import ParseError, format_command, parse
 from bot.policy import Actor, Policy, Refusal
 from bot.ports import ButtonClick, Choice, ClickResult
 from bot.registry import Parsed, Registry
 from bot.reply import Button, Reply
+from bot.requests import job_request
 from jobs.api import JobQueue, JobRequest, QueueUnavailable
 from jobs.inventory import Inventory, InventoryEntry
 from proxmox.upid import UPID
@@ -186,7 +187,7 @@ class Dispatcher:
             entry = self.stores.inventory.get(vmid) if vmid is not None else None
         else:
             entry = self._owned_task_server(actor, ref, vmid)
-        request = self.job_request(actor, inv, parsed, entry)
+        request = job_request(actor, inv, parsed, entry)
         command = format_command(parsed)
         return self.submit(actor, request, command_text=command, queued=f"looking up {command}")
 
@@ -215,7 +216,7 @@ class Dispatcher:
             self.policy.check_not_busy(vmid)
         if mutating and command.destructive and not confirmed:
             return self._ask_confirmation(inv, parsed, entry)
-        request = self.job_request(actor, inv, parsed, entry)
+        request = job_request(actor, inv, parsed, entry)
         if mutating and self.policy.needs_approval(actor, command):
             changes = views.requested_changes(parsed, entry)
             return self.decisions.request_approval(actor, parsed, request, changes)
@@ -238,30 +239,6 @@ class Dispatcher:
                 Button(action="cancel", value=confirmation_id, label="Cancel"),
             ),
             tone="warning",
-        )
-
-    def job_request(
-        self, actor: Actor, inv: Invocation, parsed: Parsed, entry: InventoryEntry | None
-    ) -> JobRequest:
-        command = parsed.command
-        args: dict[str, object] = dict(command.fixed_args)
-        if entry is not None:
-            args["vmid"] = entry.vmid
-        for arg in command.args:
-            value = parsed.get(arg.name)
-            if value is not None and arg is not command.server_arg and arg.name != "dry-run":
-                args[arg.job_field] = value
-        if parsed.dry_run:
-            args["dry_run"] = True  # plan-only: the worker computes the plan and changes nothing
-        assert command.job_kind is not None  # only job commands get here
-        return JobRequest(
-            kind=command.job_kind,
-            vmid=entry.vmid if entry else None,
-            args=args,
-            target=target_of(inv),
-            requested_by=actor.key,
-            inbound_id=inv.inbound_id,
-            account=None if actor.is_admin else actor.account,
         )
 
     def submit(
@@ -295,13 +272,3 @@ class Dispatcher:
     def audit_done(self, event: str, actor: Actor, **fields: object) -> None:
         """After the change is committed: best effort, so the reply tells the truth."""
         record_committed(self.stores.audit, event, actor=actor.key, **fields)
-
-
-def target_of(inv: Invocation) -> ReplyTarget:
-    return ReplyTarget(
-        platform=inv.identity.platform,
-        workspace=inv.identity.workspace,
-        channel=inv.channel,
-        requester=inv.identity.user,
-        thread=inv.thread,
-    )
