@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 import redis
@@ -11,6 +12,7 @@ from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
 from actions.config import ActionsConfig
+from bot.audit import AuditLog
 from bot.notifiers import FakeNotifier
 from jobs.api import JobRequest
 from jobs.chains import chain_progress
@@ -254,3 +256,25 @@ def test_a_redelivered_root_job_of_a_finished_chain_does_nothing(
 
     assert sum(c.path.endswith("/status/reboot") for c in sim.calls) == reboots == 1
     assert BusyLocks(sim_ctx.redis, prefix=sim_ctx.prefix).holder(101) is None
+
+
+def test_the_audit_stream_records_job_start_task_and_outcome(
+    sim_ctx: WorkerContext, sim: Simulator
+) -> None:
+    audit = AuditLog(sim_ctx.redis, prefix=sim_ctx.prefix)
+    with installed_context(replace(sim_ctx, audit=audit)):
+        ok = _submit(sim_ctx, "server.power", "sim-audit-ok", vmid=101, action="reboot")
+        assert _run(sim_ctx, ok) == "succeeded"
+        bad = _submit(sim_ctx, "server.power", "sim-audit-bad", vmid=102, action="reboot")
+        assert _run(sim_ctx, bad) == "failed"  # 102 is stopped: nothing to reboot
+
+    entries = list(reversed(audit.recent(limit=50)))
+    ours = [(e.event, e.job_id) for e in entries]
+    assert ours[:3] == [("job.started", ok), ("job.task", ok), ("job.succeeded", ok)]
+    task = next(e for e in entries if e.event == "job.task")
+    assert task.upid is not None
+    assert task.upid.startswith("UPID:pve1:")
+    assert task.actor == "console:w:ann"
+    failed = next(e for e in entries if e.event == "job.failed")
+    assert (failed.job_id, failed.vmid) == (bad, 102)
+    assert "stopped" in failed.result
