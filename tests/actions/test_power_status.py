@@ -43,6 +43,24 @@ def test_shutdown_sends_timeout_and_force_stop(sim: Simulator, px: Proxmox) -> N
     assert all(method == "GET" for method, _, _ in calls)
 
 
+@pytest.mark.parametrize(
+    ("verb", "task", "after"),
+    [
+        ("stop", "qmstop", "stopped"),
+        ("reset", "qmreset", "running"),
+        ("reboot", "qmreboot", "running"),
+    ],
+)
+def test_hard_stop_reset_and_reboot_of_a_running_vm(
+    sim: Simulator, px: Proxmox, verb: str, task: str, after: str
+) -> None:
+    result, calls = run_step(sim, _power(px), PowerRequest(vmid=101, action=verb))
+    assert result.upid is not None
+    assert f":{task}:101:" in result.upid
+    assert calls[-1] == ("POST", f"/nodes/pve1/qemu/101/status/{verb}", {})
+    assert sim.vms[101].status == after
+
+
 def test_start_a_stopped_vm(sim: Simulator, px: Proxmox) -> None:
     result, calls = run_step(sim, _power(px), PowerRequest(vmid=102, action="start"))
     assert calls[-1] == ("POST", "/nodes/pve2/qemu/102/status/start", {})
