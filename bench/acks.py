@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from bench import discord_bench, slack_ack
 from bench.common import Figure, spread
+from bench.remote_slack import RemoteMockSlackApi
 from bot.adapters.console import ConsoleSession
-from bot.adapters.slack import testing
 from bot.dispatch import Dispatcher
 from bot.invocation import Identity, Invocation
 
@@ -30,7 +30,7 @@ def against(section: str, name: str, ours: list[float], anchor_name: str,
 
 
 def slack_samples(requests: int, warmup: int) -> Samples:
-    with testing.MockSlackApi() as api:
+    with RemoteMockSlackApi() as api:
         rows = slack_ack.bare_rows(api, requests, warmup)
         rows += slack_ack.our_rows(api, requests, warmup)
     return {name.strip(): timings for name, timings, _ in rows}

@@ -11,6 +11,7 @@ from bench import discord_bench, slack_ack
 from bench.acks import against
 from bench.common import Figure, scratch_prefix, spread
 from bench.handlers import CUSTOMERS, composed, seed
+from bench.remote_slack import RemoteMockSlackApi
 from bench.rss import measure as rss_of
 from bot.adapters.after_ack import AfterAck, Followups
 from bot.adapters.slack import testing
@@ -26,7 +27,7 @@ ADMIN = Identity(platform="slack", workspace=testing.TEAM, user="UADMIN")
 
 
 def slack_at_scale(client: redis.Redis, prefix: str, requests: int, warmup: int) -> list[float]:
-    with testing.MockSlackApi() as api:
+    with RemoteMockSlackApi() as api:
         web = build_client(testing.BOT_TOKEN, api.base_url)
         notifier = SlackNotifier(web)
         deferred = Followups(workers=1)

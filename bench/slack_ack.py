@@ -20,6 +20,7 @@ from contextlib import contextmanager
 
 import redis
 
+from bench.remote_slack import RemoteMockSlackApi
 from bot.adapters.after_ack import AfterAck, Followups
 from bot.adapters.slack import testing
 from bot.adapters.slack.app import build_app
@@ -134,7 +135,7 @@ def real_handler(client: redis.Redis, notifier: AfterAck) -> Iterator[CommandHan
             client.delete(*keys)
 
 
-def bare_rows(api: testing.MockSlackApi, requests: int, warmup: int) -> list[Row]:
+def bare_rows(api: testing.WebApi, requests: int, warmup: int) -> list[Row]:
     rows = []
     for pbr in (False, True):
         bolt = testing.bare_app(api, process_before_response=pbr)
@@ -144,7 +145,7 @@ def bare_rows(api: testing.MockSlackApi, requests: int, warmup: int) -> list[Row
     return rows
 
 
-def our_rows(api: testing.MockSlackApi, requests: int, warmup: int) -> list[Row]:
+def our_rows(api: testing.WebApi, requests: int, warmup: int) -> list[Row]:
     client = build_client(testing.BOT_TOKEN, api.base_url)
     notifier = SlackNotifier(client)
     deferred = Followups(workers=1)
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=200)
     args = parser.parse_args(argv)
-    with testing.MockSlackApi() as api:
+    with RemoteMockSlackApi() as api:
         rows = bare_rows(api, args.requests, args.warmup)
         rows += our_rows(api, args.requests, args.warmup)
     print_rows(rows, args.requests)

@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode
 
 from pydantic import SecretStr
@@ -46,6 +46,13 @@ class Scripted:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+
+
+class WebApi(Protocol):
+    """Where a Slack Web API answers: the in-process mock, or one in another process."""
+
+    @property
+    def base_url(self) -> str: ...
 
 
 class MockSlackApi:
@@ -134,7 +141,7 @@ def _success(method: str, body: dict[str, Any], ts: str) -> dict[str, Any]:
     return {"ok": True}
 
 
-def settings(api: MockSlackApi, **overrides: Any) -> SlackSettings:
+def settings(api: WebApi, **overrides: Any) -> SlackSettings:
     values: dict[str, Any] = {
         "bot_token": SecretStr(BOT_TOKEN),
         "signing_secret": SecretStr(SIGNING_SECRET),
@@ -222,7 +229,7 @@ def dispatch(bolt: App, body: str, headers: dict[str, str]) -> tuple[int, str]:
     return response.status, response.body
 
 
-def bare_app(api: MockSlackApi, *, process_before_response: bool) -> App:
+def bare_app(api: WebApi, *, process_before_response: bool) -> App:
     """The anchor for benchmarks: a bolt App whose /server listener only acks."""
     client = WebClient(token=BOT_TOKEN, base_url=api.base_url, retry_handlers=[])
     bolt = App(
