@@ -180,18 +180,37 @@ class BuildAction(ServerAction[BuildRequest]):
                     raise ActionError(f"vmid: {start} is already in use") from None
         raise ActionError(f"no free VMID from {start} to {start + _MAX_TRIES - 1}")
 
-    def clone(self, request: BuildRequest, context: Mapping[str, JSON]) -> StepResult:  # noqa: ARG002
-        vmid, node, name = _ints(context, "vmid"), str(context["node"]), str(context["name"])
-        result = provision.clone_into(
+    def clone(self, request: BuildRequest, context: Mapping[str, JSON]) -> StepResult:
+        """Clone into the reserved VMID; if something outside the bot took it meanwhile
+        (Proxmox says it "already exists"), reserve the next free one and clone there —
+        unless the admin asked for that exact VMID."""
+        ctx = dict(context)
+        for _ in range(_MAX_TRIES):
+            try:
+                result = self._clone_into(ctx)
+            except provision.VmidTaken:
+                if request.vmid is not None:
+                    raise
+                taken = _ints(ctx, "vmid")
+                holder = request.holder or f"build:{request.account}:{request.name or ''}"
+                ctx["vmid"] = self._reserve(None, holder)
+                self.reservations.release(taken)
+                if not request.name:
+                    ctx["name"] = f"{request.account}-{ctx['vmid']}"
+                continue
+            return result.model_copy(update={"context": ctx})
+        raise ActionError(f"could not find a free VMID after {_MAX_TRIES} tries; try again")
+
+    def _clone_into(self, context: Mapping[str, JSON]) -> StepResult:
+        return provision.clone_into(
             self.px,
             template_node=str(context["template_node"]),
             template_vmid=_ints(context, "template_vmid"),
-            vmid=vmid,
-            node=node,
-            name=name,
+            vmid=_ints(context, "vmid"),
+            node=str(context["node"]),
+            name=str(context["name"]),
             storage=self.config.clone_storage,
         )
-        return result.model_copy(update={"context": dict(context)})
 
     def configure(self, request: BuildRequest, context: Mapping[str, JSON]) -> StepResult:
         vmid, node = _ints(context, "vmid"), str(context["node"])

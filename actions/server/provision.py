@@ -21,6 +21,11 @@ from proxmox.repositories import Proxmox
 from proxmox.upid import UPID
 
 
+class VmidTaken(ActionError):
+    """The VMID a build reserved was taken outside the bot before the clone (``/cluster/
+    nextid`` reserves nothing): nothing was cloned, so another VMID may be tried."""
+
+
 class Profile(BaseModel):
     """What a provisioned VM is configured with (the JSON-able part of a build/rebuild)."""
 
@@ -64,7 +69,7 @@ def clone_into(
     existing = find_vm(px.cluster, vmid)
     if existing is not None:
         if existing.name != name:
-            raise ActionError(
+            raise VmidTaken(
                 f"vmid: {vmid} is already used by another server "
                 f"({existing.name or 'unnamed'}); nothing was cloned"
             )
@@ -82,7 +87,7 @@ def clone_into(
             target=node if node != template_node else None,
         )
     except ProxmoxConflict as exc:
-        raise ActionError(
+        raise VmidTaken(
             f"vmid: {vmid} was taken meanwhile ({exc.message}); nothing was cloned"
         ) from None
     return StepResult(

@@ -243,3 +243,40 @@ def test_rebuild_plan_and_protection(sim: Simulator, px: Proxmox) -> None:
     sim.vms[101].config["protection"] = 1
     with pytest.raises(ActionError, match="protected"):
         RebuildAction(px, ActionsConfig()).run_step("prepare", RebuildRequest(vmid=101), {})
+
+
+def test_build_takes_the_next_vmid_when_its_reserved_one_is_taken_before_the_clone(
+    sim: Simulator, px: Proxmox, reservations: FakeReservations
+) -> None:
+    """/cluster/nextid reserves nothing: someone outside the bot may create that VMID."""
+    action = BuildAction(px, ActionsConfig(), reservations)
+    request = _request(name=None, holder="chain-1")
+    allocated = action.run_step("allocate", request, {}).context
+    assert allocated["vmid"] == 100
+    px.servers.clone("pve1", 9000, 100, name="made-by-hand", full=True)
+    sim.finish_tasks()
+
+    cloned = action.run_step("clone", request, allocated)
+    sim.finish_tasks()
+
+    moved = int(cloned.context["vmid"])
+    assert moved != 100
+    assert cloned.context["name"] == f"acme-{moved}"
+    assert cloned.upid is not None
+    assert sim.vms[moved].config["name"] == f"acme-{moved}"
+    assert sim.vms[100].config["name"] == "made-by-hand"
+    assert reservations.held == {moved: "chain-1"}
+    assert 100 in reservations.released
+
+
+def test_build_of_an_exact_vmid_taken_before_the_clone_is_refused(
+    sim: Simulator, px: Proxmox, reservations: FakeReservations
+) -> None:
+    action = BuildAction(px, ActionsConfig(), reservations)
+    request = _request(vmid=150)
+    allocated = action.run_step("allocate", request, {}).context
+    px.servers.clone("pve1", 9000, 150, name="made-by-hand", full=True)
+    sim.finish_tasks()
+
+    with pytest.raises(ActionError, match="vmid: 150 is already used by another server"):
+        action.run_step("clone", request, allocated)
