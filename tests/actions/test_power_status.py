@@ -125,3 +125,10 @@ def test_status_reports_state_in_human_units(sim: Simulator, px: Proxmox) -> Non
     assert result.context["node"] == "pve1"
     assert result.context["maxmem"] == 4 * 1024**3
     assert result.needs_reboot
+
+
+def test_status_names_a_lock(sim: Simulator, px: Proxmox) -> None:
+    sim.vms[101].config["lock"] = "backup"
+    result, _ = run_step(sim, StatusAction(px, ActionsConfig()), StatusRequest(vmid=101))
+    assert "locked: backup" in result.summary.splitlines()
+    assert result.context["lock"] == "backup"
