@@ -280,3 +280,15 @@ def test_build_of_an_exact_vmid_taken_before_the_clone_is_refused(
 
     with pytest.raises(ActionError, match="vmid: 150 is already used by another server"):
         action.run_step("clone", request, allocated)
+
+
+def test_build_sets_a_static_ipconfig0(
+    sim: Simulator, px: Proxmox, reservations: FakeReservations
+) -> None:
+    static = "ip=192.0.2.10/24,gw=192.0.2.1"
+    chain = run_chain(
+        sim, BuildAction(px, ActionsConfig(), reservations), _request(ipconfig0=static)
+    )
+    (_, put) = chain.calls["configure"]
+    assert put[2]["ipconfig0"] == static
+    assert sim.vms[100].config["ipconfig0"] == static
