@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
 import redis
+from pydantic import SecretStr
 from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
@@ -20,6 +23,10 @@ from jobs.catalog import JobKind
 from jobs.config import JobSettings
 from jobs.context import ActionFactory, WorkerContext, installed_context
 from jobs.queue import RqJobQueue, rq_queue
+from jobs.wiring import real_action_factories
+from proxmox.client import ProxmoxClient
+from proxmox.repositories import Proxmox
+from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
 from tests.jobs.fakes import ALL_FAKES, FakeAction, FakePve, Recorder
 
 TARGET = ReplyTarget(platform="console", workspace="w", channel="ops", requester="@ann")
@@ -92,10 +99,10 @@ def ctx(
     )
     with installed_context(context):
         yield context
-    _delete_rq_keys(redis_client, settings)
+    delete_rq_keys(redis_client, settings)
 
 
-def _delete_rq_keys(client: redis.Redis, settings: JobSettings) -> None:
+def delete_rq_keys(client: redis.Redis, settings: JobSettings) -> None:
     """RQ keys are global (rq:job:<id>); ours all carry the test prefix in id or queue name."""
     for pattern in (f"rq:*{settings.prefix}*",):
         keys = list(client.scan_iter(match=pattern, count=1000))
@@ -139,3 +146,29 @@ def run_until(
         if during is not None:
             during()
         time.sleep(0.2)
+
+
+@contextmanager
+def simulator_context(
+    client: redis.Redis,
+    settings: JobSettings,
+    sim: Simulator,
+    notifier: FakeNotifier,
+    transport: httpx.BaseTransport | None = None,
+) -> Iterator[WorkerContext]:
+    """A worker context on the real Actions, talking to ``sim`` over loopback HTTP (through
+    ``transport`` when a test needs to tamper with answers), installed for the test."""
+    with sim.serve() as url:
+        proxmox = ProxmoxClient(url, SIM_TOKEN_ID, SecretStr(SIM_TOKEN_SECRET), transport=transport)
+        context = WorkerContext(
+            redis=client,
+            proxmox=Proxmox(proxmox),
+            notifier=notifier,
+            actions_config=ActionsConfig(),
+            settings=settings,
+            actions=real_action_factories(),
+        )
+        with installed_context(context):
+            yield context
+        proxmox.close()
+    delete_rq_keys(client, settings)

@@ -15,18 +15,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import redis
-from pydantic import SecretStr
 
-from actions.config import ActionsConfig
 from bot.notifiers import FakeNotifier
 from jobs.config import JobSettings
-from jobs.context import WorkerContext, installed_context
-from jobs.wiring import real_action_factories
-from proxmox.client import ProxmoxClient
-from proxmox.repositories import Proxmox
-from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
+from jobs.context import WorkerContext
+from proxmox.simulator import Simulator
 from tests.contract.pve_schema import assert_conforms
-from tests.jobs.conftest import _delete_rq_keys
+from tests.jobs.conftest import simulator_context
 from tests.jobs.test_simulator import _run, _submit
 
 
@@ -81,20 +76,8 @@ def lossy_ctx(
     notifier: FakeNotifier,
     lose: LoseAnswer,
 ) -> Iterator[WorkerContext]:
-    with sim.serve() as url:
-        client = ProxmoxClient(url, SIM_TOKEN_ID, SecretStr(SIM_TOKEN_SECRET), transport=lose)
-        context = WorkerContext(
-            redis=redis_client,
-            proxmox=Proxmox(client),
-            notifier=notifier,
-            actions_config=ActionsConfig(),
-            settings=settings,
-            actions=real_action_factories(),
-        )
-        with installed_context(context):
-            yield context
-        client.close()
-    _delete_rq_keys(redis_client, settings)
+    with simulator_context(redis_client, settings, sim, notifier, transport=lose) as context:
+        yield context
 
 
 def _posts(sim: Simulator, suffix: str) -> list[int | None]:

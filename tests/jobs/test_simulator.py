@@ -7,11 +7,9 @@ from dataclasses import replace
 
 import pytest
 import redis
-from pydantic import SecretStr
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from actions.config import ActionsConfig
 from bot.audit import AuditLog
 from bot.notifiers import FakeNotifier
 from jobs.api import JobRequest
@@ -24,11 +22,8 @@ from jobs.node import sync_inventory
 from jobs.queue import RqJobQueue
 from jobs.reservations import RedisVmidReservations
 from jobs.runner import start
-from jobs.wiring import real_action_factories
-from proxmox.client import ProxmoxClient
-from proxmox.repositories import Proxmox
-from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
-from tests.jobs.conftest import TARGET, _delete_rq_keys, run_until
+from proxmox.simulator import Simulator
+from tests.jobs.conftest import TARGET, run_until, simulator_context
 
 
 @pytest.fixture
@@ -43,20 +38,8 @@ def sim() -> Simulator:
 def sim_ctx(
     redis_client: redis.Redis, settings: JobSettings, sim: Simulator, notifier: FakeNotifier
 ) -> Iterator[WorkerContext]:
-    with sim.serve() as url:
-        client = ProxmoxClient(url, SIM_TOKEN_ID, SecretStr(SIM_TOKEN_SECRET))
-        context = WorkerContext(
-            redis=redis_client,
-            proxmox=Proxmox(client),
-            notifier=notifier,
-            actions_config=ActionsConfig(),
-            settings=settings,
-            actions=real_action_factories(),
-        )
-        with installed_context(context):
-            yield context
-        client.close()
-    _delete_rq_keys(redis_client, settings)
+    with simulator_context(redis_client, settings, sim, notifier) as context:
+        yield context
 
 
 def _submit(ctx: WorkerContext, kind: str, inbound: str, **args: object) -> str:
