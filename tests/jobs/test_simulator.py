@@ -16,7 +16,7 @@ from jobs.api import JobRequest
 from jobs.chains import chain_progress
 from jobs.config import JobSettings
 from jobs.context import WorkerContext, installed_context
-from jobs.inventory import Inventory
+from jobs.inventory import Inventory, InventoryEntry
 from jobs.locks import BusyLocks
 from jobs.node import sync_inventory
 from jobs.queue import RqJobQueue
@@ -261,3 +261,21 @@ def test_the_audit_stream_records_job_start_task_and_outcome(
     failed = next(e for e in entries if e.event == "job.failed")
     assert (failed.job_id, failed.vmid) == (bad, 102)
     assert "stopped" in failed.result
+
+
+def test_inventory_sync_follows_migrations_and_forgets_vms_deleted_outside_the_bot(
+    sim_ctx: WorkerContext, sim: Simulator
+) -> None:
+    inventory = Inventory(sim_ctx.redis, prefix=sim_ctx.prefix)
+    sync_inventory()
+    assert (inventory.get(101) or InventoryEntry(vmid=0, node="")).node == "pve1"
+
+    sim.vms[101].node = "pve2"  # an HA migration
+    del sim.vms[102]  # someone deleted it in the Proxmox web UI
+    sync_inventory()
+
+    moved = inventory.get(101)
+    assert moved is not None
+    assert (moved.node, moved.owner) == ("pve2", "acme")
+    assert inventory.get(102) is None
+    assert [e.vmid for e in inventory.owned_by("acme")] == [101]
