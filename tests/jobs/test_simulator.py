@@ -279,3 +279,20 @@ def test_inventory_sync_follows_migrations_and_forgets_vms_deleted_outside_the_b
     assert (moved.node, moved.owner) == ("pve2", "acme")
     assert inventory.get(102) is None
     assert [e.vmid for e in inventory.owned_by("acme")] == [101]
+
+
+def test_a_backup_edits_one_message_with_its_progress_then_the_outcome(
+    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+) -> None:
+    sim.task_durations["vzdump"] = 6.0  # 3 s at the fixture's time scale: seen running
+
+    assert _run(sim_ctx, _submit(sim_ctx, "backup.create", "sim-progress", vmid=101)) == (
+        "succeeded"
+    )
+
+    (post,) = [s for s in notifier.sent if s.kind == "post" and s.reply.fields]
+    edits = [s.text for s in notifier.sent if s.kind == "update" and s.ref == post.ref]
+    progress = [t for t in edits if t.endswith("%")]
+    assert progress, edits
+    assert progress[0].startswith("backup create 101: backing up server 101 to backup … ")
+    assert edits[-1].startswith("✓ backup create 101: backing up server 101 to backup — OK in")
