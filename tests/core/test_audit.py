@@ -37,3 +37,14 @@ def test_nothing_is_trimmed_without_a_retention(redis_client: redis.Redis, key_p
     for i in range(300):
         log.record("invocation", actor=f"u{i}")
     assert log.count() == 300
+
+
+def test_a_configured_retention_trims_the_oldest_entries(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    log = AuditLog(redis_client, prefix=key_prefix, maxlen=100)
+    for i in range(1000):
+        log.record("invocation", actor=f"u{i}")
+    # Trimming is approximate (whole stream nodes) so that it stays cheap.
+    assert 100 <= log.count() < 300
+    assert log.recent(limit=1)[0].actor == "u999"
