@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import NoReturn
+
+from rq import get_current_job
 
 from actions.locate import find_vm
 from jobs.chains import ChainState, ChainStore
@@ -22,6 +25,14 @@ log = logging.getLogger(__name__)
 
 class ReportedFailure(Exception):
     """The job failed and the requester has been told; RQ records it as failed."""
+
+
+def raise_reported(message: str) -> NoReturn:
+    """Fail the RQ job without RQ retrying it: the worker-death retry budget is for deaths."""
+    job = get_current_job()
+    if job is not None:
+        job.retries_left = 0
+    raise ReportedFailure(message)
 
 
 def target_vmid(state: ChainState) -> int | None:
@@ -130,3 +141,9 @@ def success_text(state: ChainState, summary: str) -> str:
     else:
         text = f"✓ {what}: {summary}"
     return "\n".join([text, *(f"⚠ {note}" for note in state.notes)])
+
+
+def fail_and_raise(ctx: WorkerContext, state: ChainState, index: int, message: str) -> NoReturn:
+    """Stop the chain at step ``index``, tell the requester, and fail this job."""
+    fail_chain(ctx, state, index, message)
+    raise_reported(message)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any
 
 from redis import Redis
 from rq import Retry, get_current_job
@@ -29,7 +29,13 @@ from jobs.catalog import KINDS
 from jobs.chains import ChainState, ChainStore
 from jobs.context import WorkerContext, current, installed
 from jobs.locks import BusyInfo, BusyLocks
-from jobs.outcome import ReportedFailure, complete_chain, fail_chain
+from jobs.outcome import (
+    ReportedFailure,
+    complete_chain,
+    fail_and_raise,
+    fail_chain,
+    raise_reported,
+)
 from jobs.preflight import check_owner, typed_request
 from jobs.queue import Enqueuer, job_id_for
 from jobs.report import Reporter, public
@@ -73,12 +79,14 @@ def _execute(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
     except ProxmoxApiException as exc:
         if exc.retryable:
             return _retry_or_fail(ctx, state, index, exc.message)
-        _fail(ctx, state, index, exc.message)
+        fail_and_raise(ctx, state, index, exc.message)
     except ActionError as exc:
-        _fail(ctx, state, index, str(exc))
+        fail_and_raise(ctx, state, index, str(exc))
     except Exception as exc:
         log.exception("step %d of %s (%s) crashed", index + 1, state.kind, state.root)
-        _fail(ctx, state, index, f"internal error ({type(exc).__name__}); operators can see it")
+        fail_and_raise(
+            ctx, state, index, f"internal error ({type(exc).__name__}); operators can see it"
+        )
 
 
 def _dry_run(ctx: WorkerContext, request: JobRequest) -> Outcome:
@@ -228,7 +236,7 @@ def _retry_or_fail(ctx: WorkerContext, state: ChainState, index: int, message: s
     job = get_current_job()
     attempts = (job.number_of_retries or 0) if job else ctx.settings.retry_cap
     if attempts >= ctx.settings.retry_cap:
-        _fail(ctx, state, index, f"{message} (gave up after {attempts + 1} attempts)")
+        fail_and_raise(ctx, state, index, f"{message} (gave up after {attempts + 1} attempts)")
     store = ChainStore(ctx.redis, prefix=ctx.prefix)
     # Re-read: the attempt recorded when it started, which the retry must look back to.
     state = store.get(state.root) or state
@@ -237,19 +245,6 @@ def _retry_or_fail(ctx: WorkerContext, state: ChainState, index: int, message: s
         text = f"{label(state.request)}: Proxmox says “{message}”; trying again shortly."
         Reporter(ctx).post(state.request.target, public(text, tone="warning"))
     return Retry(max=ctx.settings.retry_cap, interval=list(ctx.settings.retry_intervals))
-
-
-def _fail(ctx: WorkerContext, state: ChainState, index: int, message: str) -> NoReturn:
-    fail_chain(ctx, state, index, message)
-    raise_reported(message)
-
-
-def raise_reported(message: str) -> NoReturn:
-    """Fail the RQ job without RQ retrying it: the worker-death retry budget is for deaths."""
-    job = get_current_job()
-    if job is not None:
-        job.retries_left = 0
-    raise ReportedFailure(message)
 
 
 def on_failure(

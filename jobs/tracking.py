@@ -29,9 +29,9 @@ from jobs.adopt import attempt
 from jobs.chains import ChainState, ChainStore
 from jobs.context import WorkerContext, current
 from jobs.locks import BusyLocks
-from jobs.outcome import complete_chain, fail_chain
+from jobs.outcome import complete_chain, fail_and_raise, fail_chain, raise_reported
 from jobs.report import Reporter, public
-from jobs.runner import announce_step_done, announce_task, raise_reported, record_result
+from jobs.runner import announce_step_done, announce_task, record_result
 from jobs.wording import duration, label
 from proxmox.errors import ProxmoxApiException, ProxmoxLocked, classify_message
 from proxmox.models import TaskStatus
@@ -226,9 +226,9 @@ def _rerun(ctx: WorkerContext, state: ChainState, args: TrackArgs) -> dict[str, 
                 state, args.index, state="pending", error=f"retrying: {exc.message}"
             )
             return _backoff(ctx)
-        _stop(ctx, state, args.index, _gave_up(exc.message))
+        fail_and_raise(ctx, state, args.index, _gave_up(exc.message))
     except ActionError as exc:
-        _stop(ctx, state, args.index, str(exc))
+        fail_and_raise(ctx, state, args.index, str(exc))
     state = record_result(ctx, state, args.index, result)
     if result.upid:
         ref = announce_task(ctx, state, result)
@@ -254,8 +254,3 @@ def _follow(upid: str, ref: MessageRef | None) -> None:
     job.meta.update(follow=follow, log_offset=0)
     job.meta.pop("percent", None)
     job.save_meta()  # type: ignore[no-untyped-call]
-
-
-def _stop(ctx: WorkerContext, state: ChainState, index: int, message: str) -> NoReturn:
-    fail_chain(ctx, state, index, message)
-    raise_reported(message)
