@@ -7,13 +7,14 @@ so the jobs layer may either merge or replace contexts between steps.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 
 from actions.base import JSON, Action, ActionError
 from actions.config import ActionsConfig
 from actions.locate import VMID_MAX, VMID_MIN, Located, locate
+from actions.sizes import parse_memory_mib
 from proxmox.errors import ProxmoxConflict, ProxmoxLocked
 from proxmox.models import VmConfig
 from proxmox.repositories import Proxmox
@@ -77,6 +78,16 @@ def as_field_error(parse: Callable[[], object]) -> object:
         return parse()
     except ActionError as exc:
         raise ValueError(str(exc)) from None
+
+
+def _memory_input(value: object) -> object:
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return as_field_error(lambda: parse_memory_mib(value))
+    return value
+
+
+# Memory in MiB, as config keeps it; "8G", "512M" and "8192" (MiB) are accepted on input.
+MemoryMiB = Annotated[int, BeforeValidator(_memory_input)]
 
 
 def ensure_unlocked(config: VmConfig, vmid: int, *, allow: tuple[str, ...] = ()) -> None:

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from actions.base import JSON, ActionError, Change, Plan, StepResult, VmidReservations
-from actions.common import ServerAction, as_field_error
+from actions.common import MemoryMiB, ServerAction, as_field_error
 from actions.config import ActionsConfig, resolve_template
 from actions.locate import VMID_MAX, VMID_MIN
 from actions.server import provision
 from actions.server.resize import check_limits
-from actions.sizes import human_bytes, parse_disk_size, parse_memory_mib
+from actions.sizes import human_bytes, parse_disk_size
 from proxmox.errors import ProxmoxConflict, ProxmoxParameterError
 from proxmox.models import ClusterResource
 from proxmox.repositories import Proxmox
@@ -34,7 +34,7 @@ class BuildRequest(BaseModel):
     account: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     template: str | None = None
     cores: int = Field(ge=1)
-    memory: int  # MiB; "8G", "512M", "8192" are accepted on input
+    memory: MemoryMiB
     disk: str  # absolute only, e.g. "50G"
     name: str | None = Field(
         default=None, pattern=r"^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,61}[a-zA-Z0-9])?$"
@@ -47,13 +47,6 @@ class BuildRequest(BaseModel):
     vmid: int | None = Field(default=None, ge=VMID_MIN, le=VMID_MAX)
     # Who holds the VMID reservation; the jobs layer passes its job id for a unique value.
     holder: str | None = None
-
-    @field_validator("memory", mode="before")
-    @classmethod
-    def _memory_mib(cls, value: object) -> object:
-        if isinstance(value, str | int) and not isinstance(value, bool):
-            return as_field_error(lambda: parse_memory_mib(value))
-        return value
 
     @field_validator("disk")
     @classmethod

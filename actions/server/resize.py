@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from actions.base import JSON, ActionError, Change, Plan, StepResult
 from actions.common import (
     Changes,
+    MemoryMiB,
     ServerAction,
     VmRequest,
     as_field_error,
@@ -23,24 +24,17 @@ from actions.common import (
     update_config,
 )
 from actions.config import Limits
-from actions.sizes import GIB, human_bytes, parse_disk_size, parse_memory_mib, pve_size
+from actions.sizes import GIB, human_bytes, parse_disk_size, pve_size
 from proxmox.errors import ProxmoxConflict
 from proxmox.models import Disk, VmConfig
 
 
 class ResizeRequest(VmRequest):
     cores: int | None = Field(default=None, ge=1)
-    memory: int | None = None  # MiB; "8G", "512M", "8192" are accepted on input
+    memory: MemoryMiB | None = None
     disk: str | None = None  # "50G" absolute or "+20G" relative
     disk_key: str | None = None  # default: the boot disk
     reboot: bool = False
-
-    @field_validator("memory", mode="before")
-    @classmethod
-    def _memory_mib(cls, value: object) -> object:
-        if isinstance(value, str | int) and not isinstance(value, bool):
-            return as_field_error(lambda: parse_memory_mib(value))
-        return value
 
     @field_validator("disk")
     @classmethod
