@@ -11,7 +11,8 @@ from collections.abc import Mapping
 
 from actions.base import JSON, ActionError, Change, Plan, StepResult
 from actions.common import ServerAction, VmRequest, ensure_unlocked, ensure_unprotected
-from actions.locate import find_vm
+from actions.locate import Located, find_vm
+from proxmox.models import VmConfig
 
 
 class DeleteRequest(VmRequest):
@@ -57,7 +58,11 @@ class DeleteAction(ServerAction[DeleteRequest]):
             warnings=(f"VM is locked ({config.lock})",) if config.lock else (),
         )
 
-    def stop(self, request: DeleteRequest, context: Mapping[str, JSON]) -> StepResult:
+    def _deletable(
+        self, request: DeleteRequest, context: Mapping[str, JSON]
+    ) -> tuple[Located, VmConfig] | StepResult:
+        """The VM and its config, checked (not protected, not locked); or, when it is
+        already gone, the step's result: deleting a deleted VM is a success."""
         found = find_vm(self.px.cluster, request.vmid)
         if found is None:
             return StepResult(
@@ -66,6 +71,13 @@ class DeleteAction(ServerAction[DeleteRequest]):
         config = self.px.config.get(found.node, request.vmid)
         ensure_unprotected(config, request.vmid, "deleted")
         ensure_unlocked(config, request.vmid)
+        return found, config
+
+    def stop(self, request: DeleteRequest, context: Mapping[str, JSON]) -> StepResult:
+        checked = self._deletable(request, context)
+        if isinstance(checked, StepResult):
+            return checked
+        found, config = checked
         owner = self.config.owner_of(config.tags)
         more: dict[str, JSON] = {"node": found.node, "owner": owner, "name": config.name}
         if self.px.power.status(found.node, request.vmid).status == "stopped":
@@ -78,14 +90,10 @@ class DeleteAction(ServerAction[DeleteRequest]):
         )
 
     def destroy(self, request: DeleteRequest, context: Mapping[str, JSON]) -> StepResult:
-        found = find_vm(self.px.cluster, request.vmid)
-        if found is None:
-            return StepResult(
-                summary=f"server {request.vmid} is already gone", context={**context, "gone": True}
-            )
-        config = self.px.config.get(found.node, request.vmid)
-        ensure_unprotected(config, request.vmid, "deleted")
-        ensure_unlocked(config, request.vmid)
+        checked = self._deletable(request, context)
+        if isinstance(checked, StepResult):
+            return checked
+        found, _ = checked
         if self.px.power.status(found.node, request.vmid).status != "stopped":
             raise ActionError(
                 f"server {request.vmid} is running again (someone started it "
