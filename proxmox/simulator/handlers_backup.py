@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from proxmox.simulator import propstr
-from proxmox.simulator.handlers_config import _normalise
+from proxmox.simulator.handlers_config import normalise
 from proxmox.simulator.handlers_lifecycle import new_identity
 from proxmox.simulator.params import fail
 from proxmox.simulator.routing import Req, Route
@@ -136,7 +136,7 @@ def create_or_restore(w: World, r: Req) -> Any:
     w.vms[vmid] = vm
     for key, value in r.p.items():
         if key not in CREATE or key in {"node", "vmid", "storage", "force", "unique", "start"}:
-            vm.config.setdefault(key, _normalise(w, vm, key, value))
+            vm.config.setdefault(key, normalise(w, vm, key, value))
     vm.config.setdefault("memory", "512")
 
     def done() -> list[str] | None:

@@ -90,13 +90,13 @@ def update(w: World, r: Req) -> Vm:
         vm.pending.pop(key, None)
         vm.pending_delete[:] = [k for k in vm.pending_delete if k != key]
     for key, value in changes.items():
-        _set(w, vm, key, _normalise(w, vm, key, value))
+        _set(w, vm, key, normalise(w, vm, key, value))
     for key in deletes:
         _delete(w, vm, key)
     return vm
 
 
-def _normalise(w: World, vm: Vm, key: str, value: Any) -> Value:
+def normalise(w: World, vm: Vm, key: str, value: Any) -> Value:
     spec = lookup(VM_OPTIONS, key)
     if spec is not None and spec.type in {"integer", "boolean"}:
         return int(value)
