@@ -31,11 +31,36 @@ class Scripted:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+_BOT_USER = {
+    "id": "1000",
+    "username": "jotunheim",
+    "discriminator": "0",
+    "global_name": None,
+    "avatar": None,
+    "bot": True,
+}
+
+
+def _app_info() -> dict[str, Any]:
+    return {
+        "id": str(APP_ID),
+        "name": "Jotunheim",
+        "description": "",
+        "icon": None,
+        "bot_public": False,
+        "bot_require_code_grant": False,
+        "owner": _BOT_USER,
+        "verify_key": "0" * 64,
+        "flags": 0,
+    }
+
+
 class MockDiscordApi:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.live_tokens: set[str] = set()
         self.messages: dict[str, dict[str, Any]] = {}
+        self.commands: dict[str, list[Any]] = {}  # "global" or a guild id → commands
         self._nonces: dict[str, str] = {}
         self._scripts: list[Scripted] = []
         self._ids = itertools.count(5000)
@@ -80,6 +105,14 @@ class MockDiscordApi:
             return Scripted(200, self._store("interaction", body))
         if headers.get("authorization") != f"Bot {BOT_TOKEN}":
             return Scripted(401, {"message": "401: Unauthorized", "code": 0})
+        if path == "/users/@me" and method == "GET":  # login
+            return Scripted(200, _BOT_USER)
+        if path == "/oauth2/applications/@me" and method == "GET":  # login, after the user
+            return Scripted(200, _app_info())
+        if (match := re.fullmatch(r"/applications/(\d+)(?:/guilds/(\d+))?/commands", path)) and (
+            method == "PUT"
+        ):
+            return Scripted(200, self._registered(match[1], match[2], body))
         if path == "/users/@me/channels" and method == "POST":
             return Scripted(200, {"id": f"dm{body['recipient_id']}", "type": 1})
         if (match := re.fullmatch(r"/channels/(\w+)/messages", path)) and method == "POST":
@@ -95,6 +128,13 @@ class MockDiscordApi:
             self.messages[match[2]].update(body)
             return Scripted(200, self.messages[match[2]])
         return Scripted(404, {"message": "404: Not Found", "code": 0})
+
+    def _registered(self, app: str, guild: str | None, commands: Any) -> Any:
+        """What Discord answers a bulk overwrite with: the commands, now with ids."""
+        self.commands[guild or "global"] = list(commands)
+        base = {"application_id": app, "version": "1", "type": 1, "options": []}
+        extra = {"guild_id": guild} if guild else {}
+        return [{**base, **command, **extra, "id": str(next(self._ids))} for command in commands]
 
     def _store(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
         message = {"id": str(next(self._ids)), "channel_id": channel, **body}
@@ -120,7 +160,7 @@ class MockDiscordApi:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_POST = do_PATCH = _serve  # noqa: N815
+            do_GET = do_POST = do_PATCH = do_PUT = _serve  # noqa: N815
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002
                 return  # quiet test output
