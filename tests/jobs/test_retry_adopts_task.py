@@ -10,13 +10,18 @@ answer is replaced by a 596, as pveproxy does when pvedaemon is slow to answer.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 import redis
+from rq.job import Job
+from rq.serializers import JSONSerializer
 
 from bot.notifiers import FakeNotifier
+from jobs.api import JobRequest
+from jobs.chains import ChainStore
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
 from proxmox.simulator import Simulator
@@ -142,3 +147,24 @@ def test_lost_answer_to_clone_waits_for_that_clone(
     assert writes
     assert all(c.status == 200 for c in writes)  # never ran into the clone lock
     assert_conforms(sim.calls)
+
+
+def test_a_worker_that_died_after_starting_the_task_is_not_followed_by_a_second_one(
+    lossy_ctx: WorkerContext, sim: Simulator
+) -> None:
+    """The first attempt started the reboot, then its worker died before recording the
+    UPID: the step is left 'running' with its start time. The retry adopts that task."""
+    job_id = _submit(lossy_ctx, "server.power", "died-reboot", vmid=101, action="reboot")
+    job = Job.fetch(job_id, connection=lossy_ctx.redis, serializer=JSONSerializer)
+    request = JobRequest.model_validate(job.args[0])
+    store = ChainStore(lossy_ctx.redis, prefix=lossy_ctx.prefix)
+    state = store.ensure(job_id, request, ("execute",))
+    store.update_step(state, 0, state="running", started=time.time() - 1)
+    lossy_ctx.proxmox.power.reboot("pve1", 101)  # what the dead worker got through
+
+    assert _run(lossy_ctx, job_id) == "succeeded"
+
+    assert _posts(sim, "/qemu/101/status/reboot") == [200]
+    done = store.get(job_id)
+    assert done is not None
+    assert done.steps[0].summary == "qmreboot task started by an earlier attempt"
