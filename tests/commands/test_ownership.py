@@ -57,6 +57,12 @@ def test_list_shows_only_own_servers(world: World) -> None:
     assert [f.label for f in world.say("boss", "list").fields] == ["101", "102", "201"]
 
 
+def test_an_unlinked_user_may_read_the_help(world: World) -> None:
+    reply = world.say("mallory", "help resize")
+    assert "/server resize <vm>" in reply.plain()
+    assert world.say("mallory", "help", scope="admin").text == "/admin help is for admins only"
+
+
 def test_unlinked_user_is_refused(world: World) -> None:
     reply = world.say("mallory", "status 101")
     assert "not linked to an account" in reply.text
