@@ -151,12 +151,11 @@ def _worker_context(
         url=base_url, token_id=SIM_TOKEN_ID, token_secret=SecretStr(SIM_TOKEN_SECRET)
     )
     worker = WorkerSettings(
-        key_prefix=prefix,
         tracking_intervals=(1,),
         retry_intervals=(1, 2),
         inventory_interval=10,
         notifier="console",  # replaced below by the demo's own console notifier
-    )
+    ).model_copy(update={"key_prefix": prefix})  # the demo's own, already validated prefix
     built = build_context(proxmox, RedisSettings(url="redis://127.0.0.1:1/0"), worker)
     built.redis.close()  # never used: the demo's own client (real or embedded) replaces it
     audit = AuditLog(client, prefix=prefix)

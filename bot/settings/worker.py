@@ -12,9 +12,7 @@ from jobs.config import JobSettings
 
 
 class WorkerSettings(BaseSettings):
-    # populate_by_name: code (the demo, tests) passes key_prefix=…; the environment only
-    # ever sets the shared JOTUNHEIM_REDIS_PREFIX / JOTUNHEIM_OWNER_TAG_PREFIX.
-    model_config = env_config("JOTUNHEIM_WORKER_") | {"populate_by_name": True}
+    model_config = env_config("JOTUNHEIM_WORKER_")
 
     # Shared with the bot process (PolicySettings): both must name the same queues and keys,
     # so both read the one variable JOTUNHEIM_REDIS_PREFIX.

@@ -62,3 +62,14 @@ def test_the_example_values_are_valid(
     monkeypatch.setenv("JOTUNHEIM_ENV_FILE", str(ROOT / ".env.example"))
     settings = load(cls)  # raises ConfigError on any invalid example value
     assert settings.model_fields_set, "nothing was read from .env.example"
+
+
+def test_bot_and_worker_read_their_key_prefix_from_one_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two variables for one prefix once sent jobs to queues no worker listened to."""
+    monkeypatch.setenv("JOTUNHEIM_WORKER_KEY_PREFIX", "diverging")
+    monkeypatch.setenv("KEY_PREFIX", "bare")
+    assert load(WorkerSettings).key_prefix == load(PolicySettings).redis_prefix == "jh"
+    monkeypatch.setenv("JOTUNHEIM_REDIS_PREFIX", "shared")
+    assert load(WorkerSettings).key_prefix == load(PolicySettings).redis_prefix == "shared"
