@@ -33,7 +33,7 @@ def slack_at_scale(client: redis.Redis, prefix: str, requests: int, warmup: int)
         deferred = Followups(workers=1)
         handler = composed(client, prefix, AfterAck(notifier, deferred))
         app = build_app(handler, testing.settings(api), client=web, notifier=notifier)
-        timings, _ = slack_ack.measure(slack_ack._dispatcher(app.bolt), "UCUST", requests, warmup)
+        timings, _ = slack_ack.measure(slack_ack.dispatcher(app.bolt), "UCUST", requests, warmup)
         deferred.wait(timeout=60)
         deferred.shutdown()
     return timings

@@ -139,7 +139,7 @@ def bare_rows(api: testing.WebApi, requests: int, warmup: int) -> list[Row]:
     rows = []
     for pbr in (False, True):
         bolt = testing.bare_app(api, process_before_response=pbr)
-        timings, _ = measure(_dispatcher(bolt), "UCUST", requests, warmup)
+        timings, _ = measure(dispatcher(bolt), "UCUST", requests, warmup)
         mode = "process_before_response" if pbr else "default mode"
         rows.append((f"bare bolt App, ack only, {mode}", timings, ""))
     return rows
@@ -154,13 +154,13 @@ def our_rows(api: testing.WebApi, requests: int, warmup: int) -> list[Row]:
     try:
         if redis_client is None:
             app = build_app(AckOnlyHandler(), testing.settings(api), client=client)
-            timings, last = measure(_dispatcher(app.bolt), "UCUST", requests, warmup)
+            timings, last = measure(dispatcher(app.bolt), "UCUST", requests, warmup)
             return [("Jotunheim, FAKE handler (Redis unreachable)", timings, last)]
         with real_handler(redis_client, AfterAck(notifier, deferred)) as handler:
             app = build_app(handler, testing.settings(api), client=client, notifier=notifier)
             rows = []
             for label, user in cases:
-                timings, last = measure(_dispatcher(app.bolt), user, requests, warmup)
+                timings, last = measure(dispatcher(app.bolt), user, requests, warmup)
                 rows.append((f"Jotunheim, real handler + Redis, {label}", timings, last))
                 deferred.wait(timeout=60)
                 alone = handler_alone(handler, user, requests, warmup)
@@ -171,7 +171,7 @@ def our_rows(api: testing.WebApi, requests: int, warmup: int) -> list[Row]:
         deferred.shutdown()
 
 
-def _dispatcher(bolt: object) -> Dispatch:
+def dispatcher(bolt: object) -> Dispatch:
     def dispatch(body: str, headers: dict[str, str]) -> tuple[int, str]:
         return testing.dispatch(bolt, body, headers)  # type: ignore[arg-type]
 
