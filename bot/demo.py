@@ -28,6 +28,7 @@ from bot.audit import AuditLog
 from bot.compose import build_handler
 from bot.demo_script import ACCOUNT, ADMIN, CUSTOMER, play
 from bot.dispatch import Dispatcher
+from bot.notify import Notifier
 from bot.settings import ConfigError, load
 from bot.settings.policy import PolicySettings
 from bot.settings.proxmox import ProxmoxSettings
@@ -106,23 +107,55 @@ def _redis(prefix: str, transcript: Transcript) -> Iterator[redis.Redis]:
         client.close()
 
 
+def compose_demo(
+    client: redis.Redis,
+    base_url: str,
+    prefix: str,
+    notifier: Notifier,
+    *,
+    policy: PolicySettings | None = None,
+    worker: WorkerSettings | None = None,
+) -> tuple[Dispatcher, WorkerContext]:
+    """The bot's handler and a worker's context on one Redis client and the simulator at
+    ``base_url``, both posting through ``notifier``, with the demo customer linked. The demo
+    and the test suite's testbot compose the product through this one function."""
+    context = _worker_context(client, base_url, prefix, notifier, worker)
+    policy = (policy or demo_policy()).model_copy(update={"redis_prefix": prefix})
+    queue = RqJobQueue(client, settings=context.settings)
+    busy = BusyLocks(client, prefix=prefix)
+    handler = build_handler(client, notifier, queue, settings=policy, busy=busy)
+    handler.stores.identities.link(parse_identity(CUSTOMER), ACCOUNT)
+    return handler, context
+
+
+def demo_policy(**overrides: object) -> PolicySettings:
+    values: dict[str, object] = {
+        "admins_console": frozenset({parse_identity(ADMIN).user}),
+        "admin_channel_console": "admins",
+    }
+    values.update(overrides)
+    return PolicySettings.model_validate(values)
+
+
+def demo_worker_settings(**overrides: object) -> WorkerSettings:
+    """Fast tracking and retries: the simulator's tasks are short."""
+    values: dict[str, object] = {
+        "tracking_intervals": (1,),
+        "retry_intervals": (1, 2),
+        "inventory_interval": 10,
+        "notifier": "console",  # replaced by the notifier compose_demo is given
+    }
+    values.update(overrides)
+    return WorkerSettings.model_validate(values)
+
+
 @contextmanager
 def running(
     client: redis.Redis, base_url: str, prefix: str, transcript: Transcript, *, interactive: bool
 ) -> Iterator[Demo]:
     """The bot and an in-process worker on ``client`` and the simulator at ``base_url``, with
     the demo's customer and admin linked and the inventory synced (tests use it too)."""
-    notifier = ConsoleNotifier(transcript.line)
-    context = _worker_context(client, base_url, prefix, notifier)
-    policy = PolicySettings(
-        admins_console=frozenset({parse_identity(ADMIN).user}),
-        admin_channel_console="admins",
-        redis_prefix=prefix,
-    )
-    queue = RqJobQueue(client, settings=context.settings)
-    busy = BusyLocks(client, prefix=prefix)
-    handler = build_handler(client, notifier, queue, settings=policy, busy=busy)
-    handler.stores.identities.link(parse_identity(CUSTOMER), ACCOUNT)
+    handler, context = compose_demo(client, base_url, prefix, ConsoleNotifier(transcript.line))
     with installed_context(context):
         synced = sync_inventory()
         if interactive:
@@ -143,20 +176,20 @@ def running(
 
 
 def _worker_context(
-    client: redis.Redis, base_url: str, prefix: str, notifier: ConsoleNotifier
+    client: redis.Redis,
+    base_url: str,
+    prefix: str,
+    notifier: Notifier,
+    worker: WorkerSettings | None,
 ) -> WorkerContext:
     """``jotunheim worker``'s composition, pointed at the simulator, this Redis client and
-    the console (fast tracking: the simulator's tasks are short)."""
+    this notifier."""
     proxmox = ProxmoxSettings(
         url=base_url, token_id=SIM_TOKEN_ID, token_secret=SecretStr(SIM_TOKEN_SECRET)
     )
-    worker = WorkerSettings(
-        tracking_intervals=(1,),
-        retry_intervals=(1, 2),
-        inventory_interval=10,
-        notifier="console",  # replaced below by the demo's own console notifier
-    ).model_copy(update={"key_prefix": prefix})  # the demo's own, already validated prefix
-    built = build_context(proxmox, RedisSettings(url="redis://127.0.0.1:1/0"), worker)
+    # The demo's own, already validated prefix.
+    chosen = (worker or demo_worker_settings()).model_copy(update={"key_prefix": prefix})
+    built = build_context(proxmox, RedisSettings(url="redis://127.0.0.1:1/0"), chosen)
     built.redis.close()  # never used: the demo's own client (real or embedded) replaces it
     audit = AuditLog(client, prefix=prefix)
     return dataclasses.replace(built, redis=client, notifier=notifier, audit=audit)

@@ -12,6 +12,7 @@ it, and so may adapters that render options (Discord) from the same declarations
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model
 from bot.invocation import Scope
 
 SLASH = {"server": "/server", "admin": "/admin", "auth": "/auth"}
+_PLACEHOLDER = re.compile(r"<[a-z-]+>")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,23 @@ class Arg:
 
 
 @dataclass(frozen=True)
+class Placeholder:
+    """A value an example cannot spell out because it exists only at run time (a backup id,
+    a job id, an invite code). The example writes it as ``<name>`` and help shows it so;
+    ``yielded_by`` is the whole earlier command whose answer shows such a value, which is
+    how a person (and the end-to-end suite) gets one."""
+
+    name: str
+    type: ValueType
+    yielded_by: str
+    hint: str
+
+    @property
+    def written(self) -> str:
+        return f"<{self.name}>"
+
+
+@dataclass(frozen=True)
 class Command:
     scope: Scope
     path: tuple[str, ...]
@@ -78,12 +97,18 @@ class Command:
     approval: bool = False  # customers need an admin's approval by default (settings override)
     mutating: bool = False  # changes something: accepts dry-run=yes
     one_of: tuple[str, ...] = ()  # at least one of these arguments must be given
+    placeholders: tuple[Placeholder, ...] = ()  # run-time values its examples name
     model: type[BaseModel] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.mutating and not any(a.name == "dry-run" for a in self.args):
             object.__setattr__(self, "args", (*self.args, DRY_RUN))
         object.__setattr__(self, "model", _model_for(self))
+        declared = {p.written for p in self.placeholders}
+        for example in self.examples:
+            undeclared = set(_PLACEHOLDER.findall(example)) - declared
+            if undeclared:
+                raise ValueError(f"{self.slash}: example {example!r} names {undeclared}")
 
     @property
     def name(self) -> str:
@@ -102,6 +127,9 @@ class Command:
 
     def usage(self) -> str:
         return " ".join([self.slash, *(a.usage() for a in self.args)])
+
+    def placeholders_in(self, example: str) -> tuple[Placeholder, ...]:
+        return tuple(p for p in self.placeholders if p.written in example)
 
 
 @dataclass(frozen=True)

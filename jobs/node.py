@@ -18,7 +18,7 @@ from rq import Repeat
 from rq.job import Job, JobStatus
 
 from actions.config import ActionsConfig
-from bot.reply import ReplyField
+from bot.reply import ReplyField, Tone
 from jobs.api import JobRequest
 from jobs.config import JobSettings
 from jobs.context import current
@@ -50,18 +50,28 @@ def inventory_entry(resource: ClusterResource, config: ActionsConfig) -> Invento
     )
 
 
-def sync_inventory() -> dict[str, Any]:
+def sync_inventory(request_data: dict[str, Any] | None = None) -> dict[str, Any]:
     """One snapshot of the cluster's VMs into the cache. Never raises on a Proxmox error
-    (the schedule must go on); the cache then simply stays as it was."""
+    (the schedule must go on); the cache then simply stays as it was. Run for ``/admin
+    sync`` (with the request), it also tells the admin what it found."""
     ctx = current()
     try:
         resources = ctx.proxmox.cluster.resources("vm")
     except ProxmoxApiException as exc:
         log.warning("inventory sync skipped: %s", exc)
+        _tell(request_data, f"✗ sync: Proxmox did not answer: {exc.message}", "error")
         return {"synced": False, "error": exc.message}
     entries = [e for r in resources if (e := inventory_entry(r, ctx.actions_config))]
     Inventory(ctx.redis, prefix=ctx.prefix).replace_all(entries, now=time.time())
+    servers = sum(1 for e in entries if not e.template)
+    _tell(request_data, f"✓ sync: the inventory now lists {servers} server(s)", "success")
     return {"synced": True, "vms": len(entries)}
+
+
+def _tell(request_data: dict[str, Any] | None, text: str, tone: Tone) -> None:
+    if request_data is not None:
+        request = JobRequest.model_validate(request_data)
+        Reporter(current()).post(request.target, public(text, tone=tone))
 
 
 def inventory_job_id(prefix: str) -> str:

@@ -13,6 +13,8 @@ import redis
 from proxmox.simulator import Simulator
 from tests.contract.pve_schema import assert_conforms
 
+pytest_plugins = ["tests.support.fixtures"]
+
 _SECRET_PREFIXES = ("PROXMOX_", "SLACK_", "DISCORD_", "JOTUNHEIM_")
 
 

@@ -16,7 +16,7 @@ from bot.commands.argtypes import (
     TOPIC,
     USER,
 )
-from bot.registry import Arg, Command
+from bot.registry import Arg, Command, Placeholder
 
 VM = Arg("vm", SERVER, "the server: its VMID or its name", required=True, positional=True)
 ACCOUNT_ARG = Arg("account", ACCOUNT, "the customer account", required=True, positional=True)
@@ -91,15 +91,15 @@ COMMANDS: tuple[Command, ...] = (
         ("link",),
         "link a chat user to an account",
         (USER_ARG, ACCOUNT_ARG),
-        ("link U024BE7LH acme",),
+        ("link mallory acme",),
     ),
-    Command("admin", ("unlink",), "remove a chat user's link", (USER_ARG,), ("unlink U024BE7LH",)),
+    Command("admin", ("unlink",), "remove a chat user's link", (USER_ARG,), ("unlink alice",)),
     Command(
         "admin",
         ("assign",),
         "give a server to an account (sets its owner tag)",
         (VM, ACCOUNT_ARG),
-        ("assign 101 acme",),
+        ("assign 103 acme",),
         job_kind="server.assign",
         mutating=True,
     ),
@@ -108,7 +108,16 @@ COMMANDS: tuple[Command, ...] = (
         ("queue",),
         "queue depth, chains in progress and failed jobs; retry=JOB puts a failed job back",
         (Arg("retry", JOB_ID, "a failed job to put back on its queue (from /admin queue)"),),
-        ("queue", "queue retry=jh-5f0c2a9e41d34b7f8c6d2e1a0b9c8d7e"),
+        ("queue", "queue retry=<job>"),
+        placeholders=(
+            Placeholder(
+                "job",
+                JOB_ID,
+                # A build on a node that does not exist fails in the worker: a failed job.
+                "/admin server create acme template=debian-12 cpu=1 memory=1G disk=10G node=pve9",
+                "a failed job's id from /admin queue",
+            ),
+        ),
     ),
     Command(
         "admin",

@@ -30,7 +30,8 @@ _UPID = re.compile(
     r":[a-z0-9]+:[0-9]*:[a-z0-9._-]+@[a-z0-9._-]+(?:![a-z0-9._-]+)?:$",
     re.IGNORECASE,
 )
-_JOB_ID = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+# A root job id is <prefix>-<32 hex> (jobs.queue.job_id_for); a chain's own jobs add -s<k>/-t<k>.
+_JOB_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}-[0-9a-f]{32}(?:-[st][0-9]{1,3})?$")
 _TOPIC = re.compile(r"^[a-z-]{1,20}(?: [a-z-]{1,20}){0,2}$")
 _AUDIT_FILTER = re.compile(r"^(?:[1-9][0-9]{2,8}|[a-z0-9][a-z0-9_-]{0,31}|[a-z]+:[\w.-]+:[\w.-]+)$")
 _MAX_NOTE = 120

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.argtypes import CODE, TOPIC
-from bot.registry import Arg, Command
+from bot.registry import Arg, Command, Placeholder
 
 COMMANDS: tuple[Command, ...] = (
     Command(
@@ -18,7 +18,8 @@ COMMANDS: tuple[Command, ...] = (
         ("link",),
         "link this chat account to your customer account with a one-time code",
         (Arg("code", CODE, "the code an admin gave you", required=True, positional=True),),
-        ("link 3f9a0c17be42",),
+        ("link <code>",),
+        placeholders=(Placeholder("code", CODE, "/admin invite acme", "the code from an admin"),),
     ),
     Command("auth", ("whoami",), "which account this chat user is linked to", (), ("whoami",)),
     Command("auth", ("unlink",), "remove the link of this chat user", (), ("unlink",)),

@@ -7,26 +7,38 @@ from bot.commands.argtypes import (
     BACKUP,
     CPU,
     DISK,
+    JOB_ID,
     MEMORY,
     NOTE,
     SERVER,
     TASK_REF,
     TEMPLATE,
     TOPIC,
+    UPID_TYPE,
 )
-from bot.registry import Arg, Command
+from bot.registry import Arg, Command, Placeholder
 
 VM = Arg("vm", SERVER, "the server: its VMID or its name", required=True, positional=True)
 HELP_TOPIC = Arg("command", TOPIC, "a command to explain", positional=True, rest=True)
+BACKUP_OF_101 = Placeholder(
+    "backup", BACKUP, "/server backup list 101", "a backup id from /server backup list 101"
+)
+
+
+def _backup_arg(help_text: str) -> Arg:
+    # The Actions' requests call it volid (Proxmox's word); people see "backup".
+    return Arg("backup", BACKUP, help_text, required=True, positional=True, job_key="volid")
 
 
 def _power(verb: str, summary: str, *, destructive: bool = False) -> Command:
+    # The demo fleet's acme-db (102) is stopped and acme-web (101) runs: each example acts.
+    server = ("102", "acme-db") if verb == "start" else ("101", "acme-web")
     return Command(
         "server",
         (verb,),
         summary,
         (VM,),
-        (f"{verb} 101", f"{verb} web1"),
+        tuple(f"{verb} {ref}" for ref in server),
         job_kind="server.power",
         fixed_args=(("action", verb),),
         destructive=destructive,
@@ -62,7 +74,11 @@ COMMANDS: tuple[Command, ...] = (
             Arg("memory", MEMORY, "memory size"),
             Arg("disk", DISK, "new disk size, or +SIZE to grow (disks never shrink)"),
         ),
-        ("resize 101 cpu=4 memory=8G", "resize web1 disk=+20G", "resize 101 memory=4G dry-run=yes"),
+        (
+            "resize 101 cpu=4 memory=8G",
+            "resize acme-web disk=+20G",
+            "resize 101 memory=8G dry-run=yes",
+        ),
         job_kind="server.resize",
         one_of=("cpu", "memory", "disk"),
         approval=True,
@@ -109,8 +125,9 @@ COMMANDS: tuple[Command, ...] = (
         "server",
         ("backup", "restore"),
         "restore a backup over the server: changes since then are lost",
-        (VM, Arg("backup", BACKUP, "the backup to restore", required=True, positional=True)),
-        ("backup restore 101 local:backup/vzdump-qemu-101-2024_05_01-03_00_00.vma.zst",),
+        (VM, _backup_arg("the backup to restore")),
+        ("backup restore 101 <backup>",),
+        placeholders=(BACKUP_OF_101,),
         job_kind="backup.restore",
         destructive=True,
         approval=True,
@@ -130,9 +147,10 @@ COMMANDS: tuple[Command, ...] = (
                 job_key="upid",
             ),
         ),
-        (
-            "task jh-5f0c2a9e41d34b7f8c6d2e1a0b9c8d7e",
-            "task UPID:pve1:0002A1F3:0A1B2C3D:6650A1B2:qmresize:101:jotunheim@pve!sim:",
+        ("task <job>", "task <upid>"),
+        placeholders=(
+            Placeholder("job", JOB_ID, "/server reboot 101", "the job id a reply showed"),
+            Placeholder("upid", UPID_TYPE, "/server reboot 101", "the task id a reply showed"),
         ),
         job_kind="task.status",  # for a UPID; a job id is answered from Redis at once
     ),
@@ -140,8 +158,9 @@ COMMANDS: tuple[Command, ...] = (
         "server",
         ("backup", "delete"),
         "delete a backup for good",
-        (VM, Arg("backup", BACKUP, "the backup to delete", required=True, positional=True)),
-        ("backup delete 101 local:backup/vzdump-qemu-101-2024_05_01-03_00_00.vma.zst",),
+        (VM, _backup_arg("the backup to delete")),
+        ("backup delete 101 <backup>",),
+        placeholders=(BACKUP_OF_101,),
         job_kind="backup.delete",
         destructive=True,
         mutating=True,

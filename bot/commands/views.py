@@ -34,6 +34,7 @@ def command_help(command: Command) -> str:
     if command.approval:
         lines.append("Customers: an admin approves it first (unless configured otherwise).")
     lines += [f"example: {SLASH[command.scope]} {example}" for example in command.examples]
+    lines += [f"  {p.written}: {p.hint}" for p in command.placeholders]
     return "\n".join(lines)
 
 

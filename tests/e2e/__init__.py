@@ -1,0 +1,1 @@
+"""End to end, as people use it: every command through the testbot."""
