@@ -36,7 +36,7 @@ from jobs.outcome import (
     fail_chain,
     raise_reported,
 )
-from jobs.preflight import check_owner, typed_request
+from jobs.preflight import NotOwned, check_owner, typed_request
 from jobs.queue import Enqueuer, job_id_for
 from jobs.report import Reporter, public
 from jobs.wording import label
@@ -80,6 +80,8 @@ def _execute(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
         if exc.retryable:
             return _retry_or_fail(ctx, state, index, exc.message)
         fail_and_raise(ctx, state, index, exc.message)
+    except NotOwned as exc:
+        fail_and_raise(ctx, state, index, str(exc), show_state=False)
     except ActionError as exc:
         fail_and_raise(ctx, state, index, str(exc))
     except Exception as exc:
