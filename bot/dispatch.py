@@ -20,7 +20,7 @@ from bot.approvals import ApprovalStore, ConfirmationStore
 from bot.audit import AuditLog
 from bot.commands import views
 from bot.commands.progress import JobBoard, job_reply
-from bot.decisions import Decisions, pending_reply, record_committed
+from bot.decisions import Decisions, pending_reply, record_committed, refused_click
 from bot.identity import IdentityStore, InvalidCode, identity_command
 from bot.invocation import Identity, Invocation
 from bot.notify import Notifier
@@ -99,7 +99,12 @@ class Dispatcher:
         result: list[ClickResult] = []
 
         def run() -> Reply:
-            outcome = self.decisions.click(click)
+            actor = self.policy.actor(click.identity, click.display_name, click.roles)
+            try:
+                outcome = self.decisions.click(actor, click)
+            except USER_ERRORS as exc:  # every refused click is audited: who, what and why
+                self.audit("refused", actor, **refused_click(click), result=str(exc))
+                raise
             result.append(outcome)
             return outcome.to_clicker
 
