@@ -65,7 +65,12 @@ def build_handler(
     _check_approval_commands(settings, registry.commands)
     identities = IdentityStore(client, prefix=prefix, invite_ttl=settings.invite_ttl_seconds)
     inventory = Inventory(client, prefix=prefix)
-    limiter = RateLimiter(client, prefix=prefix, limit=settings.rate_limit_per_minute)
+    limiter = RateLimiter(
+        client,
+        prefix=prefix,
+        limit=settings.rate_limit_per_minute,
+        account_limit=settings.rate_limit_per_account_per_minute,
+    )
     policy = Policy(settings, identities, inventory, limiter, busy)
     stores = Stores(
         identities=identities,

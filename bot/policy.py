@@ -76,10 +76,17 @@ class Policy:
         return Actor(identity, name, is_admin, self._identities.account_of(identity))
 
     def check_rate(self, actor: Actor) -> None:
-        wait = self._limiter.hit(actor.key)
-        if wait > 0:
-            limit, seconds = self._limiter.limit, max(1, round(wait))
-            raise Refusal(f"slow down: at most {limit} commands a minute; try again in {seconds} s")
+        """One command or click against this chat identity's budget and its account's."""
+        throttled = self._limiter.hit(actor.key, actor.account)
+        if throttled is None:
+            return
+        limit, seconds = throttled.limit, max(1, round(throttled.wait))
+        if throttled.budget == "account":
+            raise Refusal(
+                f"slow down: at most {limit} commands a minute for account {actor.account} "
+                f"(all its linked chat users together); try again in {seconds} s"
+            )
+        raise Refusal(f"slow down: at most {limit} commands a minute; try again in {seconds} s")
 
     def check_scope(self, actor: Actor, command: Command, *, direct_message: bool = False) -> None:
         if command.scope == "admin" and direct_message:

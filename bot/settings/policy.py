@@ -36,6 +36,7 @@ class PolicySettings(BaseSettings):
     admin_channel_console: str = "admins"
     owner_tag_prefix: str = Field(default="owner-", pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$")
     rate_limit_per_minute: int = Field(default=20, ge=1, le=10_000)
+    rate_limit_per_account_per_minute: int = Field(default=40, ge=1, le=10_000)
     approval_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     invite_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     confirm_ttl_seconds: int = Field(default=300, ge=10)

@@ -114,6 +114,7 @@ def policy(prefix: str, **overrides: object) -> PolicySettings:
         "admin_channel_console": "admins",
         "redis_prefix": prefix,
         "rate_limit_per_minute": 10_000,
+        "rate_limit_per_account_per_minute": 10_000,
     }
     values.update(overrides)
     return PolicySettings(_env_file=None, **values)  # type: ignore[arg-type]
