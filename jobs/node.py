@@ -60,7 +60,9 @@ def sync_inventory() -> dict[str, Any]:
         log.warning("inventory sync skipped: %s", exc)
         return {"synced": False, "error": exc.message}
     entries = [e for r in resources if (e := inventory_entry(r, ctx.actions_config))]
-    Inventory(ctx.redis, prefix=ctx.prefix).replace_all(entries, now=time.time())
+    Inventory(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).replace_all(
+        entries, now=time.time()
+    )
     return {"synced": True, "vms": len(entries)}
 
 

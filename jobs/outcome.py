@@ -61,14 +61,16 @@ def release_reservation(ctx: WorkerContext, state: ChainState) -> None:
     vmid = state.context.get("vmid")
     if state.request.kind != "server.build" or not isinstance(vmid, int):
         return
-    reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix)
+    reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
     if reservations.holder(vmid) == state.root:
         reservations.release(vmid)
 
 
 def release_lock(ctx: WorkerContext, state: ChainState) -> None:
     if state.request.vmid is not None:
-        BusyLocks(ctx.redis, prefix=ctx.prefix).release(state.request.vmid, state.root)
+        BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).release(
+            state.request.vmid, state.root
+        )
 
 
 def fail_chain(

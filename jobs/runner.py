@@ -127,7 +127,7 @@ def _preflight(ctx: WorkerContext, state: ChainState) -> None:
     holder = BusyInfo(
         job_id=state.root, kind=request.kind, requester=request.requested_by, since=time.time()
     )
-    locks = BusyLocks(ctx.redis, prefix=ctx.prefix)
+    locks = BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
     busy = locks.acquire(request.vmid, holder, ctx.settings.lock_ttl)
     if busy is not None:
         raise ActionError(busy.describe(request.vmid))
@@ -136,7 +136,7 @@ def _preflight(ctx: WorkerContext, state: ChainState) -> None:
 def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
     request = state.request
     if request.vmid is not None:
-        BusyLocks(ctx.redis, prefix=ctx.prefix).refresh(
+        BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).refresh(
             request.vmid, state.root, ctx.settings.lock_ttl
         )
     if index == 0 and state.steps[0].started is None:

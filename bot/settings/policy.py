@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode
 
 from bot.invocation import Identity, Platform
 from bot.settings import env_config
+from jobs.config import CLUSTER_LABEL, DEFAULT_CLUSTER
 
 
 def _split(value: object) -> object:
@@ -47,6 +48,9 @@ class PolicySettings(BaseSettings):
     )
     audit_maxlen: int | None = Field(default=None, ge=1000, description="unset: keep everything")
     redis_prefix: str = Field(default="jh", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    # Shared with the workers (WorkerSettings): it names the cluster in server references
+    # (``default/101``) and in every per-server Redis key.
+    cluster_name: str = Field(default=DEFAULT_CLUSTER, pattern=f"^{CLUSTER_LABEL}$")
 
     def is_admin(self, identity: Identity, roles: frozenset[str] = frozenset()) -> bool:
         ids = {
