@@ -110,6 +110,7 @@ def real_handler() -> Iterator[CommandHandler]:
         admin_channel_discord=str(ADMIN_CHANNEL),
         redis_prefix=prefix,
         rate_limit_per_minute=10_000,
+        rate_limit_per_account_per_minute=10_000,
     )
     IdentityStore(client, prefix=prefix).link(
         Identity(platform="discord", workspace=str(GUILD), user=str(CUSTOMER.id)), "acme"

@@ -126,6 +126,7 @@ def handler_for(client: redis.Redis, prefix: str, vmids: range) -> Dispatcher:
         admins_console=frozenset({ADMIN.user}),
         redis_prefix=prefix,
         rate_limit_per_minute=10_000,
+        rate_limit_per_account_per_minute=10_000,
     )
     queue = RqJobQueue(client, settings=JobSettings(prefix=prefix))
     busy = BusyLocks(client, prefix=prefix)

@@ -42,6 +42,7 @@ def policy(prefix: str) -> PolicySettings:
         admin_channel_discord=str(ADMIN_CHANNEL),
         redis_prefix=prefix,
         rate_limit_per_minute=10_000,
+        rate_limit_per_account_per_minute=10_000,
     )
 
 

@@ -117,6 +117,7 @@ def real_handler(client: redis.Redis, notifier: AfterAck) -> Iterator[CommandHan
         admin_channel_slack=testing.ADMIN_CHANNEL,
         redis_prefix=prefix,
         rate_limit_per_minute=10_000,
+        rate_limit_per_account_per_minute=10_000,
     )
     queue = RqJobQueue(client, settings=JobSettings(prefix=prefix))
     handler = build_handler(client, notifier, queue, settings=policy)

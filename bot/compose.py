@@ -64,8 +64,13 @@ def build_handler(
     registry = build_registry()
     _check_approval_commands(settings, registry.commands)
     identities = IdentityStore(client, prefix=prefix, invite_ttl=settings.invite_ttl_seconds)
-    inventory = Inventory(client, prefix=prefix)
-    limiter = RateLimiter(client, prefix=prefix, limit=settings.rate_limit_per_minute)
+    inventory = Inventory(client, prefix=prefix, cluster=settings.cluster_name)
+    limiter = RateLimiter(
+        client,
+        prefix=prefix,
+        limit=settings.rate_limit_per_minute,
+        account_limit=settings.rate_limit_per_account_per_minute,
+    )
     policy = Policy(settings, identities, inventory, limiter, busy)
     stores = Stores(
         identities=identities,
@@ -93,7 +98,7 @@ def compose_bot(
     client = client or bot_redis(load(RedisSettings).url)
     prefix = settings.redis_prefix
     queue = RqJobQueue(client, settings=JobSettings(prefix=prefix))
-    busy = BusyLocks(client, prefix=prefix)
+    busy = BusyLocks(client, prefix=prefix, cluster=settings.cluster_name)
     return build_handler(client, notifier, queue, settings=settings, busy=busy)
 
 

@@ -22,7 +22,7 @@ from bot.approvals import Approval, ApprovalRequest, ApprovalStore, Confirmation
 from bot.audit import AuditLog
 from bot.invocation import Invocation
 from bot.notify import Notifier, ReplyTarget
-from bot.parser import format_command
+from bot.parser import ParseError, format_command, shown
 from bot.policy import Actor, Policy, Refusal
 from bot.ports import ButtonClick, ClickResult
 from bot.registry import Parsed
@@ -30,6 +30,7 @@ from bot.reply import Button, Reply, ReplyField
 from jobs.api import JobRequest, QueueUnavailable
 
 log = logging.getLogger(__name__)
+_MAX_AUDITED = 100  # characters of a clicked action or value kept in the audit entry
 
 
 class Decisions:
@@ -99,8 +100,7 @@ class Decisions:
             tone="info",
         )
 
-    def click(self, click: ButtonClick) -> ClickResult:
-        actor = self.policy.actor(click.identity, click.display_name, click.roles)
+    def click(self, actor: Actor, click: ButtonClick) -> ClickResult:
         if click.action in ("confirm", "cancel"):
             return self._confirmation(actor, click)
         if click.action in ("approve", "deny"):
@@ -121,7 +121,11 @@ class Decisions:
             done = Reply(text=f"cancelled: {command}; nothing was done")
             return ClickResult(to_clicker=done, replace_message=done)
         self._record("confirmed", actor=actor.key, command=command)
-        reply = self._rerun(waiting)
+        try:
+            reply = self._rerun(waiting)
+        except (Refusal, ParseError) as exc:
+            # The rerun audited this refusal as the command's; it is not a refused click.
+            return ClickResult(to_clicker=Reply(text=str(exc), tone="warning"))
         return ClickResult(
             to_clicker=reply, replace_message=Reply(text=f"confirmed by {actor.mention}: {command}")
         )
@@ -230,6 +234,16 @@ def record_committed(audit: AuditLog, event: str, *, actor: str, **fields: Any) 
         audit.record(event, actor=actor, **fields)
     except Exception:  # Redis or anything else: the change it describes is already committed
         log.exception("audit entry %s for %s was not recorded", event, actor)
+
+
+def refused_click(click: ButtonClick) -> dict[str, Any]:
+    """The audit fields of a refused click: what was clicked, wherever it came from (values
+    may be tampered with, so they are quoted and cut short)."""
+    return {
+        "command": f"button {shown(click.action)} {shown(click.value)}",
+        "args": {"action": click.action[:_MAX_AUDITED], "value": click.value[:_MAX_AUDITED]},
+        "where": f"{click.identity.platform}:{click.channel}",
+    }
 
 
 def _asked(request: ApprovalRequest) -> str:

@@ -20,7 +20,7 @@ from bot.approvals import ApprovalStore, ConfirmationStore
 from bot.audit import AuditLog
 from bot.commands import views
 from bot.commands.progress import JobBoard, job_reply
-from bot.decisions import Decisions, pending_reply, record_committed
+from bot.decisions import Decisions, pending_reply, record_committed, refused_click
 from bot.identity import IdentityStore, InvalidCode, identity_command
 from bot.invocation import Identity, Invocation
 from bot.notify import Notifier
@@ -99,7 +99,13 @@ class Dispatcher:
         result: list[ClickResult] = []
 
         def run() -> Reply:
-            outcome = self.decisions.click(click)
+            actor = self.policy.actor(click.identity, click.display_name, click.roles)
+            try:
+                self.policy.check_rate(actor)  # a click costs what a command does
+                outcome = self.decisions.click(actor, click)
+            except USER_ERRORS as exc:  # every refused click is audited: who, what and why
+                self.audit("refused", actor, **refused_click(click), result=str(exc))
+                raise
             result.append(outcome)
             return outcome.to_clicker
 
@@ -127,9 +133,7 @@ class Dispatcher:
         if not confirmed:
             self.audit("invocation", actor, command=f"/{inv.scope} {inv.text}", where=where)
         try:
-            if not confirmed:
-                self.policy.check_rate(actor)
-            parsed = parse(self.registry, inv.scope, inv.text)
+            parsed = self._parse_counted(actor, inv, confirmed=confirmed)
             self.policy.check_scope(actor, parsed.command, direct_message=inv.is_direct_message)
             if parsed.command.name == "task":
                 return self._task(actor, inv, parsed)
@@ -139,6 +143,20 @@ class Dispatcher:
         except USER_ERRORS as exc:
             self.audit("refused", actor, command=f"/{inv.scope} {inv.text}", result=str(exc))
             raise
+
+    def _parse_counted(self, actor: Actor, inv: Invocation, *, confirmed: bool) -> Parsed:
+        """Parse, counting the command against the rate limits unless it asks for help
+        (what someone slowed down needs, and it costs nothing). A confirmed rerun was
+        counted as its click; text that does not parse counts like any command."""
+        try:
+            parsed = parse(self.registry, inv.scope, inv.text)
+        except ParseError:
+            if not confirmed:
+                self.policy.check_rate(actor)
+            raise
+        if not confirmed and parsed.command.name != "help":
+            self.policy.check_rate(actor)
+        return parsed
 
     def _local(self, actor: Actor, parsed: Parsed) -> Reply:
         """Commands answered from Redis alone."""

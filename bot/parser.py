@@ -13,6 +13,7 @@ import shlex
 
 from pydantic import BaseModel, ValidationError
 
+from bot.commands.argtypes import Hinted
 from bot.invocation import Scope
 from bot.registry import SLASH, Arg, Command, Parsed, Registry
 
@@ -107,8 +108,10 @@ def _check_value(command: Command, name: str, value: str) -> None:
     assert arg is not None  # _collect only stores declared names
     try:
         arg.type.parse(value)
-    except ValueError:
+    except ValueError as exc:
         problem = f"expected {arg.type.expected}; got {shown(value)}"
+        if isinstance(exc, Hinted):
+            problem += f": {exc}"
         raise ParseError(arg.name, problem, command.usage()) from None
 
 

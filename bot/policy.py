@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.commands.argtypes import vmid_of
 from bot.identity import IdentityStore
 from bot.invocation import Identity
 from bot.ratelimit import RateLimiter
@@ -76,10 +77,17 @@ class Policy:
         return Actor(identity, name, is_admin, self._identities.account_of(identity))
 
     def check_rate(self, actor: Actor) -> None:
-        wait = self._limiter.hit(actor.key)
-        if wait > 0:
-            limit, seconds = self._limiter.limit, max(1, round(wait))
-            raise Refusal(f"slow down: at most {limit} commands a minute; try again in {seconds} s")
+        """One command or click against this chat identity's budget and its account's."""
+        throttled = self._limiter.hit(actor.key, actor.account)
+        if throttled is None:
+            return
+        limit, seconds = throttled.limit, max(1, round(throttled.wait))
+        if throttled.budget == "account":
+            raise Refusal(
+                f"slow down: at most {limit} commands a minute for account {actor.account} "
+                f"(all its linked chat users together); try again in {seconds} s"
+            )
+        raise Refusal(f"slow down: at most {limit} commands a minute; try again in {seconds} s")
 
     def check_scope(self, actor: Actor, command: Command, *, direct_message: bool = False) -> None:
         if command.scope == "admin" and direct_message:
@@ -98,14 +106,23 @@ class Policy:
             )
 
     def resolve_server(self, actor: Actor, ref: str) -> InventoryEntry:
-        """By VMID, or by name among the servers this actor may see: a customer's name is
-        looked up among their own servers only, so another account's server of the same
-        name neither hides theirs nor reveals itself. A name several servers share is refused
-        with their VMIDs (for a customer, only their own)."""
+        """By ``[cluster/]VMID``, or by name among the servers this actor may see: a
+        customer's name is looked up among their own servers only, so another account's
+        server of the same name neither hides theirs nor reveals itself. A name several
+        servers share is refused with their VMIDs (for a customer, only their own)."""
         ref = ref.strip()
-        if ref.isdigit():
-            entry = self._inventory.get(int(ref))
+        cluster, slash, local = ref.rpartition("/")
+        if slash and cluster != self.settings.cluster_name:
+            raise Refusal(
+                f"server {ref}: there is no cluster {cluster} "
+                f"(this one is {self.settings.cluster_name}) — did you mean {local}?"
+            )
+        vmid = vmid_of(local)
+        if vmid is not None:
+            entry = self._inventory.get(vmid)
             found = [entry] if entry is not None else []
+        elif local.isdigit() or slash:
+            found = []  # digits that are no VMID (0101) never name a server
         elif actor.is_admin:
             found = self._inventory.named(ref)
         else:

@@ -10,12 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Priority = Literal["high", "default", "low"]
 PRIORITIES: tuple[Priority, ...] = ("high", "default", "low")
+# The Proxmox cluster a deployment serves (one today): a lowercase label that names it in
+# server references (``eu1/101``) and in every per-server Redis key.
+CLUSTER_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?"
+DEFAULT_CLUSTER = "default"
 
 
 class JobSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     prefix: str = Field(default="jh", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    cluster: str = Field(default=DEFAULT_CLUSTER, pattern=f"^{CLUSTER_LABEL}$")
     # Tracking re-checks a running task after these delays (the last one repeats).
     tracking_intervals: tuple[int, ...] = (2, 3, 5, 10, 15)
     tracking_deadline: int = Field(default=6 * 3600, ge=1)

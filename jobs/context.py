@@ -67,6 +67,10 @@ class WorkerContext:
     def prefix(self) -> str:
         return self.settings.prefix
 
+    @property
+    def cluster(self) -> str:
+        return self.settings.cluster
+
     def action_for(self, kind: str) -> Action[Any]:
         factory = self.actions.get(kind)
         if factory is None:

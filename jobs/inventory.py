@@ -4,13 +4,14 @@ Written only by the inventory-sync Node job from ``/cluster/resources``; read by
 (ownership), autocomplete and ``list``. It is a cache: workers re-read live state before
 acting, so a stale entry can never authorise an action.
 
-Layout (prefix ``jh`` by default): ``{p}:inv:vm:{vmid}`` JSON per VM, ``{p}:inv:vmids`` set,
-``{p}:inv:owner:{account}`` set of vmids (accounts listed in ``{p}:inv:owners``),
-``{p}:inv:labels`` hash vmid → name (what autocomplete and name lookups filter on without
-decoding every entry), ``{p}:inv:version`` (changes whenever the labels may have changed —
+Layout (prefix ``jh`` by default), one namespace ``{c}`` = ``{p}:inv:{cluster}`` per Proxmox
+cluster, since VMIDs are unique per cluster only: ``{c}:vm:{vmid}`` JSON per VM, ``{c}:vmids``
+set, ``{c}:owner:{account}`` set of vmids (accounts listed in ``{c}:owners``),
+``{c}:labels`` hash vmid → name (what autocomplete and name lookups filter on without
+decoding every entry), ``{c}:version`` (changes whenever the labels may have changed —
 a digest of them after a full sync, a fresh token after a single write — so a process can
 keep the labels in memory, and a 30-second sync that changed no name costs nothing),
-``{p}:inv:synced`` timestamp. No KEYS scans:
+``{c}:synced`` timestamp. No KEYS scans:
 a full replace knows every key it wrote from these index sets.
 
 Names are not unique (two accounts may both call a server "web"), so there is no global
@@ -28,9 +29,11 @@ from collections.abc import Iterable
 import redis
 from pydantic import BaseModel, ConfigDict
 
-# The former global name → VMID hash (last write won): no longer written; a full replace
-# deletes what an older version left behind.
-_LEGACY_NAMES = "{}:names"
+from jobs.config import DEFAULT_CLUSTER
+
+# What older versions wrote directly under ``{p}:inv`` (before per-cluster namespaces; the
+# global name → VMID hash, where the last write won): a full replace deletes what is left.
+_LEGACY_KEYS = ("names", "vmids", "labels", "owners", "version", "synced")
 
 
 class InventoryEntry(BaseModel):
@@ -46,13 +49,17 @@ class InventoryEntry(BaseModel):
     disk_bytes: int = 0
     lock: str | None = None
     template: bool = False
-    cluster: str = "default"
+    cluster: str = DEFAULT_CLUSTER
 
 
 class Inventory:
-    def __init__(self, client: redis.Redis, *, prefix: str = "jh") -> None:
+    def __init__(
+        self, client: redis.Redis, *, prefix: str = "jh", cluster: str = DEFAULT_CLUSTER
+    ) -> None:
         self._r = client
-        self._p = f"{prefix}:inv"
+        self.cluster = cluster
+        self._root = f"{prefix}:inv"
+        self._p = f"{self._root}:{cluster}"
         # (version, [(vmid, lower-case name)] sorted by vmid): admin autocomplete over
         # 10,000 servers must not fetch and decode every label on each keystroke.
         self._labels: tuple[str, list[tuple[int, str]]] = ("", [])
@@ -62,9 +69,10 @@ class Inventory:
         return InventoryEntry.model_validate_json(raw) if raw else None
 
     def resolve(self, ref: str) -> InventoryEntry | None:
-        """A server named by VMID or by a name only one server has (else ``None``)."""
+        """A server named by VMID or by a name only one server has (else ``None``); digits
+        are a VMID only in its one form (``0101`` is none)."""
         if ref.isdigit():
-            return self.get(int(ref))
+            return self.get(int(ref)) if ref.isascii() and ref[0] != "0" else None
         found = self.named(ref)
         return found[0] if len(found) == 1 else None
 
@@ -117,17 +125,20 @@ class Inventory:
         stale += [f"{self._p}:vm:{int(v)}" for v in self._r.smembers(f"{self._p}:vmids")]
         pipe = self._r.pipeline(transaction=True)
         pipe.delete(
-            f"{self._p}:vmids",
-            _LEGACY_NAMES.format(self._p),
-            f"{self._p}:labels",
-            f"{self._p}:owners",
-            *stale,
+            f"{self._p}:vmids", f"{self._p}:labels", f"{self._p}:owners", *stale, *self._legacy()
         )
         for entry in entries:
             self._index(pipe, entry)
         pipe.set(f"{self._p}:synced", repr(now))
         pipe.set(f"{self._p}:version", _labels_digest(entries))
         pipe.execute()
+
+    def _legacy(self) -> list[str]:
+        root = self._root
+        keys = [f"{root}:{name}" for name in _LEGACY_KEYS]
+        keys += [f"{root}:vm:{int(v)}" for v in self._r.smembers(f"{root}:vmids")]
+        keys += [f"{root}:owner:{_text(a)}" for a in self._r.smembers(f"{root}:owners")]
+        return keys
 
     def put(self, entry: InventoryEntry) -> None:
         """Record one VM right after the bot changed it (build, assign), before a sync."""
@@ -151,6 +162,7 @@ class Inventory:
         pipe.execute()
 
     def _index(self, pipe: redis.client.Pipeline, entry: InventoryEntry) -> None:
+        entry = entry.model_copy(update={"cluster": self.cluster})  # the namespace says where
         pipe.set(f"{self._p}:vm:{entry.vmid}", entry.model_dump_json())
         pipe.sadd(f"{self._p}:vmids", entry.vmid)
         pipe.hset(f"{self._p}:labels", entry.vmid, entry.name)

@@ -1,6 +1,6 @@
 """Per-server busy locks: one mutating operation per VM at a time.
 
-``{prefix}:busy:{vmid}`` holds the holder as JSON, set with NX and a TTL, so a lock whose
+``{prefix}:busy:{cluster}:{vmid}`` holds the holder as JSON, set with NX and a TTL, so a lock whose
 worker died frees itself. Release and refresh run as Lua scripts that compare the holder's
 job id first: only the holder can release or extend its lock.
 """
@@ -11,6 +11,8 @@ import time
 
 import redis
 from pydantic import BaseModel, ConfigDict
+
+from jobs.config import DEFAULT_CLUSTER
 
 # KEYS[1] = lock key, ARGV[1] = job id; deletes only when that job holds the lock.
 _RELEASE = """
@@ -49,9 +51,11 @@ class BusyInfo(BaseModel):
 
 
 class BusyLocks:
-    def __init__(self, client: redis.Redis, *, prefix: str = "jh") -> None:
+    def __init__(
+        self, client: redis.Redis, *, prefix: str = "jh", cluster: str = DEFAULT_CLUSTER
+    ) -> None:
         self._r = client
-        self._p = f"{prefix}:busy"
+        self._p = f"{prefix}:busy:{cluster}"
         self._release = client.register_script(_RELEASE)
         self._refresh = client.register_script(_REFRESH)
 

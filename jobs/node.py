@@ -62,7 +62,9 @@ def sync_inventory(request_data: dict[str, Any] | None = None) -> dict[str, Any]
         _tell(request_data, f"✗ sync: Proxmox did not answer: {exc.message}", "error")
         return {"synced": False, "error": exc.message}
     entries = [e for r in resources if (e := inventory_entry(r, ctx.actions_config))]
-    Inventory(ctx.redis, prefix=ctx.prefix).replace_all(entries, now=time.time())
+    Inventory(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).replace_all(
+        entries, now=time.time()
+    )
     servers = sum(1 for e in entries if not e.template)
     _tell(request_data, f"✓ sync: the inventory now lists {servers} server(s)", "success")
     return {"synced": True, "vms": len(entries)}

@@ -61,21 +61,30 @@ def release_reservation(ctx: WorkerContext, state: ChainState) -> None:
     vmid = state.context.get("vmid")
     if state.request.kind != "server.build" or not isinstance(vmid, int):
         return
-    reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix)
+    reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
     if reservations.holder(vmid) == state.root:
         reservations.release(vmid)
 
 
 def release_lock(ctx: WorkerContext, state: ChainState) -> None:
     if state.request.vmid is not None:
-        BusyLocks(ctx.redis, prefix=ctx.prefix).release(state.request.vmid, state.root)
+        BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).release(
+            state.request.vmid, state.root
+        )
 
 
 def fail_chain(
-    ctx: WorkerContext, state: ChainState, index: int, message: str, *, announce: bool = True
+    ctx: WorkerContext,
+    state: ChainState,
+    index: int,
+    message: str,
+    *,
+    announce: bool = True,
+    show_state: bool = True,
 ) -> ChainState:
     """Stop the chain at step ``index``: record, free the server, cancel what would follow,
-    and tell the requester which step failed and what state the server is in."""
+    and tell the requester which step failed and (unless ``show_state`` is False: an
+    ownership refusal) what state the server is in."""
     store = ChainStore(ctx.redis, prefix=ctx.prefix)
     state = store.update_step(state, index, state="failed", error=message, ended=time.time())
     state = store.finish(state, "failed", message)
@@ -92,12 +101,14 @@ def fail_chain(
         result=message,
     )
     if announce:
-        text = _failure_text(ctx, state, index, message)
+        text = _failure_text(ctx, state, index, message, show_state=show_state)
         Reporter(ctx).post(request.target, public(text, tone="error"))
     return state
 
 
-def _failure_text(ctx: WorkerContext, state: ChainState, index: int, message: str) -> str:
+def _failure_text(
+    ctx: WorkerContext, state: ChainState, index: int, message: str, *, show_state: bool
+) -> str:
     what = label(state.request)
     if len(state.steps) > 1:
         text = (
@@ -106,6 +117,8 @@ def _failure_text(ctx: WorkerContext, state: ChainState, index: int, message: st
         )
     else:
         text = f"✗ {what} failed: {message}"
+    if not show_state:
+        return text
     vm = vm_state(ctx, state)
     vmid = target_vmid(state)
     if vm is not None and vmid is not None:
@@ -143,7 +156,9 @@ def success_text(state: ChainState, summary: str) -> str:
     return "\n".join([text, *(f"⚠ {note}" for note in state.notes)])
 
 
-def fail_and_raise(ctx: WorkerContext, state: ChainState, index: int, message: str) -> NoReturn:
+def fail_and_raise(
+    ctx: WorkerContext, state: ChainState, index: int, message: str, *, show_state: bool = True
+) -> NoReturn:
     """Stop the chain at step ``index``, tell the requester, and fail this job."""
-    fail_chain(ctx, state, index, message)
+    fail_chain(ctx, state, index, message, show_state=show_state)
     raise_reported(message)

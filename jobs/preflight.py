@@ -17,6 +17,12 @@ from jobs.context import WorkerContext
 JOB_ONLY_ARGS = frozenset({"dry_run"})
 
 
+class NotOwned(ActionError):
+    """The live owner tag does not name the job's account, or the VM does not exist: one
+    refusal for both, reported without the VM's state (which would tell a stranger that it
+    exists and whether it runs)."""
+
+
 def check_owner(ctx: WorkerContext, request: JobRequest) -> None:
     """A customer's job acts only on a server whose live owner tag names their account."""
     if request.vmid is None or request.account is None:
@@ -25,7 +31,7 @@ def check_owner(ctx: WorkerContext, request: JobRequest) -> None:
     owner = ctx.actions_config.owner_of(list(found.tags)) if found else None
     if owner != request.account:
         # The same answer as a VM that does not exist: never confirm another's server.
-        raise ActionError(f"server {request.vmid} does not exist")
+        raise NotOwned(f"server {request.vmid} does not exist")
 
 
 def typed_request(

@@ -2,17 +2,27 @@
 
 ``/cluster/nextid`` reserves nothing, so two builds could pick the same id; a Redis SET NX
 with a TTL makes the pick exclusive. Re-reserving by the same holder succeeds (a re-run step).
+Key: ``{prefix}:vmid:{cluster}:{vmid}`` (VMIDs are unique per cluster only).
 """
 
 from __future__ import annotations
 
 import redis
 
+from jobs.config import DEFAULT_CLUSTER
+
 
 class RedisVmidReservations:
-    def __init__(self, client: redis.Redis, *, prefix: str = "jh", ttl: int = 3600) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str = "jh",
+        cluster: str = DEFAULT_CLUSTER,
+        ttl: int = 3600,
+    ) -> None:
         self._r = client
-        self._p = f"{prefix}:vmid"
+        self._p = f"{prefix}:vmid:{cluster}"
         self._ttl = ttl
 
     def reserve(self, vmid: int, holder: str) -> bool:

@@ -36,7 +36,7 @@ from jobs.outcome import (
     fail_chain,
     raise_reported,
 )
-from jobs.preflight import check_owner, typed_request
+from jobs.preflight import NotOwned, check_owner, typed_request
 from jobs.queue import Enqueuer, job_id_for
 from jobs.report import Reporter, public
 from jobs.wording import label
@@ -80,6 +80,8 @@ def _execute(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
         if exc.retryable:
             return _retry_or_fail(ctx, state, index, exc.message)
         fail_and_raise(ctx, state, index, exc.message)
+    except NotOwned as exc:
+        fail_and_raise(ctx, state, index, str(exc), show_state=False)
     except ActionError as exc:
         fail_and_raise(ctx, state, index, str(exc))
     except Exception as exc:
@@ -125,7 +127,7 @@ def _preflight(ctx: WorkerContext, state: ChainState) -> None:
     holder = BusyInfo(
         job_id=state.root, kind=request.kind, requester=request.requested_by, since=time.time()
     )
-    locks = BusyLocks(ctx.redis, prefix=ctx.prefix)
+    locks = BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
     busy = locks.acquire(request.vmid, holder, ctx.settings.lock_ttl)
     if busy is not None:
         raise ActionError(busy.describe(request.vmid))
@@ -134,7 +136,7 @@ def _preflight(ctx: WorkerContext, state: ChainState) -> None:
 def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
     request = state.request
     if request.vmid is not None:
-        BusyLocks(ctx.redis, prefix=ctx.prefix).refresh(
+        BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).refresh(
             request.vmid, state.root, ctx.settings.lock_ttl
         )
     if index == 0 and state.steps[0].started is None:

@@ -71,7 +71,7 @@ def track_task(raw: dict[str, Any]) -> dict[str, Any] | Retry:
     if state is None or state.status != "running":
         return {"skipped": f"chain {args.root} is not running"}
     if state.request.vmid is not None:
-        BusyLocks(ctx.redis, prefix=ctx.prefix).refresh(
+        BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).refresh(
             state.request.vmid, state.root, ctx.settings.lock_ttl
         )
     if state.steps[args.index].state == "pending":

@@ -30,7 +30,7 @@ from jobs.reservations import RedisVmidReservations
 
 
 def _build(ctx: WorkerContext) -> BuildAction:
-    reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix)
+    reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
     return BuildAction(ctx.proxmox, ctx.actions_config, reservations)
 
 
@@ -40,7 +40,7 @@ class CachedAssignAction(AssignAction):
 
     def __init__(self, ctx: WorkerContext) -> None:
         super().__init__(ctx.proxmox, ctx.actions_config)
-        self._inventory = Inventory(ctx.redis, prefix=ctx.prefix)
+        self._inventory = Inventory(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
 
     def execute(self, request: AssignRequest, context: Mapping[str, JSON]) -> StepResult:
         result = super().execute(request, context)
@@ -65,7 +65,7 @@ class CachedDeleteAction(DeleteAction):
 
     def __init__(self, ctx: WorkerContext) -> None:
         super().__init__(ctx.proxmox, ctx.actions_config)
-        self._inventory = Inventory(ctx.redis, prefix=ctx.prefix)
+        self._inventory = Inventory(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
 
     def destroy(self, request: DeleteRequest, context: Mapping[str, JSON]) -> StepResult:
         result = super().destroy(request, context)

@@ -8,12 +8,15 @@ canonical (``8g`` → ``8G``), so formatting and parsing again gives the same va
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from actions.base import ActionError
 from actions.sizes import GIB, MIB, TIB, parse_disk_size, parse_memory_mib, pve_size
 from bot.registry import ValueType
+from jobs.config import CLUSTER_LABEL
 
 _VMID = re.compile(r"^[1-9][0-9]{2,8}$")
+_CLUSTER_VMID = re.compile(rf"^(?P<cluster>{CLUSTER_LABEL})/(?P<vmid>[1-9][0-9]{{2,8}})$")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _SERVER_NAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -35,6 +38,11 @@ _JOB_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}-[0-9a-f]{32}(?:-[st][0-9]{1,3})?$")
 _TOPIC = re.compile(r"^[a-z-]{1,20}(?: [a-z-]{1,20}){0,2}$")
 _AUDIT_FILTER = re.compile(r"^(?:[1-9][0-9]{2,8}|[a-z0-9][a-z0-9_-]{0,31}|[a-z]+:[\w.-]+:[\w.-]+)$")
 _MAX_NOTE = 120
+
+
+class Hinted(ValueError):
+    """A refused value with what is wrong and, when there is one, the nearest valid form:
+    the parser shows it after what was expected."""
 
 
 def _check(pattern: re.Pattern[str], text: str) -> str:
@@ -72,9 +80,64 @@ def _disk_absolute(text: str) -> str:
 
 
 def _server(text: str) -> str:
-    if _VMID.fullmatch(text):
+    """``[cluster/]VMID`` as typed, or a name (lower-cased). Text with digits where a VMID
+    goes is a VMID or nothing: ``0101`` is refused, never read as 101 or as a name."""
+    if _VMID.fullmatch(text) or _CLUSTER_VMID.fullmatch(text):
         return text
-    return _check(_SERVER_NAME, text.lower()) if len(text) <= 63 else _check(_VMID, "")
+    name = text.lower()
+    if len(name) <= 63 and _SERVER_NAME.fullmatch(name) and not name.isdigit():
+        return name
+    problem = _server_problem(text)
+    if problem is not None:
+        raise Hinted(problem)
+    raise ValueError("not a server reference")
+
+
+def _server_problem(text: str) -> str | None:
+    """Why ``text`` looks like a VMID (or cluster/VMID) but is not one, and what it meant."""
+    cluster, slash, local = text.rpartition("/")
+    if slash and not re.fullmatch(CLUSTER_LABEL, cluster):
+        shown = cluster.strip().lower()
+        fixed = f"{shown}/{local}" if re.fullmatch(CLUSTER_LABEL, shown) else _nearest_vmid(local)
+        return _hint("a cluster is a lowercase name (letters, digits, -)", fixed)
+    if slash:
+        nearest = _nearest_vmid(local)
+        fixed = f"{cluster}/{nearest}" if nearest else local.lower()
+        return _hint(_vmid_problem(local) or "a cluster is followed by a VMID, not a name", fixed)
+    found = _vmid_problem(text)
+    return _hint(found, _nearest_vmid(text)) if found else None
+
+
+def _vmid_problem(text: str) -> str | None:
+    core = unicodedata.normalize("NFKC", text).strip()
+    if not core or not (core[0].isdigit() or (core[0] in "+-" and core[1:2].isdigit())):
+        return None  # not meant as a VMID: a name (checked as one)
+    if any(c.isspace() for c in text):
+        return "a server reference has no spaces"
+    if core[0] in "+-":
+        return "a VMID has no sign"
+    if not text.isascii() or not text.isdigit():
+        return "a VMID is digits 0-9 only"
+    if text.startswith("0") and text.strip("0"):
+        return "a VMID has no leading zeros"
+    return "a VMID is a number from 100 to 999999999"
+
+
+def _nearest_vmid(text: str) -> str:
+    """The VMID ``text`` most likely meant: its leading digits without sign or zeros."""
+    normal = unicodedata.normalize("NFKC", text).strip().lstrip("+-")
+    digits = re.match(r"[0-9]*", normal.encode("ascii", "ignore").decode())
+    candidate = (digits[0] if digits else "").lstrip("0")
+    return candidate if _VMID.fullmatch(candidate) else ""
+
+
+def _hint(problem: str, nearest: str) -> str:
+    return f"{problem} — did you mean {nearest}?" if nearest else problem
+
+
+def vmid_of(text: str) -> int | None:
+    """The VMID that ``text`` is in its one valid form (``101``), else None."""
+    return int(text) if _VMID.fullmatch(text) else None
 
 
 def _count(low: int, high: int) -> ValueType:
@@ -107,7 +170,11 @@ def _note(text: str) -> str:
 
 
 SERVER = ValueType(
-    "VM", "a server VMID (e.g. 101) or its name (e.g. web1)", str, _server, names_server=True
+    "VM",
+    "a server VMID (e.g. 101, or cluster/101) or its name (e.g. web1)",
+    str,
+    _server,
+    names_server=True,
 )
 NEW_NAME = ValueType(
     "NAME", "a server name (DNS style, e.g. web1)", str, lambda t: _check(_SERVER_NAME, t.lower())

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode
 
 from bot.invocation import Identity, Platform
 from bot.settings import env_config
+from jobs.config import CLUSTER_LABEL, DEFAULT_CLUSTER
 
 
 def _split(value: object) -> object:
@@ -36,6 +37,7 @@ class PolicySettings(BaseSettings):
     admin_channel_console: str = "admins"
     owner_tag_prefix: str = Field(default="owner-", pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$")
     rate_limit_per_minute: int = Field(default=20, ge=1, le=10_000)
+    rate_limit_per_account_per_minute: int = Field(default=40, ge=1, le=10_000)
     approval_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     invite_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     confirm_ttl_seconds: int = Field(default=300, ge=10)
@@ -46,6 +48,9 @@ class PolicySettings(BaseSettings):
     )
     audit_maxlen: int | None = Field(default=None, ge=1000, description="unset: keep everything")
     redis_prefix: str = Field(default="jh", pattern=r"^[A-Za-z0-9_.-]{1,32}$")
+    # Shared with the workers (WorkerSettings): it names the cluster in server references
+    # (``default/101``) and in every per-server Redis key.
+    cluster_name: str = Field(default=DEFAULT_CLUSTER, pattern=f"^{CLUSTER_LABEL}$")
 
     def is_admin(self, identity: Identity, roles: frozenset[str] = frozenset()) -> bool:
         ids = {

@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings
 
 from actions.config import ActionsConfig, Limits
 from bot.settings import env_config
-from jobs.config import JobSettings
+from jobs.config import CLUSTER_LABEL, DEFAULT_CLUSTER, JobSettings
 
 
 class WorkerSettings(BaseSettings):
@@ -20,6 +20,11 @@ class WorkerSettings(BaseSettings):
         default="jh",
         pattern=r"^[A-Za-z0-9_.-]{1,32}$",
         validation_alias=AliasChoices("JOTUNHEIM_REDIS_PREFIX"),
+    )
+    cluster_name: str = Field(
+        default=DEFAULT_CLUSTER,
+        pattern=f"^{CLUSTER_LABEL}$",
+        validation_alias=AliasChoices("JOTUNHEIM_CLUSTER_NAME"),
     )
     tracking_intervals: tuple[int, ...] = (2, 3, 5, 10, 15)
     tracking_deadline: int = Field(default=6 * 3600, ge=1)
@@ -52,6 +57,7 @@ class WorkerSettings(BaseSettings):
     def jobs(self) -> JobSettings:
         return JobSettings(
             prefix=self.key_prefix,
+            cluster=self.cluster_name,
             tracking_intervals=self.tracking_intervals,
             tracking_deadline=self.tracking_deadline,
             retry_intervals=self.retry_intervals,

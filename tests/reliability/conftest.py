@@ -23,7 +23,7 @@ from bot.invocation import Identity, Invocation, Scope
 from bot.notifiers import FakeNotifier
 from bot.settings.policy import PolicySettings
 from jobs.chains import ChainState, chain_progress
-from jobs.config import PRIORITIES, JobSettings
+from jobs.config import DEFAULT_CLUSTER, PRIORITIES, JobSettings
 from jobs.context import WorkerContext, installed_context
 from jobs.locks import BusyLocks
 from jobs.node import sync_inventory
@@ -69,7 +69,7 @@ class Stack:
         return AuditLog(self.client, prefix=self.prefix)
 
     def locks(self) -> BusyLocks:
-        return BusyLocks(self.client, prefix=self.prefix)
+        return BusyLocks(self.client, prefix=self.prefix, cluster=self.jobs.cluster)
 
     def chain(self, job_id: str) -> ChainState | None:
         return chain_progress(self.client, job_id, prefix=self.prefix)
@@ -96,9 +96,10 @@ class Stack:
         return state
 
 
-def job_settings(prefix: str) -> JobSettings:
+def job_settings(prefix: str, cluster: str = DEFAULT_CLUSTER) -> JobSettings:
     return JobSettings(
         prefix=prefix,
+        cluster=cluster,
         tracking_intervals=(1,),
         retry_intervals=(1,),
         retry_cap=3,
@@ -114,6 +115,7 @@ def policy(prefix: str, **overrides: object) -> PolicySettings:
         "admin_channel_console": "admins",
         "redis_prefix": prefix,
         "rate_limit_per_minute": 10_000,
+        "rate_limit_per_account_per_minute": 10_000,
     }
     values.update(overrides)
     return PolicySettings(_env_file=None, **values)  # type: ignore[arg-type]
@@ -131,7 +133,7 @@ def stack(
     redis_client: redis.Redis, key_prefix: str, sim: Simulator, request: pytest.FixtureRequest
 ) -> Iterator[Stack]:
     overrides = getattr(request, "param", {})
-    jobs = job_settings(key_prefix)
+    jobs = job_settings(key_prefix, str(overrides.get("cluster_name", DEFAULT_CLUSTER)))
     bot_notifier, worker_notifier = FakeNotifier(), FakeNotifier()
     with sim.serve() as url:
         px = ProxmoxClient(url, SIM_TOKEN_ID, SecretStr(SIM_TOKEN_SECRET), timeout=2.0)
@@ -143,7 +145,7 @@ def stack(
         queue = RqJobQueue(redis_client, settings=jobs)
         handler = build_handler(
             redis_client, bot_notifier, queue, settings=policy(key_prefix, **overrides),
-            busy=BusyLocks(redis_client, prefix=key_prefix),
+            busy=BusyLocks(redis_client, prefix=key_prefix, cluster=jobs.cluster),
         )  # fmt: skip
         handler.stores.identities.link(CUSTOMER, "acme")
         with installed_context(ctx):

@@ -18,7 +18,10 @@ from bot.ports import ButtonClick
 
 from .blocks import action_name
 
-_DM_CHANNEL_NAMES = {"directmessage", "mpdm"}
+# Slack names a DM's channel ``directmessage`` and a group DM's ``mpdm-<a>--<b>-1``; a group
+# DM's id starts with G like a (legacy) private channel's, so only its name tells them apart.
+_DM_CHANNEL_NAME = "directmessage"
+_GROUP_DM_PREFIX = "mpdm-"
 
 
 class PayloadError(ValueError):
@@ -73,7 +76,12 @@ def click_from_action(body: Mapping[str, Any], action: Mapping[str, Any]) -> But
 
 
 def _is_direct(channel_id: str, channel_name: str) -> bool:
-    return channel_id.startswith("D") or channel_name in _DM_CHANNEL_NAMES
+    """A DM or a group DM: no channel whose membership the workspace controls."""
+    return (
+        channel_id.startswith("D")
+        or channel_name == _DM_CHANNEL_NAME
+        or channel_name.startswith(_GROUP_DM_PREFIX)
+    )
 
 
 def _required(payload: Mapping[str, Any], key: str) -> str:

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
@@ -315,3 +316,25 @@ def test_without_a_signing_secret_no_http_request_passes(
     for secret in ("", SIGNING_SECRET):
         assert dispatch(app, body, signed_headers(body, secret=secret))[0] == 401
     assert handler.invocations == []
+
+
+CONVERSATIONS = {
+    ("G0MPDM0001", "mpdm-alice--bob--carol-1"): True,  # a group DM
+    ("D0DM000001", "directmessage"): True,
+    ("G0PRIVATE1", "privategroup"): False,  # a private channel: the workspace controls it
+    ("C0PUBLIC01", "mpdm"): False,  # a channel merely named like one
+    ("CGENERAL", "general"): False,
+}
+
+
+@pytest.mark.parametrize("conversation", CONVERSATIONS, ids=lambda c: c[1])
+def test_direct_and_group_messages_are_marked_direct(
+    app: SlackApp, handler: FakeHandler, conversation: tuple[str, str]
+) -> None:
+    channel_id, channel_name = conversation
+    fields = dict(parse_qsl(command_body("node list", command="/admin")))
+    body = urlencode({**fields, "channel_id": channel_id, "channel_name": channel_name})
+    ack_json(dispatch(app, body))
+
+    [invocation] = handler.invocations
+    assert invocation.is_direct_message is CONVERSATIONS[conversation]

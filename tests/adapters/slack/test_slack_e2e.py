@@ -4,8 +4,10 @@ enqueues exactly one job however often Slack delivers it or people click."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import redis
@@ -149,3 +151,30 @@ def test_non_admin_cannot_approve(world: World) -> None:
     [refusal] = world.api.calls_to("chat.postEphemeral")
     assert refusal.body["user"] == "UCUST"
     assert "only admins" in refusal.body["text"]
+
+
+def command_in(text: str, channel_id: str, channel_name: str) -> str:
+    """A /admin command as Slack sends it from the given conversation."""
+    fields = dict(parse_qsl(testing.command_body(text, command="/admin", user="UADMIN")))
+    return urlencode({**fields, "channel_id": channel_id, "channel_name": channel_name})
+
+
+DIRECT_MESSAGES = {
+    "group DM": ("G0MPDM0001", "mpdm-alice--bob-1"),
+    "DM": ("D0DM000001", "directmessage"),
+}
+
+
+@pytest.mark.parametrize("where", DIRECT_MESSAGES)
+def test_admin_commands_are_refused_in_direct_and_group_messages(world: World, where: str) -> None:
+    status, body = world.send(command_in("node list", *DIRECT_MESSAGES[where]))
+
+    assert status == 200
+    assert json.loads(body)["text"] == "/admin node list cannot be used in a direct message"
+
+
+def test_admin_commands_answer_in_a_private_channel(world: World) -> None:
+    status, body = world.send(command_in("node list", "G0PRIVATE1", "ops-private"))
+
+    assert status == 200
+    assert json.loads(body)["text"] == "1 node(s)"
