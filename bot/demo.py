@@ -29,6 +29,7 @@ from bot.compose import build_handler
 from bot.demo_script import ACCOUNT, ADMIN, CUSTOMER, play
 from bot.dispatch import Dispatcher
 from bot.settings import ConfigError, load
+from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.policy import PolicySettings
 from bot.settings.proxmox import ProxmoxSettings
 from bot.settings.redis import RedisSettings
@@ -113,7 +114,8 @@ def running(
     """The bot and an in-process worker on ``client`` and the simulator at ``base_url``, with
     the demo's customer and admin linked and the inventory synced (tests use it too)."""
     notifier = ConsoleNotifier(transcript.line)
-    context = _worker_context(client, base_url, prefix, notifier)
+    plan, backup = PlanSettings(), BackupSettings()  # one copy for the bot and the worker
+    context = _worker_context(client, base_url, prefix, notifier, plan=plan, backup=backup)
     policy = PolicySettings(
         admins_console=frozenset({parse_identity(ADMIN).user}),
         admin_channel_console="admins",
@@ -143,7 +145,13 @@ def running(
 
 
 def _worker_context(
-    client: redis.Redis, base_url: str, prefix: str, notifier: ConsoleNotifier
+    client: redis.Redis,
+    base_url: str,
+    prefix: str,
+    notifier: ConsoleNotifier,
+    *,
+    plan: PlanSettings,
+    backup: BackupSettings,
 ) -> WorkerContext:
     """``jotunheim worker``'s composition, pointed at the simulator, this Redis client and
     the console (fast tracking: the simulator's tasks are short)."""
@@ -156,7 +164,8 @@ def _worker_context(
         inventory_interval=10,
         notifier="console",  # replaced below by the demo's own console notifier
     ).model_copy(update={"key_prefix": prefix})  # the demo's own, already validated prefix
-    built = build_context(proxmox, RedisSettings(url="redis://127.0.0.1:1/0"), worker)
+    unused_redis = RedisSettings(url="redis://127.0.0.1:1/0")
+    built = build_context(proxmox, unused_redis, worker, plan=plan, backup=backup)
     built.redis.close()  # never used: the demo's own client (real or embedded) replaces it
     audit = AuditLog(client, prefix=prefix)
     return dataclasses.replace(built, redis=client, notifier=notifier, audit=audit)
