@@ -123,7 +123,9 @@ def running(
     )
     queue = RqJobQueue(client, settings=context.settings)
     busy = BusyLocks(client, prefix=prefix)
-    handler = build_handler(client, notifier, queue, settings=policy, busy=busy)
+    handler = build_handler(
+        client, notifier, queue, settings=policy, busy=busy, plan=plan, backup=backup
+    )
     handler.stores.identities.link(parse_identity(CUSTOMER), ACCOUNT)
     with installed_context(context):
         synced = sync_inventory()

@@ -27,6 +27,7 @@ from bot.notify import Notifier
 from bot.parser import ParseError, format_command, parse
 from bot.policy import Actor, Policy, Refusal
 from bot.ports import ButtonClick, Choice, ClickResult
+from bot.refusals import CertainRefusals
 from bot.registry import Parsed, Registry
 from bot.reply import Button, Reply
 from bot.requests import job_request
@@ -75,9 +76,12 @@ class Dispatcher:
         stores: Stores,
         queue: JobQueue,
         notifier: Notifier,
+        *,
+        refusals: CertainRefusals,
     ) -> None:
         self.registry = registry
         self.policy = policy
+        self.refusals = refusals
         self.stores = stores
         self.queue = queue
         self.notifier = notifier
@@ -212,6 +216,8 @@ class Dispatcher:
         entry = self._server_of(actor, parsed)
         vmid = entry.vmid if entry else None
         mutating = command.mutating and not parsed.dry_run
+        # Certain refusals first: "try again later" (busy) would be the wrong advice for them.
+        self.refusals.check(actor, parsed, entry)
         if mutating and vmid is not None:
             self.policy.check_not_busy(vmid)
         if mutating and command.destructive and not confirmed:

@@ -8,10 +8,16 @@ import logging
 from pathlib import Path
 
 import pytest
+import redis
 
 from actions.config import Limits
+from bot.compose import compose_bot
 from bot.settings import ConfigError, load
 from bot.settings.plan import BackupSettings, PlanSettings
+from bot.settings.policy import PolicySettings
+from bot.settings.worker import WorkerSettings
+from bot.worker import context_from_environment
+from tests.commands.conftest import RecordingNotifier
 
 NEW = {
     "JOTUNHEIM_PLAN_MAX_CORES": "8",
@@ -91,3 +97,24 @@ def test_a_bad_value_is_refused_by_the_new_name(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("JOTUNHEIM_PLAN_MAX_CORES", "0")
     with pytest.raises(ConfigError, match=r"^invalid configuration: JOTUNHEIM_PLAN_MAX_CORES: "):
         load(PlanSettings)
+
+
+def test_the_bot_and_the_worker_see_the_same_values(
+    monkeypatch: pytest.MonkeyPatch, redis_client: redis.Redis
+) -> None:
+    """Each process composes from the environment; the numbers must not diverge."""
+    worker_only = {
+        "PROXMOX_URL": "https://pve.invalid:8006",
+        "PROXMOX_TOKEN_ID": "jotunheim@pve!bot",
+        "PROXMOX_TOKEN_SECRET": "00000000-0000-0000-0000-000000000000",
+        "JOTUNHEIM_WORKER_MAX_CORES": "99",  # the old name loses to the new one in both
+    }
+    for name, value in {**NEW, **worker_only}.items():
+        monkeypatch.setenv(name, value)
+    bot = compose_bot(RecordingNotifier(), settings=load(PolicySettings), client=redis_client)
+    worker = context_from_environment(load(WorkerSettings))
+    worker.proxmox.client.close()
+    worker.redis.close()
+    assert bot.refusals.limits == worker.actions_config.limits
+    assert bot.refusals.limits == Limits(max_cores=8, max_memory_mib=16384, max_disk_gib=200)
+    assert bot.refusals.backup_storage == worker.actions_config.backup_storage == "nas"
