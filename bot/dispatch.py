@@ -220,10 +220,13 @@ class Dispatcher:
         self.refusals.check(actor, parsed, entry)
         if mutating and vmid is not None:
             self.policy.check_not_busy(vmid)
+        request = job_request(actor, inv, parsed, entry)
+        approval = mutating and self.policy.needs_approval(actor, command)
+        if approval:
+            self.decisions.check_not_waiting(request)  # before a Confirm that would be moot
         if mutating and command.destructive and not confirmed:
             return self._ask_confirmation(inv, parsed, entry)
-        request = job_request(actor, inv, parsed, entry)
-        if mutating and self.policy.needs_approval(actor, command):
+        if approval:
             changes = views.requested_changes(parsed, entry)
             return self.decisions.request_approval(actor, parsed, request, changes)
         return self.submit(actor, request, command_text=format_command(parsed))

@@ -1,19 +1,22 @@
 """The ack path refuses what the worker is certain to refuse (plan limits, shrinking disks,
-foreign backups) and a resize that changes nothing: the exact reply, nothing queued, no
-confirmation or approval, and a ``refused`` audit entry. The inventory
-(tests/commands/conftest.py): 101 web1 has 2 cores, 2048 MiB and a 20 GiB disk and belongs
-to acme; alice is acme's customer, boss an admin."""
+foreign backups), a resize that changes nothing, and a request identical to one already
+waiting for approval: the exact reply, nothing queued, no confirmation or approval, and a
+``refused`` audit entry. The inventory (tests/commands/conftest.py): 101 web1 has 2 cores,
+2048 MiB and a 20 GiB disk and belongs to acme; alice is acme's customer, boss an admin."""
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pytest
+import redis
 
 from bot.compose import build_handler
 from bot.settings.plan import BackupSettings, PlanSettings
+from jobs.api import QueueUnavailable
 from jobs.inventory import InventoryEntry
-from tests.commands.conftest import GiB, World, settings
+from tests.commands.conftest import GiB, World, identity, make_world, settings
 
 GOOD = "backup:backup/vzdump-qemu-101-2024_05_01-03_00_00.vma.zst"
 OF_102 = "backup:backup/vzdump-qemu-102-2024_05_01-03_00_00.vma.zst"
@@ -226,3 +229,97 @@ def test_the_backup_storage_is_the_configured_one(world: World) -> None:
     assert_refused(nas, "alice", f"backup delete 101 {GOOD}", expected)
     on_nas = GOOD.replace("backup:", "nas:", 1)
     assert nas.say("alice", f"backup delete 101 {on_nas}").text.startswith("Are you sure?")
+
+
+# -- one pending request per identical ask -----------------------------------------------------
+
+
+def test_an_identical_request_points_at_the_one_waiting(world: World) -> None:
+    world.handler.stores.identities.link(identity("carol"), "acme")
+    world.say("alice", "resize 101 cpu=4 memory=8G")
+    (waiting,) = pending_ids(world)
+    expected = f"an identical request is already waiting for approval: request {waiting}"
+    # the same account, by name, in other words for the same memory size: all identical
+    for user, text in [
+        ("alice", "resize 101 cpu=4 memory=8G"),
+        ("carol", "resize web1 cpu=4 memory=8G"),
+        ("alice", "resize 101 memory=8192 cpu=4"),
+    ]:
+        assert_refused(world, user, text, expected)
+    assert pending_ids(world) == [waiting]
+    assert [t.channel for t, _ in world.notifier.posts] == ["admins"]
+
+
+def test_a_different_request_is_not_identical(world: World) -> None:
+    world.say("alice", "resize 101 cpu=4")
+    world.say("alice", "resize 101 cpu=5")
+    world.say("alice", "resize 102 cpu=5")  # 102 has 4 cores
+    assert len(pending_ids(world)) == 3
+
+
+def test_an_identical_restore_is_refused_before_its_confirmation(world: World) -> None:
+    ask = world.say("alice", f"backup restore 101 {GOOD}")
+    world.click("alice", "confirm", ask.buttons[0].value)
+    (waiting,) = pending_ids(world)
+    expected = f"an identical request is already waiting for approval: request {waiting}"
+    assert_refused(world, "alice", f"backup restore 101 {GOOD}", expected)
+
+
+@pytest.mark.parametrize("decision", ["approve", "deny"])
+def test_once_decided_the_same_request_may_be_made_again(world: World, decision: str) -> None:
+    world.say("alice", "resize 101 cpu=4")
+    (first,) = pending_ids(world)
+    world.click("boss", decision, first)
+    assert identical_keys(world) == []
+    assert "needs an admin's approval" in world.say("alice", "resize 101 cpu=4").text
+    assert len(pending_ids(world)) == 1
+    assert pending_ids(world) != [first]
+
+
+def test_once_expired_the_same_request_may_be_made_again(world: World) -> None:
+    world.say("alice", "resize 101 cpu=4")
+    (first,) = pending_ids(world)
+    world.client.hset(f"{world.prefix}:approval:{first}", "expires", "1")
+    world.client.zadd(f"{world.prefix}:approvals:pending", {first: 1})
+    assert world.say("boss", "approvals", scope="admin").text == "no pending approval requests"
+    assert identical_keys(world) == []
+    assert "needs an admin's approval" in world.say("alice", "resize 101 cpu=4").text
+
+
+def test_a_request_reopened_after_a_queue_failure_is_waiting_again(world: World) -> None:
+    world.say("alice", "resize 101 cpu=4")
+    (first,) = pending_ids(world)
+    world.queue.fail_with = QueueUnavailable("down")
+    world.click("boss", "approve", first)
+    world.queue.fail_with = None
+    expected = f"an identical request is already waiting for approval: request {first}"
+    assert_refused(world, "alice", "resize 101 cpu=4", expected)
+
+
+def test_identical_requests_at_once_create_one_approval(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    world = make_world(redis_client, key_prefix)
+    barrier = threading.Barrier(6)
+    replies: list[str] = []
+
+    def ask() -> None:
+        barrier.wait()
+        replies.append(world.say("alice", "resize 101 cpu=4").text)
+
+    threads = [threading.Thread(target=ask) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (waiting,) = pending_ids(world)
+    assert sum("needs an admin's approval" in r for r in replies) == 1
+    assert (
+        replies.count(f"an identical request is already waiting for approval: request {waiting}")
+        == 5
+    )
+    assert len(world.notifier.posts) == 1
+
+
+def identical_keys(world: World) -> list[bytes]:
+    return list(world.client.scan_iter(f"{world.prefix}:approvals:identical:*"))
