@@ -54,7 +54,7 @@ class CertainRefusals:
 class _Resize:
     """One resize request against the plan limits and the cached sizes of its server."""
 
-    def __init__(self, limits: Limits, actor: Actor, parsed: Parsed, entry: InventoryEntry):
+    def __init__(self, limits: Limits, actor: Actor, parsed: Parsed, entry: InventoryEntry) -> None:
         self.limits = limits
         self.entry = entry
         self.cores: int | None = parsed.get("cpu")
