@@ -152,7 +152,8 @@ def scenarios(bot: JotunheimBot, runs: int, label: str) -> list[tuple[str, list[
         return run_command(bot, "server", ["status"], {"vm": str(1000 + i % OWNED)}, user=CUSTOMER)
 
     def resize(i: int) -> Awaitable[Any]:
-        values = {"vm": str(1000 + i % OWNED), "memory": "8G"}
+        # another size each time: an identical request waiting for approval is refused
+        values = {"vm": str(1000 + i % OWNED), "memory": f"{8192 + i}M"}
         return run_command(bot, "server", ["resize"], values, user=CUSTOMER)
 
     def complete(user: FakeMember) -> Callable[[int], Awaitable[Any]]:

@@ -9,12 +9,23 @@ script (two admins clicking at once → one winner, one job). An expired request
 Ids are 64 bits derived from (key prefix, requester, inbound id): a redelivered or replayed
 inbound event maps to the request it already created, and creation only ever writes a
 record that does not exist yet, so nothing is overwritten or created twice.
+
+A second *identical* request (same account, server, kind and arguments, from another inbound
+event) is not created while the first is pending: ``{p}:approvals:identical:<digest>`` names
+the pending one. It is written in the same script as the request (two identical requests at
+once: one is created), lives as long as the request may stay pending, and the decision or
+expiry script deletes it. The record keeps that key's name (field ``same``) so those scripts
+find it: a key not in ``KEYS``, which standalone Redis and Sentinel allow (RQ rules out
+Redis Cluster anyway).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 import redis
@@ -27,35 +38,66 @@ Status = Literal["pending", "approved", "denied", "expired"]
 Outcome = Literal["won", "expired", "missing", "approved", "denied"]
 _RETENTION = 30 * 86400
 
-_DECIDE = """
+# Deletes the identical-request key of KEYS[1] if it still names this request (ARGV id).
+_FORGET_IDENTICAL = """
+local function forget_identical(id)
+  local same = redis.call('HGET', KEYS[1], 'same')
+  if same and redis.call('GET', same) == id then redis.call('DEL', same) end
+end
+"""
+
+_DECIDE = (
+    _FORGET_IDENTICAL
+    + """
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 if status ~= 'pending' then return status end
 if tonumber(ARGV[1]) >= tonumber(redis.call('HGET', KEYS[1], 'expires')) then
   redis.call('HSET', KEYS[1], 'status', 'expired')
   redis.call('ZREM', KEYS[2], ARGV[5])
+  forget_identical(ARGV[5])
   return 'expired'
 end
 if ARGV[2] == 'expired' then return 'pending' end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'decided_by', ARGV[3], 'reason', ARGV[4],
            'decided_at', ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[5])
+forget_identical(ARGV[5])
 return 'won'
 """
+)
 
+# KEYS: record, pending set, identical-request key. Returns 1 (created), 0 (this id exists:
+# a redelivery) or the id of an identical request still pending (nothing written).
 _CREATE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'record', ARGV[1], 'status', 'pending', 'expires', ARGV[2])
+local other = redis.call('GET', KEYS[3])
+if other then
+  local record = ARGV[5] .. other
+  local expires = tonumber(redis.call('HGET', record, 'expires') or '0')
+  if redis.call('HGET', record, 'status') == 'pending' and expires > tonumber(ARGV[6]) then
+    return other
+  end
+end
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'status', 'pending', 'expires', ARGV[2],
+           'same', KEYS[3])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[4])
+redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[7])
 return 1
 """
 
+# A reopened request is pending again, so it again stands for its identical requests
+# (unless another one took that place meanwhile).
 _REOPEN = """
 if redis.call('HGET', KEYS[1], 'status') == 'approved'
    and redis.call('HGET', KEYS[1], 'decided_by') == ARGV[1] then
+  local expires = redis.call('HGET', KEYS[1], 'expires')
   redis.call('HSET', KEYS[1], 'status', 'pending', 'decided_by', '', 'decided_at', '')
-  redis.call('ZADD', KEYS[2], redis.call('HGET', KEYS[1], 'expires'), ARGV[2])
+  redis.call('ZADD', KEYS[2], expires, ARGV[2])
+  local same = redis.call('HGET', KEYS[1], 'same')
+  local left = math.floor(tonumber(expires) - tonumber(ARGV[3]))
+  if same and left > 0 then redis.call('SET', same, ARGV[2], 'EX', left, 'NX') end
   return 1
 end
 return 0
@@ -83,6 +125,15 @@ class ApprovalRequest(BaseModel):
     expires: float
 
 
+@dataclass(frozen=True)
+class Creation:
+    """What ``ApprovalStore.create`` did: ``created`` (written now) or nothing, because the
+    id exists (a redelivery) or because ``identical`` (that request's id) is pending."""
+
+    created: bool
+    identical: str | None = None
+
+
 class Approval(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -102,12 +153,34 @@ class ApprovalStore:
         self._reopen = client.register_script(_REOPEN)
         self._create = client.register_script(_CREATE)
 
-    def create(self, request: ApprovalRequest) -> bool:
-        """Store a new pending request; ``False`` (nothing written) when its id exists."""
-        keys = [self._key(request.id), self._pending_key]
+    def create(self, request: ApprovalRequest) -> Creation:
+        """Store a new pending request, unless its id exists or an identical one is pending."""
+        same = self._identical_key(request.account, request.vmid, request.kind, request.args)
+        keys = [self._key(request.id), self._pending_key, same]
         expires, keep = repr(request.expires), self.ttl + _RETENTION
-        args: list[str | int] = [request.model_dump_json(), expires, keep, request.id]
-        return bool(self._create(keys=keys, args=args))
+        args: list[str | int] = [
+            request.model_dump_json(),
+            expires,
+            keep,
+            request.id,
+            self._key(""),
+            repr(time.time()),
+            max(1, int(request.expires - time.time())),
+        ]
+        result = self._create(keys=keys, args=args)
+        if isinstance(result, bytes | str):
+            return Creation(created=False, identical=_text(result))
+        return Creation(created=bool(result))
+
+    def identical_pending(
+        self, account: str | None, vmid: int | None, kind: str, args: Mapping[str, object]
+    ) -> str | None:
+        """The id of a pending request asking exactly this, if there is one."""
+        other = self._r.get(self._identical_key(account, vmid, kind, args))
+        found = self.get(_text(other)) if other else None
+        if found is None or found.status != "pending" or found.request.expires <= time.time():
+            return None
+        return found.request.id
 
     def id_for(self, requester: str, inbound_id: str) -> str:
         """The same id for the same inbound event, so a redelivery finds the first request."""
@@ -140,7 +213,7 @@ class ApprovalStore:
     def reopen(self, approval_id: str, decided_by: str) -> bool:
         """Undo an approval whose job could not be enqueued (Redis hiccup): no half state."""
         keys = [self._key(approval_id), self._pending_key]
-        return bool(self._reopen(keys=keys, args=[decided_by, approval_id]))
+        return bool(self._reopen(keys=keys, args=[decided_by, approval_id, repr(time.time())]))
 
     def expire_due(self) -> list[str]:
         """Mark every pending request past its expiry as expired; returns their ids."""
@@ -167,6 +240,14 @@ class ApprovalStore:
 
     def _key(self, approval_id: str) -> str:
         return f"{self._p}:approval:{approval_id}"
+
+    def _identical_key(
+        self, account: str | None, vmid: int | None, kind: str, args: Mapping[str, object]
+    ) -> str:
+        # The arguments are already normalised by the registry (memory in MiB, sizes canonical).
+        asked = json.dumps([account, vmid, kind, dict(args)], sort_keys=True, default=str)
+        digest = hashlib.blake2b(asked.encode(), key=self._p.encode()[:64], digest_size=16)
+        return f"{self._p}:approvals:identical:{digest.hexdigest()}"
 
 
 class ConfirmationStore:

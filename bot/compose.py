@@ -23,8 +23,10 @@ from bot.identity import IdentityStore
 from bot.notify import Notifier
 from bot.policy import BusyLookup, Policy
 from bot.ratelimit import RateLimiter
+from bot.refusals import CertainRefusals
 from bot.registry import Command
 from bot.settings import ConfigError, load
+from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.policy import PolicySettings
 from bot.settings.redis import RedisSettings
 from jobs.api import JobQueue
@@ -59,8 +61,14 @@ def build_handler(
     *,
     settings: PolicySettings,
     busy: BusyLookup | None = None,
+    plan: PlanSettings | None = None,
+    backup: BackupSettings | None = None,
 ) -> Dispatcher:
+    """``plan`` and ``backup`` default to the defaults a worker without those variables uses
+    (never to the environment: tests and the demo pass what their worker uses)."""
     prefix = settings.redis_prefix
+    plan = plan or PlanSettings.model_construct()
+    backup = backup or BackupSettings.model_construct()
     registry = build_registry()
     _check_approval_commands(settings, registry.commands)
     identities = IdentityStore(client, prefix=prefix, invite_ttl=settings.invite_ttl_seconds)
@@ -80,7 +88,8 @@ def build_handler(
         audit=AuditLog(client, prefix=prefix, maxlen=settings.audit_maxlen),
         jobs=JobBoard(client, prefix=prefix),
     )
-    return Dispatcher(registry, policy, stores, queue, notifier)
+    refusals = CertainRefusals(limits=plan.limits(), backup_storage=backup.storage)
+    return Dispatcher(registry, policy, stores, queue, notifier, refusals=refusals)
 
 
 def compose_bot(
@@ -99,7 +108,11 @@ def compose_bot(
     prefix = settings.redis_prefix
     queue = RqJobQueue(client, settings=JobSettings(prefix=prefix))
     busy = BusyLocks(client, prefix=prefix, cluster=settings.cluster_name)
-    return build_handler(client, notifier, queue, settings=settings, busy=busy)
+    # The worker loads the same two classes, so both refuse against the same numbers.
+    plan, backup = load(PlanSettings), load(BackupSettings)
+    return build_handler(
+        client, notifier, queue, settings=settings, busy=busy, plan=plan, backup=backup
+    )
 
 
 def _check_approval_commands(settings: PolicySettings, commands: tuple[Command, ...]) -> None:

@@ -80,7 +80,10 @@ class Decisions:
             created=now,
             expires=now + self.approvals.ttl,
         )
-        if self.approvals.create(approval):  # else a redelivery: admins were asked already
+        creation = self.approvals.create(approval)
+        if creation.identical is not None:
+            raise _already_waiting(creation.identical)
+        if creation.created:  # else a redelivery: admins were asked already
             self._record(
                 "approval.requested",
                 actor=actor.key,
@@ -99,6 +102,17 @@ class Decisions:
             f"request {approval.id} sent (expires in {hours} h). You will be told here.",
             tone="info",
         )
+
+    def check_not_waiting(self, request: JobRequest) -> None:
+        """Refuse a request identical to one pending approval (``request_approval`` checks
+        again, atomically, when it creates the new one). A redelivery of the inbound event
+        that created the pending one is no second request: it gets its first answer again."""
+        waiting = self.approvals.identical_pending(
+            request.account, request.vmid, request.kind, request.args
+        )
+        own = self.approvals.id_for(request.requested_by, request.inbound_id)
+        if waiting is not None and waiting != own:
+            raise _already_waiting(waiting)
 
     def click(self, actor: Actor, click: ButtonClick) -> ClickResult:
         if click.action in ("confirm", "cancel"):
@@ -244,6 +258,10 @@ def refused_click(click: ButtonClick) -> dict[str, Any]:
         "args": {"action": click.action[:_MAX_AUDITED], "value": click.value[:_MAX_AUDITED]},
         "where": f"{click.identity.platform}:{click.channel}",
     }
+
+
+def _already_waiting(approval_id: str) -> Refusal:
+    return Refusal(f"an identical request is already waiting for approval: request {approval_id}")
 
 
 def _asked(request: ApprovalRequest) -> str:

@@ -30,6 +30,7 @@ from bot.demo_script import ACCOUNT, ADMIN, CUSTOMER, play
 from bot.dispatch import Dispatcher
 from bot.notify import Notifier
 from bot.settings import ConfigError, load
+from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.policy import PolicySettings
 from bot.settings.proxmox import ProxmoxSettings
 from bot.settings.redis import RedisSettings
@@ -119,11 +120,14 @@ def compose_demo(
     """The bot's handler and a worker's context on one Redis client and the simulator at
     ``base_url``, both posting through ``notifier``, with the demo customer linked. The demo
     and the test suite's testbot compose the product through this one function."""
-    context = _worker_context(client, base_url, prefix, notifier, worker)
+    plan, backup = PlanSettings(), BackupSettings()  # one copy for the bot and the worker
+    context = _worker_context(client, base_url, prefix, notifier, worker, plan=plan, backup=backup)
     policy = (policy or demo_policy()).model_copy(update={"redis_prefix": prefix})
     queue = RqJobQueue(client, settings=context.settings)
-    busy = BusyLocks(client, prefix=prefix)
-    handler = build_handler(client, notifier, queue, settings=policy, busy=busy)
+    busy = BusyLocks(client, prefix=prefix, cluster=policy.cluster_name)
+    handler = build_handler(
+        client, notifier, queue, settings=policy, busy=busy, plan=plan, backup=backup
+    )
     handler.stores.identities.link(parse_identity(CUSTOMER), ACCOUNT)
     return handler, context
 
@@ -181,6 +185,9 @@ def _worker_context(
     prefix: str,
     notifier: Notifier,
     worker: WorkerSettings | None,
+    *,
+    plan: PlanSettings,
+    backup: BackupSettings,
 ) -> WorkerContext:
     """``jotunheim worker``'s composition, pointed at the simulator, this Redis client and
     this notifier."""
@@ -189,7 +196,8 @@ def _worker_context(
     )
     # The demo's own, already validated prefix.
     chosen = (worker or demo_worker_settings()).model_copy(update={"key_prefix": prefix})
-    built = build_context(proxmox, RedisSettings(url="redis://127.0.0.1:1/0"), chosen)
+    unused_redis = RedisSettings(url="redis://127.0.0.1:1/0")
+    built = build_context(proxmox, unused_redis, chosen, plan=plan, backup=backup)
     built.redis.close()  # never used: the demo's own client (real or embedded) replaces it
     audit = AuditLog(client, prefix=prefix)
     return dataclasses.replace(built, redis=client, notifier=notifier, audit=audit)

@@ -27,6 +27,7 @@ from bot.notify import Notifier
 from bot.parser import ParseError, format_command, parse
 from bot.policy import Actor, Policy, Refusal
 from bot.ports import ButtonClick, Choice, ClickResult
+from bot.refusals import CertainRefusals
 from bot.registry import Parsed, Registry
 from bot.reply import Button, Reply
 from bot.requests import job_request
@@ -75,9 +76,12 @@ class Dispatcher:
         stores: Stores,
         queue: JobQueue,
         notifier: Notifier,
+        *,
+        refusals: CertainRefusals,
     ) -> None:
         self.registry = registry
         self.policy = policy
+        self.refusals = refusals
         self.stores = stores
         self.queue = queue
         self.notifier = notifier
@@ -230,12 +234,17 @@ class Dispatcher:
         entry = self._server_of(actor, parsed)
         vmid = entry.vmid if entry else None
         mutating = command.mutating and not parsed.dry_run
+        # Certain refusals first: "try again later" (busy) would be the wrong advice for them.
+        self.refusals.check(actor, parsed, entry)
         if mutating and vmid is not None:
             self.policy.check_not_busy(vmid)
+        request = job_request(actor, inv, parsed, entry)
+        approval = mutating and self.policy.needs_approval(actor, command)
+        if approval:
+            self.decisions.check_not_waiting(request)  # before a Confirm that would be moot
         if mutating and command.destructive and not confirmed:
             return self._ask_confirmation(inv, parsed, entry)
-        request = job_request(actor, inv, parsed, entry)
-        if mutating and self.policy.needs_approval(actor, command):
+        if approval:
             changes = views.requested_changes(parsed, entry)
             return self.decisions.request_approval(actor, parsed, request, changes)
         return self.submit(actor, request, command_text=format_command(parsed))

@@ -22,6 +22,7 @@ from bot.invocation import Platform
 from bot.notifiers import ConsoleNotifier, LogNotifier, RoutingNotifier
 from bot.notify import Notifier
 from bot.settings import ConfigError, load
+from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.proxmox import ProxmoxSettings
 from bot.settings.redis import RedisSettings
 from bot.settings.worker import WorkerSettings
@@ -78,7 +79,12 @@ def _resolve(spec: str) -> Callable[..., Notifier]:
 
 
 def build_context(
-    proxmox: ProxmoxSettings, redis_settings: RedisSettings, worker: WorkerSettings
+    proxmox: ProxmoxSettings,
+    redis_settings: RedisSettings,
+    worker: WorkerSettings,
+    *,
+    plan: PlanSettings,
+    backup: BackupSettings,
 ) -> WorkerContext:
     client = ProxmoxClient(
         proxmox.url,
@@ -93,10 +99,21 @@ def build_context(
         redis=connection,
         proxmox=Proxmox(client),
         notifier=build_notifier(worker.notifier, connection, worker.key_prefix),
-        actions_config=worker.actions(),
+        actions_config=worker.actions(plan, backup),
         settings=worker.jobs(),
         actions=action_factories(),
         audit=AuditLog(connection, prefix=worker.key_prefix),
+    )
+
+
+def context_from_environment(worker: WorkerSettings) -> WorkerContext:
+    """What ``jotunheim worker`` runs with, every setting from the environment."""
+    return build_context(
+        load(ProxmoxSettings),
+        load(RedisSettings),
+        worker,
+        plan=load(PlanSettings),  # the bot loads the same two: it refuses against them too
+        backup=load(BackupSettings),
     )
 
 
@@ -114,7 +131,7 @@ def main(argv: list[str]) -> int:
     args = _arguments(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(message)s")
     worker_settings = load(WorkerSettings)
-    context = build_context(load(ProxmoxSettings), load(RedisSettings), worker_settings)
+    context = context_from_environment(worker_settings)
     settings = context.settings
     priorities = [p.strip() for p in args.queues.split(",") if p.strip()]
     unknown = sorted(set(priorities) - set(PRIORITIES))

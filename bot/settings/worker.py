@@ -1,13 +1,17 @@
 """Worker settings (``JOTUNHEIM_WORKER_*``): queues, tracking, retries, locks, the notifier
-and the Actions configuration. Only ``jotunheim worker`` and ``jotunheim queue`` load them."""
+and the Actions configuration. Only ``jotunheim worker`` and ``jotunheim queue`` load them.
+
+Plan limits and the backup storage are not here: the bot must refuse against the same
+values, so both processes read them from ``bot.settings.plan``."""
 
 from __future__ import annotations
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings
 
-from actions.config import ActionsConfig, Limits
+from actions.config import ActionsConfig
 from bot.settings import env_config
+from bot.settings.plan import BackupSettings, PlanSettings
 from jobs.config import CLUSTER_LABEL, DEFAULT_CLUSTER, JobSettings
 
 
@@ -45,12 +49,8 @@ class WorkerSettings(BaseSettings):
         validation_alias=AliasChoices("JOTUNHEIM_OWNER_TAG_PREFIX"),
     )
     clone_storage: str = "local-lvm"
-    backup_storage: str = "backup"
     default_template: str = "debian-12"
     templates: tuple[str, ...] = ()
-    max_cores: int = Field(default=16, ge=1)
-    max_memory_mib: int = Field(default=65536, ge=128)
-    max_disk_gib: int = Field(default=1024, ge=1)
     shutdown_timeout: int = Field(default=120, ge=1)
     default_ciuser: str = "admin"
 
@@ -68,18 +68,14 @@ class WorkerSettings(BaseSettings):
             job_timeout=self.job_timeout,
         )
 
-    def actions(self) -> ActionsConfig:
+    def actions(self, plan: PlanSettings, backup: BackupSettings) -> ActionsConfig:
         return ActionsConfig(
             owner_tag_prefix=self.owner_tag_prefix,
             clone_storage=self.clone_storage,
-            backup_storage=self.backup_storage,
+            backup_storage=backup.storage,
             default_template=self.default_template,
             templates=self.templates,
-            limits=Limits(
-                max_cores=self.max_cores,
-                max_memory_mib=self.max_memory_mib,
-                max_disk_gib=self.max_disk_gib,
-            ),
+            limits=plan.limits(),
             shutdown_timeout=self.shutdown_timeout,
             default_ciuser=self.default_ciuser,
         )

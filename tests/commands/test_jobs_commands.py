@@ -111,9 +111,9 @@ def test_task_by_job_id_shows_the_chain_to_its_account_only(stack: Stack) -> Non
     assert reply.code.startswith("1/1 execute: done — rebooting server 101 — task UPID:pve1:")
 
     hidden = stack.say(ALICE, f"task {theirs}").text
-    missing = stack.say(ALICE, f"task {stack.prefix}-{"0" * 32}").text
+    missing = stack.say(ALICE, f"task {stack.prefix}-{'0' * 32}").text
     assert hidden == f"job {theirs} not found"
-    assert missing == f"job {stack.prefix}-{"0" * 32} not found"
+    assert missing == f"job {stack.prefix}-{'0' * 32} not found"
     assert stack.say(BOSS, f"task {theirs}").text.startswith(f"job {theirs}: power 103 — succeeded")
     assert "not linked" in stack.say(MALLORY, f"task {mine}").text
 
@@ -160,8 +160,8 @@ def test_admin_queue_lists_a_failed_job_and_retries_it(stack: Stack) -> None:
     retried = stack.say(BOSS, f"queue retry={failed}", "admin")
     assert retried.text == f"job {failed} is queued again on {stack.prefix}-default"
     _wait_for_status(stack, failed, "failed")
-    assert stack.say(BOSS, f"queue retry={stack.prefix}-{"0" * 32}", "admin").text == (
-        f"no job {stack.prefix}-{"0" * 32}"
+    assert stack.say(BOSS, f"queue retry={stack.prefix}-{'0' * 32}", "admin").text == (
+        f"no job {stack.prefix}-{'0' * 32}"
     )
     assert stack.say(ALICE, "queue", "admin").text == "/admin queue is for admins only"
 

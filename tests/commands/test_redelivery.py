@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from bot.approvals import ApprovalRequest, ApprovalStore, ConfirmationStore
+from bot.approvals import ApprovalRequest, ApprovalStore, ConfirmationStore, Creation
 from bot.notify import ReplyTarget
 from tests.commands.conftest import World, identity
 
@@ -31,9 +31,10 @@ def test_redelivered_request_creates_one_approval_and_one_admin_post(world: Worl
 
 
 def test_different_inbound_events_get_different_approvals(world: World) -> None:
+    # Different asks: an identical one is refused while the first waits (test_refuse_early).
     world.say("alice", "resize 101 cpu=4")
-    world.say("alice", "resize 101 cpu=4")
-    assert len(world.handler.stores.approvals.pending()) == 2
+    world.say("alice", "resize 101 cpu=3")
+    assert len({a.request.id for a in world.handler.stores.approvals.pending()}) == 2
 
 
 def test_redelivered_destructive_command_reuses_its_confirmation(world: World) -> None:
@@ -73,8 +74,8 @@ def test_create_never_overwrites_an_existing_approval(world: World) -> None:
             expires=now + 60,
         )
 
-    assert store.create(request("first")) is True
-    assert store.create(request("second")) is False
+    assert store.create(request("first")) == Creation(created=True)
+    assert store.create(request("second")) == Creation(created=False)
     found = store.get(approval_id)
     assert found is not None
     assert found.request.summary == "first"

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings
 from bot.adapters.discord.settings import DiscordSettings
 from bot.adapters.slack.settings import SlackSettings
 from bot.settings import load
+from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.policy import PolicySettings
 from bot.settings.proxmox import ProxmoxSettings
 from bot.settings.redis import RedisSettings
@@ -23,6 +24,8 @@ SETTINGS: tuple[type[BaseSettings], ...] = (
     RedisSettings,
     PolicySettings,
     WorkerSettings,
+    PlanSettings,
+    BackupSettings,
     SlackSettings,
     DiscordSettings,
 )
