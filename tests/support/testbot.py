@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import cast, get_args
@@ -195,16 +195,16 @@ def running_testbot(
     prefix: str,
     *,
     sim: Simulator | None = None,
-    policy: dict[str, object] | None = None,
-    worker: dict[str, object] | None = None,
+    policy: Mapping[str, object] | None = None,
+    worker: Mapping[str, object] | None = None,
 ) -> Iterator[TestBot]:
     """A testbot on ``client`` under ``prefix`` (its keys and RQ keys removed afterwards)."""
     sim = sim or _fast_demo_simulator()
     chat = ChatRecorder()
-    policy_settings: PolicySettings = demo_policy(
-        admins_console=frozenset(ADMINS), rate_limit_per_minute=1000, **(policy or {})
-    )
-    worker_settings: WorkerSettings = demo_worker_settings(retry_intervals=(1,), **(worker or {}))
+    policy_values = {"admins_console": frozenset(ADMINS), "rate_limit_per_minute": 1000}
+    policy_settings: PolicySettings = demo_policy(**{**policy_values, **(policy or {})})
+    worker_values: dict[str, object] = {"retry_intervals": (1,), **(worker or {})}
+    worker_settings: WorkerSettings = demo_worker_settings(**worker_values)
     with sim.serve() as base_url:
         handler, context = compose_demo(
             client, base_url, prefix, chat, policy=policy_settings, worker=worker_settings
