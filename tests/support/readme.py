@@ -33,10 +33,7 @@ def _usage(command: Command) -> str:
 
 
 def command_table() -> str:
-    rows = [
-        f"| `{_usage(c)}` | {c.summary} | {_notes(c)} |"
-        for c in build_registry().commands
-    ]
+    rows = [f"| `{_usage(c)}` | {c.summary} | {_notes(c)} |" for c in build_registry().commands]
     return "\n".join([BEGIN, "| command | what it does | who |", "|---|---|---|", *rows, END])
 
 
