@@ -30,10 +30,11 @@ class CertainRefusals:
         """Raise ``Refusal`` for a request the worker would refuse, or that changes nothing."""
         if entry is None:
             return
-        kind = parsed.command.job_kind
-        if kind == "server.resize":
+        # By the command's name: a job kind's literal belongs to its Action and the kinds table.
+        name = parsed.command.name
+        if name == "resize":
             _Resize(self.limits, actor, parsed, entry).check()
-        elif kind in ("backup.restore", "backup.delete"):
+        elif name in ("backup restore", "backup delete"):
             self._check_backup(parsed.get("backup"), entry.vmid)
 
     def _check_backup(self, volid: str, vmid: int) -> None:
