@@ -129,12 +129,14 @@ class DiscordKit(ChatKit[OnDiscord]):
         self._wait_and_collect()
 
     def public_payloads(self) -> list[str]:
+        # DMs and ephemeral follow-ups reach one person; /users/@me/channels only opens a DM.
         shared = [
             json.dumps(c.body)
             for c, _ in self.api.answered
-            if c.method in ("POST", "PATCH") and "/channels/dm" not in c.path
-            and not (c.body.get("flags", 0) & EPHEMERAL_FLAG) and "/users/@me" not in c.path
-        ]  # fmt: skip
+            if c.method in ("POST", "PATCH")
+            and not re.search(r"/channels/dm|/users/@me", c.path)
+            and not c.body.get("flags", 0) & EPHEMERAL_FLAG
+        ]
         return self._responses + shared
 
     # -- Discord's side ---------------------------------------------------------------------
@@ -149,19 +151,19 @@ class DiscordKit(ChatKit[OnDiscord]):
             kwargs = sent.kwargs
             if sent.method == "defer":
                 continue
-            reply, components = interaction_reply(kwargs)
+            payload = interaction_payload(kwargs)
+            reply, components = rest_reply(payload), payload["components"]
             if sent.method in ("edit_message", "edit_original_response"):
                 assert clicked is not None, sent
                 self._show(_edit_of(clicked, reply), replace(clicked, components=components))
                 continue
             message = str(next(_message_ids))
-            only = user if kwargs.get("ephemeral") else None
-            if only is None:
-                self._responses.append(repr(kwargs))
-            channel = str(interaction.channel_id)
-            shown = Shown("reply" if only else "post", reply, channel=None if only else channel,
-                          only=only, message=message)  # fmt: skip
-            self._show(shown, _on(interaction.channel_id, message, components, only))
+            if kwargs.get("ephemeral"):
+                shown = Shown("reply", reply, only=user, message=message)
+            else:
+                self._responses.append(json.dumps(payload))
+                shown = Shown("post", reply, channel=str(interaction.channel_id), message=message)
+            self._show(shown, _on(interaction.channel_id, message, components, shown.only))
 
     def _collect(self) -> None:
         while self._read < len(self.api.answered):
@@ -178,8 +180,8 @@ class DiscordKit(ChatKit[OnDiscord]):
             if channel.startswith("dm"):
                 self._show(Shown("private", reply, only=NAMES[channel.removeprefix("dm")]))
                 return
-            self._show(Shown("post", reply, channel=channel, message=message),
-                       _on(int(channel), message, body.get("components") or [], None))  # fmt: skip
+            where = _on(int(channel), message, body.get("components") or [], None)
+            self._show(Shown("post", reply, channel=channel, message=message), where)
         elif edited := re.fullmatch(r"/channels/(\w+)/messages/(\d+)", path):
             self._show(Shown("edit", reply, channel=edited[1], message=edited[2]))
         elif followup := re.fullmatch(rf"/webhooks/{APP_ID}/([^/?]+)", path):
@@ -251,14 +253,15 @@ def _typed(option: OptionSpec, text: str) -> Any:
     return text
 
 
-def interaction_reply(kwargs: dict[str, Any]) -> tuple[Reply, list[dict[str, Any]]]:
-    """An interaction response (content, ``discord.Embed``s, a view) read back into a
-    ``Reply`` and the components Discord would show."""
-    embeds = [e.to_dict() for e in kwargs.get("embeds") or ()]
+def interaction_payload(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """An interaction response (content, ``discord.Embed``s, a view) as the JSON Discord
+    would be sent."""
     view = kwargs.get("view")
-    components: list[dict[str, Any]] = view.to_components() if view is not None else []
-    return rest_reply({"content": kwargs.get("content"), "embeds": embeds,
-                       "components": components}), components  # fmt: skip
+    return {
+        "content": kwargs.get("content"),
+        "embeds": [e.to_dict() for e in kwargs.get("embeds") or ()],
+        "components": view.to_components() if view is not None else [],
+    }
 
 
 def rest_reply(body: dict[str, Any]) -> Reply:
@@ -296,9 +299,11 @@ DISCORD_POLICY: dict[str, object] = {
 }
 
 
-def _notifier(api: MockDiscordApi, tokens: InteractionTokens) -> DiscordNotifier:
+def _notifier(
+    api: MockDiscordApi, tokens: InteractionTokens, http: httpx.Client
+) -> DiscordNotifier:
     return DiscordNotifier(
-        httpx.Client(timeout=5),
+        http,
         bot_token=SecretStr(BOT_TOKEN),
         application_id=APP_ID,
         api_base=api.base,
@@ -315,14 +320,14 @@ def running_discordbot(client: redis.Redis, prefix: str) -> Iterator[DiscordKit]
     api.start()
     tokens = InteractionTokens(client, prefix=prefix)
     posts = Followups(workers=1, name="discord-after-ack")
-    bot_notifier, worker_notifier = _notifier(api, tokens), _notifier(api, tokens)
+    bot_http, worker_http = httpx.Client(timeout=5), httpx.Client(timeout=5)
     try:
         with running_testbot(
             client,
             prefix,
             policy=DISCORD_POLICY,
-            notifier=AfterAck(bot_notifier, posts),
-            worker_notifier=worker_notifier,
+            notifier=AfterAck(_notifier(api, tokens, bot_http), posts),
+            worker_notifier=_notifier(api, tokens, worker_http),
         ) as core:
             for user, account in CUSTOMERS.items():
                 identity = Identity(
@@ -334,4 +339,6 @@ def running_discordbot(client: redis.Redis, prefix: str) -> Iterator[DiscordKit]
             yield DiscordKit(core, api, bot, posts)
     finally:
         posts.shutdown()
+        bot_http.close()
+        worker_http.close()
         api.stop()
