@@ -14,6 +14,7 @@ approval cards go.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
 from collections.abc import Iterator, Mapping
@@ -28,6 +29,7 @@ from rq.serializers import JSONSerializer
 from bot.demo import compose_demo, demo_policy, demo_worker_settings
 from bot.dispatch import Dispatcher
 from bot.invocation import Identity, Invocation, Scope
+from bot.notify import Notifier
 from bot.ports import ButtonClick, ClickResult
 from bot.reply import Button, Reply
 from bot.settings.policy import PolicySettings
@@ -197,18 +199,28 @@ def running_testbot(
     sim: Simulator | None = None,
     policy: Mapping[str, object] | None = None,
     worker: Mapping[str, object] | None = None,
+    notifier: Notifier | None = None,
+    worker_notifier: Notifier | None = None,
 ) -> Iterator[TestBot]:
-    """A testbot on ``client`` under ``prefix`` (its keys and RQ keys removed afterwards)."""
+    """A testbot on ``client`` under ``prefix`` (its keys and RQ keys removed afterwards).
+
+    ``notifier`` replaces the chat recorder as the bot's notifier and ``worker_notifier``
+    (default: ``notifier``) as the worker's: a platform kit passes its real notifiers in front
+    of a mock chat API, and the recorder then holds only the answers of ``send`` and
+    ``click``."""
     sim = sim or _fast_demo_simulator()
     chat = ChatRecorder()
+    bot_notifier = notifier or chat
     policy_values = {"admins_console": frozenset(ADMINS), "rate_limit_per_minute": 1000}
     policy_settings: PolicySettings = demo_policy(**{**policy_values, **(policy or {})})
     worker_values: dict[str, object] = {"retry_intervals": (1,), **(worker or {})}
     worker_settings: WorkerSettings = demo_worker_settings(**worker_values)
     with sim.serve() as base_url:
         handler, context = compose_demo(
-            client, base_url, prefix, chat, policy=policy_settings, worker=worker_settings
+            client, base_url, prefix, bot_notifier, policy=policy_settings, worker=worker_settings
         )
+        if worker_notifier is not None:
+            context = dataclasses.replace(context, notifier=worker_notifier)
         for user, account in CUSTOMERS.items():
             handler.stores.identities.link(identity(user), account)
         bot = TestBot(client, prefix, sim, handler, context, chat)

@@ -1,0 +1,94 @@
+"""The core flows both platform suites run, each with its documented success
+(``checks.py``), how it must go (a confirmation, an admin's approval) and how the requester
+is told it worked (the start of the outcome message in their channel)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.e2e import checks
+from tests.e2e.checks import Before, Run
+from tests.support.chat import Shown
+from tests.support.conversation import approver_for
+from tests.support.platforms import ChatKit, W, fill_placeholders, perform
+
+
+@dataclass(frozen=True)
+class Flow:
+    actor: str
+    line: str  # a ``<backup>`` is filled in from /server backup list 101 first
+    check: Callable[[Run], None]
+    outcome: str
+    confirm: bool = False
+    approval: bool = False
+
+
+FLOWS: dict[str, Flow] = {
+    "resize": Flow(
+        "alice", "/server resize 101 cpu=4 memory=8G", checks.check_resize, "✓ resize 101 done",
+        approval=True,
+    ),
+    "reboot": Flow("alice", "/server reboot 101", checks.running_after("qmreboot"), "✓ power 101"),
+    "backup create": Flow(
+        "alice", "/server backup create 101", checks.check_backup_create, "✓ backup create 101"
+    ),
+    "backup list": Flow(
+        "alice", "/server backup list 101", checks.check_backup_list, "✓ backup list 101"
+    ),
+    "backup restore": Flow(
+        "alice", "/server backup restore 101 <backup>", checks.check_backup_restore,
+        "✓ backup restore 101 done", confirm=True, approval=True,
+    ),
+    "backup delete": Flow(
+        "alice", "/server backup delete 101 <backup>", checks.check_backup_delete,
+        "✓ backup delete 101", confirm=True,
+    ),
+    "password": Flow("alice", "/server password 101", checks.check_password, "✓ password 101"),
+    "rebuild": Flow(
+        "alice", "/server rebuild 101", checks.check_rebuild, "✓ rebuild 101 done",
+        confirm=True, approval=True,
+    ),
+    "build": Flow(
+        "boss", "/admin server create acme template=debian-12 cpu=2 memory=4G disk=40G",
+        checks.check_build, "✓ build done",
+    ),
+}  # fmt: skip
+
+
+def run_flow(kit: ChatKit[W], flow: Flow) -> Run:
+    """Run ``flow`` on the platform as its actor and check everything every flow promises:
+    its documented success on the simulator, the confirmation and approval it needs (and
+    only those), no error shown, and the outcome told in the requester's channel."""
+    line = fill_placeholders(kit, flow.line, flow.actor)
+    before = Before.of(kit.core)
+    mark = kit.mark()
+    done = perform(kit, flow.actor, line)
+    run = Run(kit.core, done, before)
+    flow.check(run)
+    assert kit.shows(flow.actor, "confirm", since=mark) is flow.confirm, done.text
+    assert _approval_cards(kit, flow.actor, mark) == (1 if flow.approval else 0)
+    assert all(s.reply.tone != "error" for s in done.seen), done.text
+    told = [s.text for s in done.seen if s.channel == kit.room(flow.actor) and s.how != "reply"]
+    assert any(flow.outcome in text for text in told), "\n".join(told)
+    return run
+
+
+def _approval_cards(kit: ChatKit[W], actor: str, since: int) -> int:
+    """Approval requests posted to the admin channel since ``since``."""
+    seen = kit.seen(approver_for(actor), since=since)
+    return sum(1 for s in seen if s.how == "post" and s.channel == kit.admin_channel and _asks(s))
+
+
+def _asks(shown: Shown) -> bool:
+    return any(b.action == "approve" for b in shown.reply.buttons)
+
+
+def delivered_password(run: Run) -> str:
+    """The one password shown privately to the requester; the server got exactly it (the
+    simulator keeps the hash Proxmox would)."""
+    (secret,) = [s.reply.code for s in run.done.seen if s.how == "private" and s.reply.code]
+    hashed = "$5$sim$" + hashlib.sha256(secret.encode()).hexdigest()
+    assert run.vm(101).config["cipassword"] == hashed
+    return secret

@@ -1,0 +1,344 @@
+"""The testbot behind Discord: the real ``discord.py`` command tree generated from the
+registry (``JotunheimBot``, ``Gateway``) driven with the adapter kit's synthetic
+interactions, buttons clicked through the client's view store, the bot's and the worker's
+notifiers the real REST ``DiscordNotifier`` on the local mock Discord API, and what each
+person saw rebuilt from the interaction responses and the REST calls that mock recorded.
+
+People: ``alice`` (acme) and ``gina`` (globex) are guild members typing in a channel of
+their own; the admins ``boss`` and ``root`` hold the admin role and sit in the admin channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import shlex
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import discord
+import httpx
+import redis
+from pydantic import SecretStr
+
+from bot.adapters.after_ack import AfterAck, Followups
+from bot.adapters.discord.bot import JotunheimBot
+from bot.adapters.discord.catalog import default_specs
+from bot.adapters.discord.gateway import Gateway
+from bot.adapters.discord.mock_api import APP_ID, BOT_TOKEN, Call, MockDiscordApi, Scripted
+from bot.adapters.discord.notifier import DiscordNotifier
+from bot.adapters.discord.render import EPHEMERAL_FLAG, TONE_COLOURS, custom_id
+from bot.adapters.discord.spec import CommandSpec, OptionSpec
+from bot.adapters.discord.testing import (
+    ADMIN_CHANNEL,
+    ADMIN_ROLE,
+    GUILD,
+    FakeInteraction,
+    FakeMember,
+    FakeMessage,
+    run_command,
+)
+from bot.adapters.discord.tokens import InteractionTokens
+from bot.invocation import Identity
+from bot.reply import Button, Reply, ReplyField, Tone
+from tests.support.chat import Shown
+from tests.support.platforms import PEOPLE, ChatKit
+from tests.support.testbot import ADMINS, CUSTOMERS, TestBot, running_testbot
+
+USER_IDS = {name: 40 + n for n, name in enumerate(PEOPLE)}
+NAMES = {str(user_id): name for name, user_id in USER_IDS.items()}
+ROOMS = {name: 3000 + n for n, name in enumerate(PEOPLE)}
+SPECS = {spec.qualified: spec for spec in default_specs()}
+_TONES: dict[int, Tone] = {colour: tone for tone, colour in TONE_COLOURS.items()}
+_CUSTOM_ID = re.compile(r"jh:(?P<action>[^:]+):(?P<value>.+)")
+_message_ids = itertools.count(800_000_000_000_000_001)
+
+
+def member(user: str) -> FakeMember:
+    roles = (ADMIN_ROLE,) if user in ADMINS else ()
+    return FakeMember(USER_IDS[user], user, roles=roles)
+
+
+class RecordingDiscordApi(MockDiscordApi):
+    """The adapter's mock REST API, also keeping each call's answer: a posted message's id
+    is only in the answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered: list[tuple[Call, Scripted]] = []
+        self._in_order = threading.Lock()
+
+    def answer(
+        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> Scripted:
+        with self._in_order:  # so that the call just recorded is the one answered
+            scripted = super().answer(method, path, body, headers)
+            self.answered.append((self.calls[-1], scripted))
+        return scripted
+
+
+@dataclass(frozen=True)
+class OnDiscord:
+    """A message showing buttons, as a click delivers it, and who can see it."""
+
+    channel: int
+    message: str
+    components: list[dict[str, Any]]
+    only: str | None
+
+
+class DiscordKit(ChatKit[OnDiscord]):
+    admin_channel = str(ADMIN_CHANNEL)
+
+    def __init__(
+        self, core: TestBot, api: RecordingDiscordApi, bot: JotunheimBot, posts: Followups
+    ):
+        super().__init__(core)
+        self.api = api
+        self.bot = bot
+        self._posts = posts  # the bot's AfterAck posts (approval requests, decision notices)
+        self._read = 0
+        self._responses: list[str] = []  # interaction responses everyone in a channel reads
+        self._token_owner: dict[str, str] = {}
+
+    def room(self, user: str) -> str:
+        return str(ROOMS[user])
+
+    def send(self, user: str, line: str) -> None:
+        root, path, values = discord_options(line)
+        interaction = asyncio.run(
+            run_command(self.bot, root, path, values, user=member(user), channel_id=ROOMS[user])
+        )
+        # Discord keeps an interaction's token alive for 15 minutes after the command.
+        self.api.live_tokens.add(interaction.token)
+        self._token_owner[interaction.token] = user
+        self._shown_in(interaction, user, clicked=None)
+        self._wait_and_collect()
+
+    def _click(self, user: str, button: Button, where: OnDiscord) -> None:
+        message = FakeMessage(int(where.message), where.components)
+        interaction = asyncio.run(
+            click_in(self.bot, message, custom_id(button), user=member(user), channel=where.channel)
+        )
+        self._shown_in(interaction, user, clicked=where)
+        self._wait_and_collect()
+
+    def public_payloads(self) -> list[str]:
+        # DMs and ephemeral follow-ups reach one person; /users/@me/channels only opens a DM.
+        shared = [
+            json.dumps(c.body)
+            for c, _ in self.api.answered
+            if c.method in ("POST", "PATCH")
+            and not re.search(r"/channels/dm|/users/@me", c.path)
+            and not c.body.get("flags", 0) & EPHEMERAL_FLAG
+        ]
+        return self._responses + shared
+
+    # -- Discord's side ---------------------------------------------------------------------
+    def _wait_and_collect(self) -> None:
+        self._posts.wait()  # the handler's own posts go out after the interaction is answered
+        self._collect()
+
+    def _shown_in(self, interaction: FakeInteraction, user: str, clicked: OnDiscord | None) -> None:
+        """The interaction's answers: sent to the person or the channel, or an edit of the
+        clicked message."""
+        for sent in interaction.sent:
+            kwargs = sent.kwargs
+            if sent.method == "defer":
+                continue
+            payload = interaction_payload(kwargs)
+            reply, components = rest_reply(payload), payload["components"]
+            if sent.method in ("edit_message", "edit_original_response"):
+                assert clicked is not None, sent
+                self._show(_edit_of(clicked, reply), replace(clicked, components=components))
+                continue
+            message = str(next(_message_ids))
+            if kwargs.get("ephemeral"):
+                shown = Shown("reply", reply, only=user, message=message)
+            else:
+                self._responses.append(json.dumps(payload))
+                shown = Shown("post", reply, channel=str(interaction.channel_id), message=message)
+            self._show(shown, _on(interaction.channel_id, message, components, shown.only))
+
+    def _collect(self) -> None:
+        while self._read < len(self.api.answered):
+            call, answer = self.api.answered[self._read]
+            self._read += 1
+            if answer.status == 200:
+                self._shown_by(call, answer)
+
+    def _shown_by(self, call: Call, answer: Scripted) -> None:
+        path, body = call.path.removeprefix("/api/v10"), call.body
+        reply = rest_reply(body)
+        if posted := re.fullmatch(r"/channels/(\w+)/messages", path):
+            channel, message = posted[1], str(answer.body["id"])
+            if channel.startswith("dm"):
+                self._show(Shown("private", reply, only=NAMES[channel.removeprefix("dm")]))
+                return
+            where = _on(int(channel), message, body.get("components") or [], None)
+            self._show(Shown("post", reply, channel=channel, message=message), where)
+        elif edited := re.fullmatch(r"/channels/(\w+)/messages/(\d+)", path):
+            self._show(Shown("edit", reply, channel=edited[1], message=edited[2]))
+        elif followup := re.fullmatch(rf"/webhooks/{APP_ID}/([^/?]+)", path):
+            owner = self._token_owner[followup[1]]
+            if body.get("flags", 0) & EPHEMERAL_FLAG:
+                self._show(Shown("private", reply, only=owner))
+            else:
+                self._show(Shown("post", reply, channel=self.room(owner)))
+
+
+def _edit_of(clicked: OnDiscord, reply: Reply) -> Shown:
+    """The clicked message, edited: seen by whoever could see it."""
+    channel = None if clicked.only else str(clicked.channel)
+    return Shown("edit", reply, channel=channel, only=clicked.only, message=clicked.message)
+
+
+def _on(
+    channel: int, message: str, components: list[dict[str, Any]], only: str | None
+) -> OnDiscord:
+    return OnDiscord(channel=channel, message=message, components=components, only=only)
+
+
+async def click_in(
+    client: discord.Client, message: FakeMessage, custom: str, *, user: FakeMember, channel: int
+) -> FakeInteraction:
+    """``testing.click``, in the channel the message is in (a customer confirms in their
+    own channel, not in the admin channel)."""
+    interaction = FakeInteraction(
+        client,
+        kind=discord.InteractionType.component,
+        data={"custom_id": custom, "component_type": 2},
+        user=user,
+        guild_id=GUILD,
+        channel_id=channel,
+        message=message,
+    )
+    client._connection._view_store.dispatch_view(2, custom, interaction)  # type: ignore[arg-type]
+    current = asyncio.current_task()
+    await asyncio.gather(*(t for t in asyncio.all_tasks() if t is not current))
+    return interaction
+
+
+def discord_options(line: str) -> tuple[str, list[str], dict[str, Any]]:
+    """What a person fills in Discord's form for a typed line: the command (the longest
+    registered path), each option by its Discord name, numbers and yes/no as such."""
+    words = shlex.split(line)
+    root = words[0].removeprefix("/")
+    depth = max(n for n in (1, 2, 3) if " ".join([root, *words[1 : 1 + n]]) in SPECS)
+    spec = SPECS[" ".join([root, *words[1 : 1 + depth]])]
+    return root, words[1 : 1 + depth], _values(spec, words[1 + depth :])
+
+
+def _values(spec: CommandSpec, words: list[str]) -> dict[str, Any]:
+    positional = iter(o for o in spec.options if o.positional)
+    named = {o.name: o for o in spec.options}
+    values: dict[str, Any] = {}
+    for word in words:
+        key, sep, text = word.partition("=")
+        option = named[key] if sep and key in named else next(positional)
+        values[option.name] = _typed(option, text if sep and key in named else word)
+    return values
+
+
+def _typed(option: OptionSpec, text: str) -> Any:
+    if option.kind == "int":
+        return int(text)
+    if option.kind == "bool":
+        return text in ("yes", "true")
+    return text
+
+
+def interaction_payload(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """An interaction response (content, ``discord.Embed``s, a view) as the JSON Discord
+    would be sent."""
+    view = kwargs.get("view")
+    return {
+        "content": kwargs.get("content"),
+        "embeds": [e.to_dict() for e in kwargs.get("embeds") or ()],
+        "components": view.to_components() if view is not None else [],
+    }
+
+
+def rest_reply(body: dict[str, Any]) -> Reply:
+    """A REST message body read back into a ``Reply``: content, the embed's code block,
+    fields and colour, and the buttons that can still be clicked."""
+    embed: dict[str, Any] = next(iter(body.get("embeds") or ()), {})
+    description = str(embed.get("description") or "")
+    code = description.removeprefix("```\n").removesuffix("\n```") if description else None
+    buttons = [
+        _button(c)
+        for row in body.get("components") or ()
+        for c in row.get("components", ())
+        if not c.get("disabled")
+    ]
+    return Reply(
+        text=str(body.get("content") or ""),
+        fields=tuple(
+            ReplyField(label=f["name"], value=f["value"]) for f in embed.get("fields", ())
+        ),
+        code=code,
+        buttons=tuple(buttons),
+        tone=_TONES.get(int(embed.get("color") or 0), "info"),
+    )
+
+
+def _button(component: dict[str, Any]) -> Button:
+    found = _CUSTOM_ID.fullmatch(str(component["custom_id"]))
+    assert found, component
+    return Button(action=found["action"], value=found["value"], label=str(component["label"]))
+
+
+DISCORD_POLICY: dict[str, object] = {
+    "admin_roles_discord": frozenset({str(ADMIN_ROLE)}),
+    "admin_channel_discord": str(ADMIN_CHANNEL),
+}
+
+
+def _notifier(
+    api: MockDiscordApi, tokens: InteractionTokens, http: httpx.Client
+) -> DiscordNotifier:
+    return DiscordNotifier(
+        http,
+        bot_token=SecretStr(BOT_TOKEN),
+        application_id=APP_ID,
+        api_base=api.base,
+        tokens=tokens,
+    )
+
+
+@contextmanager
+def running_discordbot(client: redis.Redis, prefix: str) -> Iterator[DiscordKit]:
+    """The testbot behind the discord.py client, composed as ``jotunheim discord`` composes
+    it: the handler posts through ``AfterAck``; the worker's notifier finds the interaction
+    tokens the gateway remembered in Redis (same prefix) for private follow-ups."""
+    api = RecordingDiscordApi()
+    api.start()
+    tokens = InteractionTokens(client, prefix=prefix)
+    posts = Followups(workers=1, name="discord-after-ack")
+    bot_http, worker_http = httpx.Client(timeout=5), httpx.Client(timeout=5)
+    try:
+        with running_testbot(
+            client,
+            prefix,
+            policy=DISCORD_POLICY,
+            notifier=AfterAck(_notifier(api, tokens, bot_http), posts),
+            worker_notifier=_notifier(api, tokens, worker_http),
+        ) as core:
+            for user, account in CUSTOMERS.items():
+                identity = Identity(
+                    platform="discord", workspace=str(GUILD), user=str(USER_IDS[user])
+                )
+                core.handler.stores.identities.link(identity, account)
+            gateway = Gateway(core.handler, guild_ids=[GUILD], tokens=tokens)
+            bot = JotunheimBot(gateway, default_specs(), application_id=APP_ID, guild_ids=[GUILD])
+            yield DiscordKit(core, api, bot, posts)
+    finally:
+        posts.shutdown()
+        bot_http.close()
+        worker_http.close()
+        api.stop()

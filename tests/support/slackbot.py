@@ -1,0 +1,248 @@
+"""The testbot behind Slack: signed slash commands and block_actions payloads through the
+real bolt ``App`` (``build_app``), the bot's and the worker's notifiers the real
+``SlackNotifier`` on the local mock Web API, and what each person saw rebuilt from the calls
+that mock recorded (acks, ``chat.postMessage``, ``chat.update``, ``chat.postEphemeral``,
+response URLs).
+
+People: ``alice`` (acme) and ``gina`` (globex) type in a channel of their own; the admins
+``boss`` and ``root`` too, and they sit in the admin channel where approvals are posted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import redis
+
+from bot.adapters.after_ack import AfterAck, Followups
+from bot.adapters.slack import testing
+from bot.adapters.slack.app import SlackApp, build_app
+from bot.adapters.slack.blocks import action_id, action_name
+from bot.adapters.slack.notifier import SlackNotifier, build_client
+from bot.adapters.slack.testing import ADMIN_CHANNEL, BOT_TOKEN, TEAM, Call, MockSlackApi, Scripted
+from bot.invocation import Identity
+from bot.reply import Button, Reply, ReplyField, Tone
+from tests.support.chat import How, Shown
+from tests.support.platforms import PEOPLE, ChatKit
+from tests.support.testbot import ADMINS, CUSTOMERS, TestBot, running_testbot
+
+USER_IDS = {name: f"U{name.upper()}" for name in PEOPLE}
+NAMES = {user_id: name for name, user_id in USER_IDS.items()}
+_ICONS: dict[str, Tone] = {
+    ":white_check_mark: ": "success",
+    ":warning: ": "warning",
+    ":x: ": "error",
+}
+
+
+class RecordingSlackApi(MockSlackApi):
+    """The adapter's mock Web API, also keeping each call's answer: a posted message's ``ts``
+    is only in the answer, and a click names the message it was on by that ``ts``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answered: list[tuple[Call, Scripted]] = []
+        self._in_order = threading.Lock()
+
+    def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> Scripted:
+        with self._in_order:  # so that the call just recorded is the one answered
+            answer = super()._answer(method, body, headers)
+            self.answered.append((self.calls[-1], answer))
+        return answer
+
+
+@dataclass(frozen=True)
+class OnSlack:
+    """A message showing buttons: its channel, ``ts`` and whether only one person sees it."""
+
+    channel: str
+    message: str
+    ephemeral: bool
+
+
+class SlackKit(ChatKit[OnSlack]):
+    admin_channel = ADMIN_CHANNEL
+
+    def __init__(self, core: TestBot, api: RecordingSlackApi, app: SlackApp, posts: Followups):
+        super().__init__(core)
+        self.api = api
+        self.app = app
+        self._posts = posts  # the bot's AfterAck posts (approval requests, decision notices)
+        self._ids = itertools.count(1)
+        self._read = 0
+        self._acks: list[str] = []  # in-channel acks: everyone in the channel reads them
+        self._responders: dict[str, str] = {}  # response URL name → the person it answers
+
+    def room(self, user: str) -> str:
+        return f"C{user.upper()}"
+
+    def send(self, user: str, line: str) -> None:
+        command, _, text = line.strip().partition(" ")
+        body = self._slash_body(user, command, text)
+        answer = self._dispatch(body)
+        reply = slack_reply(answer)
+        if answer.get("response_type") == "in_channel":
+            self._acks.append(json.dumps(answer))
+            shown = Shown("post", reply, channel=self.room(user), message=f"ack-{next(self._ids)}")
+        else:
+            shown = Shown("reply", reply, only=user, message=f"ack-{next(self._ids)}")
+        assert shown.message is not None
+        self._show(shown, OnSlack(self.room(user), shown.message, ephemeral=shown.only is not None))
+        self._collect()
+
+    def _click(self, user: str, button: Button, where: OnSlack) -> None:
+        index = next(i for i, b in enumerate(self._buttons_on(where)) if b == button)
+        self._dispatch(self._action_body(user, index, button, where))
+        self._collect()
+
+    def public_payloads(self) -> list[str]:
+        # Ephemeral messages and the response URLs that replace them reach one person only.
+        shared = [
+            c for c, _ in self.api.answered if c.method in ("chat.postMessage", "chat.update")
+        ]
+        return self._acks + [json.dumps(c.body) for c in shared]
+
+    # -- Slack's side -----------------------------------------------------------------------
+    def _dispatch(self, body: str) -> dict[str, Any]:
+        status, answer = testing.dispatch(self.app.bolt, body, testing.signed_headers(body))
+        assert status == 200, answer
+        # Every platform call the request caused happens after the ack: wait for them.
+        self.app.followups.wait()
+        self._posts.wait()
+        return json.loads(answer) if answer else {}
+
+    def _collect(self) -> None:
+        while self._read < len(self.api.answered):
+            call, answer = self.api.answered[self._read]
+            self._read += 1
+            if answer.status == 200 and answer.body.get("ok"):
+                self._shown_by(call, answer)
+
+    def _shown_by(self, call: Call, answer: Scripted) -> None:
+        body, reply = call.body, slack_reply(call.body)
+        if call.method in ("chat.postMessage", "chat.update"):
+            how: How = "post" if call.method == "chat.postMessage" else "edit"
+            channel, ts = str(body["channel"]), str(answer.body["ts"])
+            where = OnSlack(channel, ts, ephemeral=False)
+            self._show(Shown(how, reply, channel=channel, message=ts), where)
+        elif call.method == "chat.postEphemeral":
+            self._show(Shown("private", reply, only=NAMES[body["user"]]))
+        elif call.method.startswith("/response/"):  # the mock names a response URL by its path
+            name = call.method.removeprefix("/response/")
+            _, _, message = name.partition(".")
+            self._show(Shown("edit", reply, only=self._responders[name], message=message))
+
+    def _buttons_on(self, where: OnSlack) -> list[Button]:
+        with self._lock:
+            for shown in reversed(self._shown):
+                if shown.message == where.message:
+                    return list(shown.reply.buttons)
+        raise AssertionError(f"no message {where.message}")
+
+    def _slash_body(self, user: str, command: str, text: str) -> str:
+        responder = f"cmd-{next(self._ids)}"
+        self._responders[responder] = user
+        return urlencode({
+            "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "hosting",
+            "channel_id": self.room(user), "channel_name": user, "user_id": USER_IDS[user],
+            "user_name": user, "command": command, "text": text, "api_app_id": "A0001",
+            "response_url": self.api.response_url(responder),
+            "trigger_id": f"trigger-{next(self._ids)}",
+        })  # fmt: skip
+
+    def _action_body(self, user: str, index: int, button: Button, where: OnSlack) -> str:
+        # A click's response URL replaces the clicked message; ephemeral ones only through it.
+        responder = f"{user}-{next(self._ids)}.{where.message}"
+        self._responders[responder] = user
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "hosting"},
+            "user": {"id": USER_IDS[user], "username": user, "team_id": TEAM},
+            "api_app_id": "A0001",
+            "container": {"type": "message", "message_ts": where.message,
+                          "channel_id": where.channel, "is_ephemeral": where.ephemeral},
+            "trigger_id": f"click-{next(self._ids)}",
+            "channel": {"id": where.channel, "name": where.channel.lower()},
+            "response_url": self.api.response_url(responder),
+            "actions": [{"type": "button", "action_id": action_id(index, button),
+                         "block_id": "b1", "value": button.value,
+                         "action_ts": "1700000001.000100"}],
+        }  # fmt: skip
+        return urlencode({"payload": json.dumps(payload)})
+
+
+def slack_reply(payload: dict[str, Any]) -> Reply:
+    """A message as Slack was sent it (``text`` + Block Kit), read back into a ``Reply``:
+    the first section's text and tone icon, field sections, the code block, the buttons."""
+    blocks: list[dict[str, Any]] = payload.get("blocks") or []
+    sections = [_unescape(b["text"]["text"]) for b in blocks if "text" in b]
+    first = sections[0] if sections else str(payload.get("text") or "")
+    icon = next((i for i in _ICONS if first.startswith(i)), "")
+    code = next((s[3:-3] for s in sections[1:] if s.startswith("```")), None)
+    fields = [f for b in blocks for f in b.get("fields", ())]
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    return Reply(
+        text=first.removeprefix(icon),
+        fields=tuple(_field(f["text"]) for f in fields),
+        code=code,
+        buttons=tuple(_button(e) for e in buttons),
+        tone=_ICONS.get(icon, "info"),
+    )
+
+
+def _field(mrkdwn: str) -> ReplyField:
+    label, _, value = _unescape(mrkdwn).partition("\n")
+    return ReplyField(label=label.strip("*"), value=value)
+
+
+def _button(element: dict[str, Any]) -> Button:
+    action = action_name(str(element["action_id"]))
+    assert action is not None, element
+    return Button(action=action, value=str(element["value"]), label=element["text"]["text"])
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+SLACK_POLICY: dict[str, object] = {
+    "admins_slack": frozenset(USER_IDS[a] for a in ADMINS),
+    "admin_channel_slack": ADMIN_CHANNEL,
+}
+
+
+@contextmanager
+def running_slackbot(client: redis.Redis, prefix: str) -> Iterator[SlackKit]:
+    """The testbot behind the bolt App, composed as ``jotunheim slack`` composes it: the
+    handler posts through ``AfterAck`` (after the ack), the worker through its own notifier."""
+    api = RecordingSlackApi()
+    with api:
+        settings = testing.settings(api)
+        bot_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url))
+        worker_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url))
+        posts = Followups(workers=1, name="slack-after-ack")
+        try:
+            with running_testbot(
+                client,
+                prefix,
+                policy=SLACK_POLICY,
+                notifier=AfterAck(bot_notifier, posts),
+                worker_notifier=worker_notifier,
+            ) as core:
+                for user, account in CUSTOMERS.items():
+                    identity = Identity(platform="slack", workspace=TEAM, user=USER_IDS[user])
+                    core.handler.stores.identities.link(identity, account)
+                app = build_app(core.handler, settings, notifier=bot_notifier)
+                try:
+                    yield SlackKit(core, api, app, posts)
+                finally:
+                    app.followups.shutdown()
+        finally:
+            posts.shutdown()
