@@ -3,12 +3,8 @@ nothing half-written is left, and the same handler works again once Redis is bac
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 import redis
@@ -21,50 +17,14 @@ from jobs.config import JobSettings
 from jobs.inventory import Inventory, InventoryEntry
 from jobs.queue import RqJobQueue
 from tests.reliability.conftest import ADMIN, policy
+from tests.support.redis_server import RedisServer
 
 PREFIX = "reliability-redis"
 
 
-@dataclass
-class OwnRedis:
-    port: int
-    proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.fail("redis-server is not installed: the Redis fault tests need their own")
-        self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis(port=self.port).ping()
-                return
-            except redis.exceptions.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def own_redis() -> Iterator[OwnRedis]:
-    server = OwnRedis(_free_port())
-    server.start()
+def own_redis() -> Iterator[RedisServer]:
+    server = RedisServer(appendonly=False).start()  # "a fresh, empty server" after a restart
     yield server
     server.stop()
 
@@ -73,7 +33,7 @@ class StopsRedisFirst:
     """The real queue, but Redis dies just before the enqueue: mid-ack, after the audit
     entry and the rate-limit count were written."""
 
-    def __init__(self, inner: RqJobQueue, server: OwnRedis) -> None:
+    def __init__(self, inner: RqJobQueue, server: RedisServer) -> None:
         self.inner, self.server, self.armed = inner, server, False
 
     def submit(self, request: JobRequest) -> Submitted:
@@ -97,7 +57,7 @@ def _command(handler: Dispatcher, n: int) -> str:
     return handler.handle(inv).text
 
 
-def test_redis_dying_mid_ack_says_nothing_was_done_and_recovers(own_redis: OwnRedis) -> None:
+def test_redis_dying_mid_ack_says_nothing_was_done_and_recovers(own_redis: RedisServer) -> None:
     client = redis.Redis(port=own_redis.port, socket_timeout=1, socket_connect_timeout=1)
     queue = StopsRedisFirst(RqJobQueue(client, settings=JobSettings(prefix=PREFIX)), own_redis)
     handler = _handler(client, queue)
@@ -117,7 +77,7 @@ def test_redis_dying_mid_ack_says_nothing_was_done_and_recovers(own_redis: OwnRe
 
 
 def test_a_stalled_redis_never_runs_what_the_reply_said_was_not_done(
-    own_redis: OwnRedis,
+    own_redis: RedisServer,
 ) -> None:
     """Redis stalls (writes paused) past the client's timeout during the enqueue: the reply
     says nothing was done, so when Redis resumes no job may appear."""
