@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -33,6 +32,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.invocation import Invocation
 from bot.notify import ReplyTarget
+from bot.ports.clock import SYSTEM_CLOCK, Clock
 
 Status = Literal["pending", "approved", "denied", "expired"]
 Outcome = Literal["won", "expired", "missing", "approved", "denied"]
@@ -145,7 +145,15 @@ class Approval(BaseModel):
 
 
 class ApprovalStore:
-    def __init__(self, client: redis.Redis, *, prefix: str = "jh", ttl: int = 86400) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str = "jh",
+        ttl: int = 86400,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self.clock = clock
         self._r = client
         self._p = prefix
         self.ttl = ttl
@@ -164,8 +172,8 @@ class ApprovalStore:
             keep,
             request.id,
             self._key(""),
-            repr(time.time()),
-            max(1, int(request.expires - time.time())),
+            repr(self.clock.now()),
+            max(1, int(request.expires - self.clock.now())),
         ]
         result = self._create(keys=keys, args=args)
         if isinstance(result, bytes | str):
@@ -178,7 +186,7 @@ class ApprovalStore:
         """The id of a pending request asking exactly this, if there is one."""
         other = self._r.get(self._identical_key(account, vmid, kind, args))
         found = self.get(_text(other)) if other else None
-        if found is None or found.status != "pending" or found.request.expires <= time.time():
+        if found is None or found.status != "pending" or found.request.expires <= self.clock.now():
             return None
         return found.request.id
 
@@ -206,18 +214,18 @@ class ApprovalStore:
         also when it expired just now and was marked so by this call)."""
         result = self._decide(
             keys=[self._key(approval_id), self._pending_key],
-            args=[repr(time.time()), decision, by, reason, approval_id],
+            args=[repr(self.clock.now()), decision, by, reason, approval_id],
         )
         return _text(result)  # type: ignore[return-value]
 
     def reopen(self, approval_id: str, decided_by: str) -> bool:
         """Undo an approval whose job could not be enqueued (Redis hiccup): no half state."""
         keys = [self._key(approval_id), self._pending_key]
-        return bool(self._reopen(keys=keys, args=[decided_by, approval_id, repr(time.time())]))
+        return bool(self._reopen(keys=keys, args=[decided_by, approval_id, repr(self.clock.now())]))
 
     def expire_due(self) -> list[str]:
         """Mark every pending request past its expiry as expired; returns their ids."""
-        now = time.time()
+        now = self.clock.now()
         due = [_text(i) for i in self._r.zrangebyscore(self._pending_key, "-inf", now)]
         expired = []
         for approval_id in due:

@@ -8,12 +8,13 @@ unless a retention (``maxlen``) is configured.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from typing import Any
 
 import redis
 from pydantic import BaseModel, ConfigDict
+
+from bot.ports.clock import SYSTEM_CLOCK, Clock
 
 SECRET_ARG_NAMES = frozenset({"password", "cipassword", "token", "secret", "sshkeys"})
 REDACTED = "[redacted]"
@@ -42,11 +43,17 @@ def redact(args: Mapping[str, Any]) -> dict[str, str]:
 
 class AuditLog:
     def __init__(
-        self, client: redis.Redis, *, prefix: str = "jh", maxlen: int | None = None
+        self,
+        client: redis.Redis,
+        *,
+        prefix: str = "jh",
+        maxlen: int | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._r = client
         self._key = f"{prefix}:audit"
         self._maxlen = maxlen
+        self._clock = clock
 
     def record(
         self,
@@ -63,7 +70,7 @@ class AuditLog:
         where: str = "",
     ) -> str:
         entry = AuditEntry(
-            ts=time.time(),
+            ts=self._clock.now(),
             event=event,
             actor=actor,
             vmid=vmid,

@@ -22,6 +22,7 @@ from bot.dispatch import Dispatcher, Stores
 from bot.identity import IdentityStore
 from bot.notify import Notifier
 from bot.policy import BusyLookup, Policy
+from bot.ports.clock import SYSTEM_CLOCK, Clock
 from bot.ratelimit import RateLimiter
 from bot.refusals import CertainRefusals
 from bot.registry import Command
@@ -63,6 +64,7 @@ def build_handler(
     busy: BusyLookup | None = None,
     plan: PlanSettings | None = None,
     backup: BackupSettings | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Dispatcher:
     """``plan`` and ``backup`` default to the defaults a worker without those variables uses
     (never to the environment: tests and the demo pass what their worker uses)."""
@@ -78,14 +80,17 @@ def build_handler(
         prefix=prefix,
         limit=settings.rate_limit_per_minute,
         account_limit=settings.rate_limit_per_account_per_minute,
+        clock=clock,
     )
-    policy = Policy(settings, identities, inventory, limiter, busy)
+    policy = Policy(settings, identities, inventory, limiter, busy, clock=clock)
     stores = Stores(
         identities=identities,
         inventory=inventory,
-        approvals=ApprovalStore(client, prefix=prefix, ttl=settings.approval_ttl_seconds),
+        approvals=ApprovalStore(
+            client, prefix=prefix, ttl=settings.approval_ttl_seconds, clock=clock
+        ),
         confirmations=ConfirmationStore(client, prefix=prefix, ttl=settings.confirm_ttl_seconds),
-        audit=AuditLog(client, prefix=prefix, maxlen=settings.audit_maxlen),
+        audit=AuditLog(client, prefix=prefix, maxlen=settings.audit_maxlen, clock=clock),
         jobs=JobBoard(client, prefix=prefix),
     )
     refusals = CertainRefusals(limits=plan.limits(), backup_storage=backup.storage)

@@ -12,7 +12,6 @@ entry are best effort: a failure is logged, and the person still hears what was 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -62,7 +61,7 @@ class Decisions:
     def request_approval(
         self, actor: Actor, parsed: Parsed, request: JobRequest, changes: tuple[str, ...]
     ) -> Reply:
-        now = time.time()
+        now = self.policy.clock.now()
         text = format_command(parsed)
         approval = ApprovalRequest(
             id=self.approvals.id_for(actor.key, request.inbound_id),
@@ -288,10 +287,9 @@ def approval_message(approval: ApprovalRequest) -> Reply:
     )
 
 
-def pending_reply(approvals: list[Approval]) -> Reply:
+def pending_reply(approvals: list[Approval], *, now: float) -> Reply:
     if not approvals:
         return Reply(text="no pending approval requests")
-    now = time.time()
     lines = [
         f"{a.request.id}: {a.request.summary} (expires in {int(a.request.expires - now) // 60} min)"
         for a in approvals

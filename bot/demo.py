@@ -29,6 +29,7 @@ from bot.compose import build_handler
 from bot.demo_script import ACCOUNT, ADMIN, CUSTOMER, play
 from bot.dispatch import Dispatcher
 from bot.notify import Notifier
+from bot.ports.clock import SYSTEM_CLOCK, Clock
 from bot.settings import ConfigError, load
 from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.policy import PolicySettings
@@ -116,17 +117,21 @@ def compose_demo(
     *,
     policy: PolicySettings | None = None,
     worker: WorkerSettings | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[Dispatcher, WorkerContext]:
     """The bot's handler and a worker's context on one Redis client and the simulator at
     ``base_url``, both posting through ``notifier``, with the demo customer linked. The demo
-    and the test suite's testbot compose the product through this one function."""
+    and the test suite's testbot compose the product through this one function; the testbot
+    passes its own ``clock`` to both."""
     plan, backup = PlanSettings(), BackupSettings()  # one copy for the bot and the worker
-    context = _worker_context(client, base_url, prefix, notifier, worker, plan=plan, backup=backup)
+    context = _worker_context(
+        client, base_url, prefix, notifier, worker, plan=plan, backup=backup, clock=clock
+    )
     policy = (policy or demo_policy()).model_copy(update={"redis_prefix": prefix})
     queue = RqJobQueue(client, settings=context.settings)
     busy = BusyLocks(client, prefix=prefix, cluster=policy.cluster_name)
     handler = build_handler(
-        client, notifier, queue, settings=policy, busy=busy, plan=plan, backup=backup
+        client, notifier, queue, settings=policy, busy=busy, plan=plan, backup=backup, clock=clock
     )
     handler.stores.identities.link(parse_identity(CUSTOMER), ACCOUNT)
     return handler, context
@@ -188,6 +193,7 @@ def _worker_context(
     *,
     plan: PlanSettings,
     backup: BackupSettings,
+    clock: Clock,
 ) -> WorkerContext:
     """``jotunheim worker``'s composition, pointed at the simulator, this Redis client and
     this notifier."""
@@ -199,8 +205,8 @@ def _worker_context(
     unused_redis = RedisSettings(url="redis://127.0.0.1:1/0")
     built = build_context(proxmox, unused_redis, chosen, plan=plan, backup=backup)
     built.redis.close()  # never used: the demo's own client (real or embedded) replaces it
-    audit = AuditLog(client, prefix=prefix)
-    return dataclasses.replace(built, redis=client, notifier=notifier, audit=audit)
+    audit = AuditLog(client, prefix=prefix, clock=clock)
+    return dataclasses.replace(built, redis=client, notifier=notifier, audit=audit, clock=clock)
 
 
 def _console(demo: Demo) -> int:

@@ -172,6 +172,7 @@ class Dispatcher:
                 self.policy.servers_for(actor),
                 self.stores.inventory.synced_at(),
                 admin=actor.is_admin,
+                now=self.policy.clock.now(),
             ),
             "approvals": self._approvals,
             "node list": lambda: views.node_list(self.stores.inventory.all()),
@@ -194,7 +195,7 @@ class Dispatcher:
             found = self.stores.approvals.get(approval_id)
             actor = found.request.requester if found else ""
             record_committed(self.stores.audit, "approval.expired", actor=actor, result=approval_id)
-        return pending_reply(self.stores.approvals.pending())
+        return pending_reply(self.stores.approvals.pending(), now=self.policy.clock.now())
 
     def _task(self, actor: Actor, inv: Invocation, parsed: Parsed) -> Reply:
         """A job id is answered from Redis now; a UPID needs Proxmox, so it becomes a job."""
@@ -203,7 +204,7 @@ class Dispatcher:
             found = self.stores.jobs.find(ref)
             if found is None or not self.policy.may_see_job(actor, found.request):
                 raise Refusal(f"job {ref} not found")
-            return job_reply(found)
+            return job_reply(found, now=self.policy.clock.now())
         vmid = UPID.parse(ref).vmid
         if actor.is_admin:
             entry = self.stores.inventory.get(vmid) if vmid is not None else None

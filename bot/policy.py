@@ -6,13 +6,13 @@ exactly like "no such server", so a customer never learns that someone else's se
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.commands.argtypes import vmid_of
 from bot.identity import IdentityStore
 from bot.invocation import Identity
+from bot.ports.clock import SYSTEM_CLOCK, Clock
 from bot.ratelimit import RateLimiter
 from bot.registry import Command
 from bot.settings.policy import PolicySettings
@@ -65,7 +65,10 @@ class Policy:
         inventory: Inventory,
         limiter: RateLimiter,
         busy: BusyLookup | None,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        self.clock = clock
         self.settings = settings
         self._identities = identities
         self._inventory = inventory
@@ -152,7 +155,7 @@ class Policy:
     def check_not_busy(self, vmid: int) -> None:
         holder = self._busy.holder(vmid) if self._busy is not None else None
         if holder is not None:
-            age = max(0, int(time.time() - holder.since))
+            age = max(0, int(self.clock.now() - holder.since))
             verb = holder.kind.rpartition(".")[2]
             raise Refusal(
                 f"server {vmid} is busy: {verb} started by {holder.requester} {age} s ago "

@@ -9,12 +9,13 @@ past either together; a refused hit counts toward neither.
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Literal
 
 import redis
+
+from bot.ports.clock import SYSTEM_CLOCK, Clock
 
 # KEYS: the identity's window, then (optionally) the account's. ARGV: now, window, member,
 # then one limit per key. Returns {} when allowed, else {index of the full key, seconds}.
@@ -55,19 +56,19 @@ class RateLimiter:
         limit: int = 20,
         account_limit: int = 40,
         window: float = 60.0,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self._r = client
         self._p = prefix
         self.limit = limit
         self.account_limit = account_limit
         self.window = window
+        self._clock = clock
         self._script = client.register_script(_HIT)
 
-    def hit(
-        self, who: str, account: str | None = None, *, now: float | None = None
-    ) -> Throttled | None:
+    def hit(self, who: str, account: str | None = None) -> Throttled | None:
         """Count one command or click for ``who`` (and its account); None when allowed."""
-        moment = time.time() if now is None else now
+        moment = self._clock.now()
         keys = [f"{self._p}:rate:{who}"]
         limits = [self.limit]
         if account is not None:

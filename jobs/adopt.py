@@ -16,12 +16,11 @@ VMID, so the build/rebuild ``clone`` step finds its own task (``actions.server.p
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from actions.base import StepResult
 from actions.locate import find_vm
-from jobs.chains import ChainState, ChainStore
+from jobs.chains import ChainState
 from jobs.context import WorkerContext
 from jobs.outcome import target_vmid
 from jobs.preflight import typed_request
@@ -145,8 +144,8 @@ def attempt(ctx: WorkerContext, state: ChainState, index: int) -> StepResult:
     if adopted is not None:
         kind = UPID.parse(adopted).type
         return StepResult(summary=f"{kind} task started by an earlier attempt", upid=adopted)
-    store = ChainStore(ctx.redis, prefix=ctx.prefix)
-    state = store.update_step(state, index, state="running", started=time.time(), error=None)
+    store = ctx.chains()
+    state = store.update_step(state, index, state="running", started=ctx.clock.now(), error=None)
     action = ctx.action_for(state.kind)
     typed = typed_request(action, state.request, chain=state.root)
     return action.run_step(state.steps[index].name, typed, state.context)

@@ -8,12 +8,12 @@ the Action's steps pass on (reserved VMID, node), merged step by step.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Literal
 
 import redis
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.ports.clock import SYSTEM_CLOCK, Clock
 from jobs.api import JobRequest
 
 StepStateName = Literal["pending", "running", "task", "done", "failed"]
@@ -63,7 +63,10 @@ class ChainState(BaseModel):
 
 
 class ChainStore:
-    def __init__(self, client: redis.Redis, *, prefix: str = "jh") -> None:
+    def __init__(
+        self, client: redis.Redis, *, prefix: str = "jh", clock: Clock = SYSTEM_CLOCK
+    ) -> None:
+        self._clock = clock
         self._r = client
         self._p = f"{prefix}:chain"
 
@@ -76,7 +79,7 @@ class ChainStore:
             root=root,
             request=request,
             steps=tuple(StepState(name=s) for s in steps),
-            started=time.time(),
+            started=self._clock.now(),
         )
         self._r.set(self._key(root), fresh.model_dump_json(), nx=True, ex=_TTL)
         found = self.get(root)
@@ -120,7 +123,7 @@ class ChainStore:
         self, state: ChainState, status: ChainStatus, error: str | None = None
     ) -> ChainState:
         return self.save(
-            state.model_copy(update={"status": status, "error": error, "ended": time.time()})
+            state.model_copy(update={"status": status, "error": error, "ended": self._clock.now()})
         )
 
 

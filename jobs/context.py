@@ -19,6 +19,8 @@ import redis
 from actions.base import Action
 from actions.config import ActionsConfig
 from bot.notify import Notifier
+from bot.ports.clock import SYSTEM_CLOCK, Clock
+from jobs.chains import ChainStore
 from jobs.config import JobSettings
 from proxmox.repositories import Proxmox
 
@@ -62,6 +64,7 @@ class WorkerContext:
     settings: JobSettings
     actions: Mapping[str, ActionFactory]
     audit: AuditSink = field(default_factory=NoAudit)
+    clock: Clock = SYSTEM_CLOCK
 
     @property
     def prefix(self) -> str:
@@ -70,6 +73,9 @@ class WorkerContext:
     @property
     def cluster(self) -> str:
         return self.settings.cluster
+
+    def chains(self) -> ChainStore:
+        return ChainStore(self.redis, prefix=self.prefix, clock=self.clock)
 
     def action_for(self, kind: str) -> Action[Any]:
         factory = self.actions.get(kind)

@@ -7,8 +7,6 @@ job id first: only the holder can release or extend its lock.
 
 from __future__ import annotations
 
-import time
-
 import redis
 from pydantic import BaseModel, ConfigDict
 
@@ -40,9 +38,9 @@ class BusyInfo(BaseModel):
     requester: str
     since: float
 
-    def describe(self, vmid: int, *, now: float | None = None) -> str:
+    def describe(self, vmid: int, *, now: float) -> str:
         """``server 101 is busy: resize started by @u 40 s ago (job …)``."""
-        age = max(0, int((now if now is not None else time.time()) - self.since))
+        age = max(0, int(now - self.since))
         verb = self.kind.rpartition(".")[2]
         return (
             f"server {vmid} is busy: {verb} started by {self.requester} {age} s ago "

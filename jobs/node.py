@@ -9,7 +9,6 @@ ensures at start, so several workers never run several schedules.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -63,7 +62,7 @@ def sync_inventory(request_data: dict[str, Any] | None = None) -> dict[str, Any]
         return {"synced": False, "error": exc.message}
     entries = [e for r in resources if (e := inventory_entry(r, ctx.actions_config))]
     Inventory(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).replace_all(
-        entries, now=time.time()
+        entries, now=ctx.clock.now()
     )
     servers = sum(1 for e in entries if not e.template)
     _tell(request_data, f"✓ sync: the inventory now lists {servers} server(s)", "success")

@@ -5,13 +5,12 @@ the wording of it. Used by step jobs, tracking jobs and the failure callback ali
 from __future__ import annotations
 
 import logging
-import time
 from typing import NoReturn
 
 from rq import get_current_job
 
 from actions.locate import find_vm
-from jobs.chains import ChainState, ChainStore
+from jobs.chains import ChainState
 from jobs.context import WorkerContext
 from jobs.locks import BusyLocks
 from jobs.queue import Enqueuer
@@ -85,8 +84,8 @@ def fail_chain(
     """Stop the chain at step ``index``: record, free the server, cancel what would follow,
     and tell the requester which step failed and (unless ``show_state`` is False: an
     ownership refusal) what state the server is in."""
-    store = ChainStore(ctx.redis, prefix=ctx.prefix)
-    state = store.update_step(state, index, state="failed", error=message, ended=time.time())
+    store = ctx.chains()
+    state = store.update_step(state, index, state="failed", error=message, ended=ctx.clock.now())
     state = store.finish(state, "failed", message)
     release_lock(ctx, state)
     release_reservation(ctx, state)
@@ -129,7 +128,7 @@ def _failure_text(
 def complete_chain(
     ctx: WorkerContext, state: ChainState, summary: str, *, announce: bool = True
 ) -> ChainState:
-    store = ChainStore(ctx.redis, prefix=ctx.prefix)
+    store = ctx.chains()
     state = store.finish(state, "succeeded")
     release_lock(ctx, state)
     request = state.request
@@ -142,14 +141,17 @@ def complete_chain(
         result=summary,
     )
     if announce:
-        Reporter(ctx).post(request.target, public(success_text(state, summary), tone="success"))
+        Reporter(ctx).post(
+            request.target,
+            public(success_text(state, summary, now=ctx.clock.now()), tone="success"),
+        )
     return state
 
 
-def success_text(state: ChainState, summary: str) -> str:
+def success_text(state: ChainState, summary: str, *, now: float) -> str:
     what = label(state.request)
     if len(state.steps) > 1:
-        took = duration((state.ended or time.time()) - state.started)
+        took = duration((state.ended or now) - state.started)
         text = f"✓ {what} done in {took}: {state.render()}"
     else:
         text = f"✓ {what}: {summary}"

@@ -11,7 +11,6 @@ covers what a job cannot report itself: a worker that died mid-job (``AbandonedJ
 from __future__ import annotations
 
 import logging
-import time
 from types import TracebackType
 from typing import Any
 
@@ -26,7 +25,7 @@ from bot.reply import Reply
 from jobs.adopt import attempt
 from jobs.api import JobRequest
 from jobs.catalog import KINDS
-from jobs.chains import ChainState, ChainStore
+from jobs.chains import ChainState
 from jobs.context import WorkerContext, current, installed
 from jobs.locks import BusyInfo, BusyLocks
 from jobs.outcome import (
@@ -55,7 +54,7 @@ def start(request_data: dict[str, Any]) -> Outcome:
     job = get_current_job()
     root = job.id if job else job_id_for(ctx.prefix, request.inbound_id)
     action = ctx.action_for(request.kind)
-    state = ChainStore(ctx.redis, prefix=ctx.prefix).ensure(root, request, tuple(action.steps))
+    state = ctx.chains().ensure(root, request, tuple(action.steps))
     if state.status != "running":
         # A redelivered root job of a finished chain: running it again would repeat the
         # operation (a second reboot) and take the busy lock with nobody to release it.
@@ -65,7 +64,7 @@ def start(request_data: dict[str, Any]) -> Outcome:
 
 def run_step(root: str, index: int) -> Outcome:
     ctx = current()
-    state = ChainStore(ctx.redis, prefix=ctx.prefix).get(root)
+    state = ctx.chains().get(root)
     if state is None or state.status != "running":
         return {"skipped": f"chain {root} is not running"}
     return _execute(ctx, state, index)
@@ -125,12 +124,12 @@ def _preflight(ctx: WorkerContext, state: ChainState) -> None:
     if kind is not None and not kind.mutating:
         return
     holder = BusyInfo(
-        job_id=state.root, kind=request.kind, requester=request.requested_by, since=time.time()
+        job_id=state.root, kind=request.kind, requester=request.requested_by, since=ctx.clock.now()
     )
     locks = BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
     busy = locks.acquire(request.vmid, holder, ctx.settings.lock_ttl)
     if busy is not None:
-        raise ActionError(busy.describe(request.vmid))
+        raise ActionError(busy.describe(request.vmid, now=ctx.clock.now()))
 
 
 def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
@@ -165,12 +164,12 @@ def record_result(
 ) -> ChainState:
     """Keep what the step returned: context, notes, its task (or that it is done), and
     hand a secret to the requester privately."""
-    store = ChainStore(ctx.redis, prefix=ctx.prefix)
+    store = ctx.chains()
     request = state.request
     notes = result.pending + (("takes effect after a reboot",) if result.needs_reboot else ())
     state = store.merge_context(state, dict(result.context), notes)
     step_state = "task" if result.upid else "done"
-    ended = None if result.upid else time.time()
+    ended = None if result.upid else ctx.clock.now()
     state = store.update_step(
         state, index, state=step_state, summary=result.summary, upid=result.upid, ended=ended
     )
@@ -229,7 +228,7 @@ def _track(ctx: WorkerContext, state: ChainState, index: int, result: StepResult
         "index": index,
         "upid": result.upid,
         "ref": ref.model_dump(mode="json") if ref else None,
-        "started": time.time(),
+        "started": ctx.clock.now(),
     }
     Enqueuer(ctx.redis, ctx.settings).tracking(state.root, index, state.request.kind, args)
 
@@ -239,7 +238,7 @@ def _retry_or_fail(ctx: WorkerContext, state: ChainState, index: int, message: s
     attempts = (job.number_of_retries or 0) if job else ctx.settings.retry_cap
     if attempts >= ctx.settings.retry_cap:
         fail_and_raise(ctx, state, index, f"{message} (gave up after {attempts + 1} attempts)")
-    store = ChainStore(ctx.redis, prefix=ctx.prefix)
+    store = ctx.chains()
     # Re-read: the attempt recorded when it started, which the retry must look back to.
     state = store.get(state.root) or state
     store.update_step(state, index, state="pending", error=f"retrying: {message}")
@@ -265,7 +264,7 @@ def on_failure(
     if ctx is None or meta.get("role") not in {"step", "track"}:
         log.error("job %s failed (%s) with nobody to tell", job.id, exc_type)
         return
-    state = ChainStore(ctx.redis, prefix=ctx.prefix).get(str(meta["root"]))
+    state = ctx.chains().get(str(meta["root"]))
     if state is None or state.status != "running":
         return
     index = int(meta["index"])

@@ -8,7 +8,6 @@ own (or a task on no server at all) gets the same answer as for a task that does
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from actions.locate import find_vm
@@ -48,7 +47,7 @@ def task_status(request_data: dict[str, Any]) -> dict[str, Any]:
     except ProxmoxApiException as exc:
         reporter.post(request.target, public(f"✗ task {text}: {exc.message}", tone="error"))
         return {"ok": False, "error": exc.message}
-    reporter.post(request.target, task_reply_text(upid, task, tail))
+    reporter.post(request.target, task_reply_text(upid, task, tail, now=ctx.clock.now()))
     return {"ok": True, "status": task.status, "exitstatus": task.exitstatus}
 
 
@@ -69,10 +68,10 @@ def log_tail(ctx: WorkerContext, upid: UPID) -> list[TaskLogLine]:
     return lines[-TAIL:]
 
 
-def task_reply_text(upid: UPID, task: TaskStatus, tail: list[TaskLogLine]) -> Reply:
+def task_reply_text(upid: UPID, task: TaskStatus, tail: list[TaskLogLine], *, now: float) -> Reply:
     tone: Tone
     if task.running:
-        outcome, tone = f"running for {duration(time.time() - upid.starttime)}", "info"
+        outcome, tone = f"running for {duration(now - upid.starttime)}", "info"
     elif task.succeeded:
         outcome, tone = task.exitstatus or "OK", "warning" if task.warnings else "success"
     else:

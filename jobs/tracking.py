@@ -16,7 +16,6 @@ waiting on it (RQ ``depends_on``); retries are capped like a step's.
 from __future__ import annotations
 
 import re
-import time
 from typing import Any, NoReturn
 
 from pydantic import BaseModel, ConfigDict
@@ -26,7 +25,7 @@ from actions.base import ActionError
 from bot.notify import MessageRef
 from bot.reply import Tone
 from jobs.adopt import attempt
-from jobs.chains import ChainState, ChainStore
+from jobs.chains import ChainState
 from jobs.context import WorkerContext, current
 from jobs.locks import BusyLocks
 from jobs.outcome import complete_chain, fail_and_raise, fail_chain, raise_reported
@@ -67,7 +66,7 @@ def track_task(raw: dict[str, Any]) -> dict[str, Any] | Retry:
     job = get_current_job()
     # After a lock retry this job follows the new task: its UPID, message and start time.
     args = TrackArgs.model_validate({**raw, **(job.meta.get("follow", {}) if job else {})})
-    state = ChainStore(ctx.redis, prefix=ctx.prefix).get(args.root)
+    state = ctx.chains().get(args.root)
     if state is None or state.status != "running":
         return {"skipped": f"chain {args.root} is not running"}
     if state.request.vmid is not None:
@@ -77,7 +76,7 @@ def track_task(raw: dict[str, Any]) -> dict[str, Any] | Retry:
     if state.steps[args.index].state == "pending":
         return _rerun(ctx, state, args)
     upid = UPID.parse(args.upid)
-    elapsed = time.time() - args.started
+    elapsed = ctx.clock.now() - args.started
     try:
         task = ctx.proxmox.tasks.status(upid)
     except ProxmoxApiException as exc:
@@ -147,13 +146,13 @@ def _show_progress(ctx: WorkerContext, state: ChainState, args: TrackArgs, upid:
 def _succeeded(
     ctx: WorkerContext, state: ChainState, args: TrackArgs, task: TaskStatus, elapsed: float
 ) -> dict[str, Any]:
-    store = ChainStore(ctx.redis, prefix=ctx.prefix)
+    store = ctx.chains()
     step = state.steps[args.index]
     exit_text = task.exitstatus or "OK"
     tone: Tone = "warning" if task.warnings else "success"
     text = f"✓ {label(state.request)}: {step.summary} — {exit_text} in {duration(elapsed)}"
     Reporter(ctx).update(state.request.target, args.ref, public(text, tone=tone))
-    state = store.update_step(state, args.index, state="done", ended=time.time())
+    state = store.update_step(state, args.index, state="done", ended=ctx.clock.now())
     if args.index + 1 == len(state.steps):
         # A single step's edited message already is the outcome; a chain gets a summary.
         complete_chain(ctx, state, step.summary, announce=len(state.steps) > 1)
@@ -198,7 +197,7 @@ def _retry_locked(ctx: WorkerContext, state: ChainState, args: TrackArgs, error:
     """The task failed on a lock: put the step back to pending and try it again later.
     The failed task is remembered so that the re-run never takes it for its own."""
     step = state.steps[args.index]
-    ChainStore(ctx.redis, prefix=ctx.prefix).update_step(
+    ctx.chains().update_step(
         state,
         args.index,
         state="pending",
@@ -222,7 +221,7 @@ def _rerun(ctx: WorkerContext, state: ChainState, args: TrackArgs) -> dict[str, 
         result = attempt(ctx, state, args.index)
     except ProxmoxApiException as exc:
         if exc.retryable and _retries() < ctx.settings.retry_cap:
-            ChainStore(ctx.redis, prefix=ctx.prefix).update_step(
+            ctx.chains().update_step(
                 state, args.index, state="pending", error=f"retrying: {exc.message}"
             )
             return _backoff(ctx)
@@ -232,7 +231,7 @@ def _rerun(ctx: WorkerContext, state: ChainState, args: TrackArgs) -> dict[str, 
     state = record_result(ctx, state, args.index, result)
     if result.upid:
         ref = announce_task(ctx, state, result)
-        _follow(result.upid, ref)
+        _follow(result.upid, ref, started=ctx.clock.now())
         return _again(ctx)
     if args.index + 1 == len(state.steps):
         complete_chain(ctx, state, result.summary)
@@ -241,7 +240,7 @@ def _rerun(ctx: WorkerContext, state: ChainState, args: TrackArgs) -> dict[str, 
     return {"step": state.steps[args.index].name, "summary": result.summary}
 
 
-def _follow(upid: str, ref: MessageRef | None) -> None:
+def _follow(upid: str, ref: MessageRef | None, *, started: float) -> None:
     """From now on this job tracks ``upid`` (its arguments cannot change; its meta can)."""
     job = get_current_job()
     if job is None:
@@ -249,7 +248,7 @@ def _follow(upid: str, ref: MessageRef | None) -> None:
     follow = {
         "upid": upid,
         "ref": ref.model_dump(mode="json") if ref else None,
-        "started": time.time(),
+        "started": started,
     }
     job.meta.update(follow=follow, log_offset=0)
     job.meta.pop("percent", None)

@@ -6,7 +6,6 @@ waiting for a worker has no chain yet, so its request is read from the queued RQ
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import redis
@@ -75,7 +74,7 @@ class JobBoard:
         return stats.retried(message), message
 
 
-def job_reply(found: Found) -> Reply:
+def job_reply(found: Found, *, now: float) -> Reply:
     request = found.request
     what = label(request)
     chain = found.chain
@@ -85,16 +84,16 @@ def job_reply(found: Found) -> Reply:
     lines = [step_line(i, len(chain.steps), s) for i, s in enumerate(chain.steps)]
     lines += [f"⚠ {note}" for note in chain.notes]
     return Reply(
-        text=f"job {found.job_id}: {what} — {chain_outcome(chain)}\n{chain.render()}",
+        text=f"job {found.job_id}: {what} — {chain_outcome(chain, now=now)}\n{chain.render()}",
         code="\n".join(lines),
         tone={"running": "info", "succeeded": "success", "failed": "error"}[chain.status],
     )
 
 
-def chain_outcome(chain: ChainState) -> str:
+def chain_outcome(chain: ChainState, *, now: float) -> str:
     if chain.status == "running":
-        return f"running for {duration(time.time() - chain.started)}"
-    took = duration((chain.ended or time.time()) - chain.started)
+        return f"running for {duration(now - chain.started)}"
+    took = duration((chain.ended or now) - chain.started)
     if chain.status == "succeeded":
         return f"succeeded in {took}"
     return f"failed after {took}: {chain.error or 'unknown error'}"

@@ -43,14 +43,16 @@ def server_line(entry: InventoryEntry) -> str:
     return f"{entry.vmid} {entry.name or '-'}: {entry.status} ({sizes})"
 
 
-def server_list(entries: list[InventoryEntry], synced_at: float | None, *, admin: bool) -> Reply:
+def server_list(
+    entries: list[InventoryEntry], synced_at: float | None, *, admin: bool, now: float
+) -> Reply:
     if not entries:
         return Reply(text="no servers" + ("" if admin else " in your account"))
     fields = tuple(
         ReplyField(label=str(e.vmid), value=server_line(e) + (f" [{e.owner}]" if admin else ""))
         for e in entries
     )
-    age = f"; inventory from {int(time.time() - synced_at)} s ago" if synced_at else ""
+    age = f"; inventory from {int(now - synced_at)} s ago" if synced_at else ""
     return Reply(text=f"{len(entries)} server(s){age}", fields=fields)
 
 

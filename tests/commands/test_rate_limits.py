@@ -8,6 +8,7 @@ import redis
 from bot.invocation import Identity, Invocation, Scope
 from bot.ratelimit import RateLimiter, Throttled
 from tests.commands.conftest import World, make_world, settings
+from tests.support.clock import FakeClock
 
 SLACK = Identity(platform="slack", workspace="T1", user="U1")
 DISCORD = Identity(platform="discord", workspace="4242", user="77")
@@ -110,15 +111,21 @@ class CountingRedis(redis.Redis):
 def test_one_round_trip_checks_both_budgets(redis_client: redis.Redis, key_prefix: str) -> None:
     client = CountingRedis(connection_pool=redis_client.connection_pool)
     client.sent = []
-    limiter = RateLimiter(client, prefix=key_prefix, limit=2, account_limit=3)
-    assert limiter.hit("a:1:x", "acme", now=100.0) is None  # loads the script
+    clock = FakeClock(100.0)
+    limiter = RateLimiter(client, prefix=key_prefix, limit=2, account_limit=3, clock=clock)
+    assert limiter.hit("a:1:x", "acme") is None  # loads the script
     client.sent.clear()
-    assert limiter.hit("a:1:y", "acme", now=101.0) is None
-    assert limiter.hit("a:1:y", "acme", now=102.0) is None
-    assert limiter.hit("a:1:z", "acme", now=103.0) == Throttled("account", 3, 57.0)
-    assert limiter.hit("a:1:y", "globex", now=104.0) == Throttled("identity", 2, 57.0)
+    clock.set(101.0)
+    assert limiter.hit("a:1:y", "acme") is None
+    clock.set(102.0)
+    assert limiter.hit("a:1:y", "acme") is None
+    clock.set(103.0)
+    assert limiter.hit("a:1:z", "acme") == Throttled("account", 3, 57.0)
+    clock.set(104.0)
+    assert limiter.hit("a:1:y", "globex") == Throttled("identity", 2, 57.0)
     assert client.sent == ["EVALSHA"] * 4
     assert redis_client.zcard(f"{key_prefix}:rate-account:acme") == 3
     assert redis_client.zcard(f"{key_prefix}:rate:a:1:z") == 0  # refused: counted nowhere
     assert redis_client.zcard(f"{key_prefix}:rate-account:globex") == 0
-    assert limiter.hit("a:1:z", "acme", now=160.5) is None  # the window slid past the first
+    clock.set(160.5)
+    assert limiter.hit("a:1:z", "acme") is None  # the window slid past the first

@@ -41,6 +41,7 @@ from jobs.queue import rq_queue
 from proxmox.simulator import Simulator
 from proxmox.simulator.app import RecordedCall
 from tests.support.chat import ChatRecorder, Shown
+from tests.support.clock import FakeClock
 
 ADMINS = ("boss", "root")
 CUSTOMERS = {"alice": "acme", "gina": "globex"}
@@ -70,6 +71,7 @@ class TestBot:
     handler: Dispatcher
     worker: WorkerContext
     chat: ChatRecorder
+    clock: FakeClock
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     # -- what people do ---------------------------------------------------------------------
@@ -201,14 +203,17 @@ def running_testbot(
     worker: Mapping[str, object] | None = None,
     notifier: Notifier | None = None,
     worker_notifier: Notifier | None = None,
+    clock: FakeClock | None = None,
 ) -> Iterator[TestBot]:
     """A testbot on ``client`` under ``prefix`` (its keys and RQ keys removed afterwards).
 
     ``notifier`` replaces the chat recorder as the bot's notifier and ``worker_notifier``
     (default: ``notifier``) as the worker's: a platform kit passes its real notifiers in front
     of a mock chat API, and the recorder then holds only the answers of ``send`` and
-    ``click``."""
+    ``click``. Bot and worker read ``clock`` (default: a fresh ``FakeClock``), so a test moves
+    time with ``bot.clock.advance(seconds)``; RQ's scheduler still runs on real time."""
     sim = sim or _fast_demo_simulator()
+    clock = clock or FakeClock()
     chat = ChatRecorder()
     bot_notifier = notifier or chat
     policy_values = {"admins_console": frozenset(ADMINS), "rate_limit_per_minute": 1000}
@@ -217,13 +222,19 @@ def running_testbot(
     worker_settings: WorkerSettings = demo_worker_settings(**worker_values)
     with sim.serve() as base_url:
         handler, context = compose_demo(
-            client, base_url, prefix, bot_notifier, policy=policy_settings, worker=worker_settings
+            client,
+            base_url,
+            prefix,
+            bot_notifier,
+            policy=policy_settings,
+            worker=worker_settings,
+            clock=clock,
         )
         if worker_notifier is not None:
             context = dataclasses.replace(context, notifier=worker_notifier)
         for user, account in CUSTOMERS.items():
             handler.stores.identities.link(identity(user), account)
-        bot = TestBot(client, prefix, sim, handler, context, chat)
+        bot = TestBot(client, prefix, sim, handler, context, chat, clock)
         bot.sync()
         sim.clear_calls()
         try:
