@@ -13,7 +13,7 @@ from bench.common import Figure, spread
 from bench.remote_slack import RemoteMockSlackApi
 from bot.adapters.console import ConsoleSession
 from bot.dispatch import Dispatcher
-from bot.invocation import Identity, Invocation
+from bot.ports.invocation import Identity, Invocation
 
 SECTION = "1. ack latency"
 Samples = dict[str, list[float]]

@@ -24,12 +24,11 @@ from rq.serializers import JSONSerializer
 from actions.config import ActionsConfig
 from bench.common import Figure, scratch_prefix
 from bot.notifiers import FakeNotifier
-from bot.notify import ReplyTarget
-from jobs.api import JobRequest
-from jobs.chains import chain_progress
+from bot.ports.notify import ReplyTarget
 from jobs.config import PRIORITIES, JobSettings
 from jobs.context import WorkerContext, installed_context
-from jobs.queue import RqJobQueue, rq_queue
+from jobs.queue import JobRequest, RqJobQueue, rq_queue
+from jobs.state.chains import chain_progress
 from jobs.wiring import real_action_factories
 from proxmox.repositories import Proxmox
 from proxmox.simulator import Simulator

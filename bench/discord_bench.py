@@ -39,14 +39,14 @@ from bot.adapters.discord.testing import (
     run_command,
 )
 from bot.compose import build_handler
-from bot.identity import IdentityStore
-from bot.invocation import Identity, Invocation
-from bot.notify import MessageRef, ReplyTarget
 from bot.ports import ButtonClick, Choice, ClickResult, CommandHandler
-from bot.reply import Reply
+from bot.ports.invocation import Identity, Invocation
+from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.reply import Reply
 from bot.settings.policy import PolicySettings
-from jobs.api import JobRequest, Submitted
-from jobs.inventory import Inventory, InventoryEntry
+from bot.store.identities import IdentityStore
+from jobs.queue import JobRequest, Submitted
+from jobs.state.inventory import Inventory, InventoryEntry
 
 SERVERS = 10_000
 OWNED = 50

@@ -26,12 +26,12 @@ from bench.fleet import add_customer_vms
 from bench.timing import KEY_ENV, URL_ENV, UpidTimingNotifier
 from bot.compose import build_handler
 from bot.dispatch import Dispatcher
-from bot.invocation import Identity, Invocation
+from bot.ports.invocation import Identity, Invocation
 from bot.settings.policy import PolicySettings
 from jobs.config import JobSettings
-from jobs.inventory import Inventory, InventoryEntry
-from jobs.locks import BusyLocks
 from jobs.queue import RqJobQueue, rq_queue
+from jobs.state.inventory import Inventory, InventoryEntry
+from jobs.state.locks import BusyLocks
 from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
 
 REPO = Path(__file__).resolve().parents[1]

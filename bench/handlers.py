@@ -14,14 +14,14 @@ from bot.adapters.discord.testing import ADMIN_CHANNEL, ADMIN_ROLE, GUILD
 from bot.adapters.slack import testing
 from bot.compose import build_handler
 from bot.dispatch import Dispatcher
-from bot.identity import IdentityStore
-from bot.invocation import Identity
-from bot.notify import Notifier
+from bot.ports.invocation import Identity
+from bot.ports.notify import Notifier
 from bot.settings.policy import PolicySettings
+from bot.store.identities import IdentityStore
 from jobs.config import JobSettings
-from jobs.inventory import Inventory, InventoryEntry
-from jobs.locks import BusyLocks
 from jobs.queue import RqJobQueue
+from jobs.state.inventory import Inventory, InventoryEntry
+from jobs.state.locks import BusyLocks
 
 GiB = 1024**3
 OWNED = 50

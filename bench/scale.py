@@ -18,7 +18,7 @@ from bot.adapters.slack import testing
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.notifier import SlackNotifier, build_client
 from bot.dispatch import Dispatcher
-from bot.invocation import Identity
+from bot.ports.invocation import Identity
 
 SECTION = "4. scale: 10,000 servers, 1,000 linked users"
 SERVERS, LINKED = 10_000, 1_000

@@ -27,13 +27,13 @@ from bot.adapters.slack import testing
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.notifier import SlackNotifier, build_client
 from bot.compose import build_handler
-from bot.invocation import Identity, Invocation
 from bot.ports import ButtonClick, Choice, ClickResult, CommandHandler
-from bot.reply import Reply
+from bot.ports.invocation import Identity, Invocation
+from bot.ports.reply import Reply
 from bot.settings.policy import PolicySettings
 from jobs.config import JobSettings
-from jobs.inventory import Inventory, InventoryEntry
 from jobs.queue import RqJobQueue
+from jobs.state.inventory import Inventory, InventoryEntry
 
 Dispatch = Callable[[str, dict[str, str]], tuple[int, str]]
 Row = tuple[str, list[float], str]

@@ -16,8 +16,8 @@ import time
 import redis
 from rq import get_current_job
 
-from bot.notify import MessageRef, ReplyTarget
-from bot.reply import Reply
+from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.reply import Reply
 
 URL_ENV = "BENCH_TIMING_URL"
 KEY_ENV = "BENCH_TIMING_KEY"

@@ -14,10 +14,10 @@ from bot.settings import ConfigError
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "simulator": ("proxmox.simulator.cli:main", "run the Proxmox VE simulator over HTTP"),
-    "worker": ("bot.worker:main", "run an RQ worker (with scheduler) for Proxmox jobs"),
-    "queue": ("bot.queue_cli:main", "show queue depth and failed jobs; retry one"),
+    "worker": ("bot.run.worker:main", "run an RQ worker (with scheduler) for Proxmox jobs"),
+    "queue": ("bot.run.queue_cli:main", "show queue depth and failed jobs; retry one"),
     "console": ("bot.adapters.console:main", "type slash commands as a chosen identity"),
-    "demo": ("bot.demo:main", "simulator + worker + console in one process"),
+    "demo": ("bot.run.demo:main", "simulator + worker + console in one process"),
     "slack": ("bot.adapters.slack.cli:main", "run the Slack app (Socket Mode or HTTP)"),
     "discord": ("bot.adapters.discord.cli:main", "run the Discord bot; 'discord sync'"),
 }

@@ -14,24 +14,24 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from bot.approvals import ApprovalStore, ConfirmationStore
-from bot.audit import AuditLog
 from bot.commands import build_registry
-from bot.commands.progress import JobBoard
+from bot.commands.registry import Command
 from bot.dispatch import Dispatcher, Stores
-from bot.identity import IdentityStore
-from bot.notify import Notifier
 from bot.policy import BusyLookup, Policy
+from bot.ports.audit import AuditLog
 from bot.ports.clock import SYSTEM_CLOCK, Clock
-from bot.ratelimit import RateLimiter
+from bot.ports.notify import Notifier
+from bot.progress import JobBoard
 from bot.refusals import CertainRefusals
-from bot.registry import Command
 from bot.settings import ConfigError, load
 from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.policy import PolicySettings
 from bot.settings.redis import RedisSettings
-from jobs.api import JobQueue
-from jobs.inventory import Inventory
+from bot.store.approvals import ApprovalStore, ConfirmationStore
+from bot.store.identities import IdentityStore
+from bot.store.ratelimit import RateLimiter
+from jobs.queue import JobQueue
+from jobs.state.inventory import Inventory
 
 # Seconds. A healthy Redis answers the ack path's commands in well under a millisecond.
 REDIS_SOCKET_TIMEOUT = 0.5
@@ -105,8 +105,8 @@ def compose_bot(
 ) -> Dispatcher:
     """The real thing: settings from the environment, RQ on ``REDIS_URL``, busy locks."""
     from jobs.config import JobSettings  # noqa: PLC0415  (RQ is imported only when composing)
-    from jobs.locks import BusyLocks  # noqa: PLC0415
     from jobs.queue import RqJobQueue  # noqa: PLC0415
+    from jobs.state.locks import BusyLocks  # noqa: PLC0415
 
     settings = settings or load(PolicySettings)
     client = client or bot_redis(load(RedisSettings).url)

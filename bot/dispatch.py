@@ -16,23 +16,23 @@ from dataclasses import dataclass
 
 import redis
 
-from bot.approvals import ApprovalStore, ConfirmationStore
-from bot.audit import AuditLog
-from bot.commands import views
-from bot.commands.progress import JobBoard, job_reply
-from bot.decisions import Decisions, pending_reply, record_committed, refused_click
-from bot.identity import IdentityStore, InvalidCode, identity_command
-from bot.invocation import Identity, Invocation
-from bot.notify import Notifier
+from bot import answers
+from bot.clicks import Decisions, pending_reply, record_committed, refused_click
+from bot.commands.registry import Parsed, Registry
 from bot.parser import ParseError, format_command, parse
-from bot.policy import Actor, Policy, Refusal
+from bot.policy import Policy, Refusal
 from bot.ports import ButtonClick, Choice, ClickResult
+from bot.ports.audit import AuditLog
+from bot.ports.invocation import Actor, Identity, Invocation
+from bot.ports.notify import Notifier
+from bot.ports.reply import Button, Reply
+from bot.progress import JobBoard, job_reply
 from bot.refusals import CertainRefusals
-from bot.registry import Parsed, Registry
-from bot.reply import Button, Reply
 from bot.requests import job_request
-from jobs.api import JobQueue, JobRequest, QueueUnavailable
-from jobs.inventory import Inventory, InventoryEntry
+from bot.store.approvals import ApprovalStore, ConfirmationStore
+from bot.store.identities import IdentityStore, InvalidCode, identity_command
+from jobs.queue import JobQueue, JobRequest, QueueUnavailable
+from jobs.state.inventory import Inventory, InventoryEntry
 from proxmox.upid import UPID
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ class Dispatcher:
             entries = self.policy.search_servers(actor, typed, limit=_MAX_CHOICES)
         except redis.exceptions.RedisError:
             return []
-        return [Choice(label=views.server_line(e), value=str(e.vmid)) for e in entries]
+        return [Choice(label=answers.server_line(e), value=str(e.vmid)) for e in entries]
 
     # -- the command path ------------------------------------------------------------------
     def actor_of(self, invocation: Invocation) -> Actor:
@@ -164,26 +164,26 @@ class Dispatcher:
 
     def _local(self, actor: Actor, parsed: Parsed) -> Reply:
         """Commands answered from Redis alone."""
-        answers: dict[str, Callable[[], Reply]] = {
-            "help": lambda: views.help_reply(
+        local: dict[str, Callable[[], Reply]] = {
+            "help": lambda: answers.help_reply(
                 self.registry, parsed.command.scope, parsed.get("command")
             ),
-            "list": lambda: views.server_list(
+            "list": lambda: answers.server_list(
                 self.policy.servers_for(actor),
                 self.stores.inventory.synced_at(),
                 admin=actor.is_admin,
                 now=self.policy.clock.now(),
             ),
             "approvals": self._approvals,
-            "node list": lambda: views.node_list(self.stores.inventory.all()),
-            "audit": lambda: views.audit_reply(
-                views.audit_entries(
+            "node list": lambda: answers.node_list(self.stores.inventory.all()),
+            "audit": lambda: answers.audit_reply(
+                answers.audit_entries(
                     self.stores.audit, self.stores.identities.identities_of, parsed.get("filter")
                 )
             ),
             "queue": lambda: self._queue(actor, parsed.get("retry")),
         }
-        answer = answers.get(parsed.command.name)
+        answer = local.get(parsed.command.name)
         if answer is not None:
             return answer()
         reply = identity_command(self.stores.identities, actor, parsed)
@@ -246,7 +246,7 @@ class Dispatcher:
         if mutating and command.destructive and not confirmed:
             return self._ask_confirmation(inv, parsed, entry)
         if approval:
-            changes = views.requested_changes(parsed, entry)
+            changes = answers.requested_changes(parsed, entry)
             return self.decisions.request_approval(actor, parsed, request, changes)
         return self.submit(actor, request, command_text=format_command(parsed))
 

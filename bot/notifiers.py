@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TextIO
 
-from bot.invocation import Platform
-from bot.notify import MessageRef, Notifier, ReplyTarget
-from bot.reply import Reply
+from bot.ports.invocation import Platform
+from bot.ports.notify import MessageRef, Notifier, ReplyTarget
+from bot.ports.reply import Reply
 
 log = logging.getLogger("jotunheim.notify")
 

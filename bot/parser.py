@@ -14,8 +14,8 @@ import shlex
 from pydantic import BaseModel, ValidationError
 
 from bot.commands.argtypes import Hinted
-from bot.invocation import Scope
-from bot.registry import SLASH, Arg, Command, Parsed, Registry
+from bot.commands.registry import SLASH, Arg, Command, Parsed, Registry
+from bot.ports.invocation import Scope
 
 _MAX_SHOWN = 40
 _MAX_TEXT = 2000

@@ -6,18 +6,17 @@ exactly like "no such server", so a customer never learns that someone else's se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from bot.commands.argtypes import vmid_of
-from bot.identity import IdentityStore
-from bot.invocation import Identity
+from bot.commands.registry import Command
 from bot.ports.clock import SYSTEM_CLOCK, Clock
-from bot.ratelimit import RateLimiter
-from bot.registry import Command
+from bot.ports.invocation import Actor, Identity
 from bot.settings.policy import PolicySettings
-from jobs.api import JobRequest
-from jobs.inventory import Inventory, InventoryEntry
+from bot.store.identities import IdentityStore
+from bot.store.ratelimit import RateLimiter
+from jobs.queue import JobRequest
+from jobs.state.inventory import Inventory, InventoryEntry
 
 
 class Refusal(Exception):
@@ -36,25 +35,9 @@ class BusyHolder(Protocol):
 
 
 class BusyLookup(Protocol):
-    """``jobs.locks.BusyLocks`` (only ``holder`` is used on the ack path)."""
+    """``jobs.state.locks.BusyLocks`` (only ``holder`` is used on the ack path)."""
 
     def holder(self, vmid: int) -> BusyHolder | None: ...
-
-
-@dataclass(frozen=True)
-class Actor:
-    identity: Identity
-    name: str
-    is_admin: bool
-    account: str | None
-
-    @property
-    def key(self) -> str:
-        return self.identity.key
-
-    @property
-    def mention(self) -> str:
-        return f"@{self.name or self.identity.user}"
 
 
 class Policy:

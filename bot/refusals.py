@@ -16,9 +16,10 @@ from actions.base import ActionError
 from actions.config import Limits
 from actions.sizes import GIB, MIB, human_bytes, parse_disk_size, pve_size
 from actions.volumes import parse_backup_volid
-from bot.policy import Actor, Refusal
-from bot.registry import Parsed
-from jobs.inventory import InventoryEntry
+from bot.commands.registry import Parsed
+from bot.policy import Refusal
+from bot.ports.invocation import Actor
+from jobs.state.inventory import InventoryEntry
 
 
 @dataclass(frozen=True)

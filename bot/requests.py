@@ -3,12 +3,11 @@ under the names the Action's request uses, with where to answer and who asked.""
 
 from __future__ import annotations
 
-from bot.invocation import Invocation
-from bot.notify import ReplyTarget
-from bot.policy import Actor
-from bot.registry import Parsed
-from jobs.api import JobRequest
-from jobs.inventory import InventoryEntry
+from bot.commands.registry import Parsed
+from bot.ports.invocation import Actor, Invocation
+from bot.ports.notify import ReplyTarget
+from jobs.queue import JobRequest
+from jobs.state.inventory import InventoryEntry
 
 
 def job_request(

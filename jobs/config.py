@@ -1,5 +1,5 @@
 """What the jobs layer is tuned with: plain data, filled from ``WorkerSettings`` by the
-worker's composition root (``bot.worker``) and by tests, never read from the environment here.
+worker's composition root (``bot.run.worker``) and by tests, never read from the environment here.
 """
 
 from __future__ import annotations

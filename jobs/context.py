@@ -1,5 +1,5 @@
 """The worker context: everything a job needs, installed once by the worker's composition
-root (``bot.worker``) before the first job runs, and read by jobs through ``current()``.
+root (``bot.run.worker``) before the first job runs, and read by jobs through ``current()``.
 
 Job functions stay plain, importable and JSON-argumented; nothing is built at import time.
 A ``ContextVar`` (not a module global) holds the context: a forked work horse inherits it,
@@ -18,15 +18,15 @@ import redis
 
 from actions.base import Action
 from actions.config import ActionsConfig
-from bot.notify import Notifier
 from bot.ports.clock import SYSTEM_CLOCK, Clock
-from jobs.chains import ChainStore
+from bot.ports.notify import Notifier
 from jobs.config import JobSettings
+from jobs.state.chains import ChainStore
 from proxmox.repositories import Proxmox
 
 
 class AuditSink(Protocol):
-    """What jobs record (``bot.audit.AuditLog`` satisfies it; jobs may not import bot.audit)."""
+    """What jobs record (``bot.ports.AuditLog`` satisfies it)."""
 
     def record(
         self,

@@ -19,10 +19,10 @@ from rq.job import JobStatus
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
 
-from jobs.chains import chain_progress
 from jobs.config import PRIORITIES
 from jobs.context import WorkerContext, installed_context
 from jobs.queue import fetch_job, rq_queue
+from jobs.state.chains import chain_progress
 
 log = logging.getLogger(__name__)
 _ENDED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED}

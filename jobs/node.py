@@ -1,6 +1,6 @@
 """Node jobs: the inventory sync that keeps the ack path off Proxmox, and node status.
 
-The sync reads ``/cluster/resources?type=vm`` into ``jobs.inventory.Inventory`` as one
+The sync reads ``/cluster/resources?type=vm`` into ``jobs.state.inventory.Inventory`` as one
 snapshot: VMs that moved (migration, HA) follow, VMs deleted outside the bot disappear.
 It repeats itself through RQ's ``Repeat`` on its own fixed job id, which every worker
 ensures at start, so several workers never run several schedules.
@@ -17,13 +17,12 @@ from rq import Repeat
 from rq.job import Job, JobStatus
 
 from actions.config import ActionsConfig
-from bot.reply import ReplyField, Tone
-from jobs.api import JobRequest
+from bot.ports.reply import ReplyField, Tone
+from jobs.chain.report import Reporter, public
 from jobs.config import JobSettings
 from jobs.context import current
-from jobs.inventory import Inventory, InventoryEntry
-from jobs.queue import fetch_job, rq_queue
-from jobs.report import Reporter, public
+from jobs.queue import JobRequest, fetch_job, rq_queue
+from jobs.state.inventory import Inventory, InventoryEntry
 from proxmox.errors import ProxmoxApiException
 from proxmox.models import ClusterResource
 

@@ -1,4 +1,9 @@
-"""RQ on Redis behind the ``JobQueue`` port, and the enqueue calls jobs make for each other.
+"""How the command layer hands work to the workers, and RQ behind it.
+
+The command layer (bot/commands, bot/dispatch) depends only on the ``JobQueue`` protocol: a
+``JobRequest`` in, ``Submitted`` out. A request carries the validated arguments as JSON and the
+``ReplyTarget`` — ids only, never a secret. ``RqJobQueue`` implements it on RQ; ``Enqueuer``
+holds the enqueue calls jobs make for each other.
 
 Everything goes through RQ's ``JSONSerializer`` (pickle from Redis would let anyone who can
 write to Redis run code on workers). The root job id derives from the inbound interaction
@@ -12,19 +17,50 @@ import contextlib
 import hashlib
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import redis
+from pydantic import BaseModel, ConfigDict, Field
 from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs.api import JobRequest, QueueUnavailable, Submitted
-from jobs.catalog import KINDS, JobKind
+from bot.ports.notify import ReplyTarget
 from jobs.config import JobSettings, Priority
+from jobs.kinds import KINDS, JobKind
 
-ON_FAILURE = "jobs.runner.on_failure"
+ON_FAILURE = "jobs.chain.runner.on_failure"
+
+
+class JobRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = Field(description="catalog name, e.g. 'server.resize', 'backup.create'")
+    vmid: int | None = Field(default=None, description="the server it mutates (busy lock)")
+    args: dict[str, Any] = Field(default_factory=dict, description="validated, JSON-only")
+    target: ReplyTarget
+    requested_by: str = Field(description="Identity.key of the requester")
+    inbound_id: str = Field(description="platform delivery id; the job id derives from it")
+    approved_by: str | None = None
+    account: str | None = Field(default=None, description="customer account (ownership)")
+
+
+class Submitted(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    job_id: str
+    duplicate: bool = Field(description="True when this inbound id was already enqueued")
+
+
+class JobQueue(Protocol):
+    def submit(self, request: JobRequest) -> Submitted:
+        """Enqueue once per inbound id; raises ``QueueUnavailable`` when Redis is down."""
+        ...
+
+
+class QueueUnavailable(RuntimeError):
+    """Redis could not be reached: nothing was enqueued."""
 
 
 def job_id_for(prefix: str, inbound_id: str) -> str:
@@ -113,7 +149,7 @@ class Enqueuer:
         if Job.exists(job_id, connection=self._r):
             return job_id  # a re-run of the previous job already queued it
         rq_queue(self._r, self._s, "default").enqueue_call(
-            "jobs.runner.run_step",
+            "jobs.chain.runner.run_step",
             args=(root, index),
             job_id=job_id,
             depends_on=after,
@@ -129,7 +165,7 @@ class Enqueuer:
         # A re-run step job finds its tracking job already there: nothing to do.
         with contextlib.suppress(DuplicateJobError):
             rq_queue(self._r, self._s, "high").enqueue_call(
-                "jobs.tracking.track_task",
+                "jobs.chain.tracking.track_task",
                 args=(args,),
                 job_id=job_id,
                 unique=True,
@@ -143,7 +179,7 @@ class Enqueuer:
     def delivery(self, payload: dict[str, Any], delay: int) -> str:
         job = rq_queue(self._r, self._s, "high").enqueue_in(
             timedelta(seconds=delay),
-            "jobs.report.deliver",
+            "jobs.chain.report.deliver",
             payload,
             meta={"role": "deliver"},
             description="deliver a chat message",

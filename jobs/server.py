@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobs.runner import Outcome, start
+from jobs.chain.runner import Outcome, start
 
 
 def build(request: dict[str, Any]) -> Outcome:

@@ -24,9 +24,9 @@ from actions.server.rebuild import RebuildAction
 from actions.server.resize import ResizeAction
 from actions.server.status import StatusAction
 from jobs.context import ActionFactory, WorkerContext
-from jobs.inventory import Inventory
 from jobs.node import inventory_entry
-from jobs.reservations import RedisVmidReservations
+from jobs.state.inventory import Inventory
+from jobs.state.reservations import RedisVmidReservations
 
 
 def _build(ctx: WorkerContext) -> BuildAction:

@@ -11,8 +11,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from bot.notify import MessageRef, Notifier, ReplyTarget
-from bot.reply import Reply
+from bot.ports.notify import MessageRef, Notifier, ReplyTarget
+from bot.ports.reply import Reply
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ import threading
 from collections.abc import Callable
 from typing import get_args
 
-from bot.invocation import Identity, Invocation, Platform, Scope
-from bot.notify import MessageRef, ReplyTarget
 from bot.ports import ButtonClick, CommandHandler
-from bot.reply import Reply
+from bot.ports.invocation import Identity, Invocation, Platform, Scope
+from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.reply import Reply
 
 Write = Callable[[str], None]
 _CLICKS = ("confirm", "cancel", "approve", "deny")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands import admin, auth, client
-from bot.registry import Registry
+from bot.commands.registry import Registry
 
 
 def build_registry() -> Registry:

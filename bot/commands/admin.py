@@ -16,7 +16,7 @@ from bot.commands.argtypes import (
     TOPIC,
     USER,
 )
-from bot.registry import Arg, Command, Placeholder
+from bot.commands.registry import Arg, Command, Placeholder
 
 VM = Arg("vm", SERVER, "the server: its VMID or its name", required=True, positional=True)
 ACCOUNT_ARG = Arg("account", ACCOUNT, "the customer account", required=True, positional=True)

@@ -12,7 +12,7 @@ import unicodedata
 
 from actions.base import ActionError
 from actions.sizes import GIB, MIB, TIB, parse_disk_size, parse_memory_mib, pve_size
-from bot.registry import ValueType
+from bot.commands.registry import ValueType
 from jobs.config import CLUSTER_LABEL
 
 _VMID = re.compile(r"^[1-9][0-9]{2,8}$")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.argtypes import CODE, TOPIC
-from bot.registry import Arg, Command, Placeholder
+from bot.commands.registry import Arg, Command, Placeholder
 
 COMMANDS: tuple[Command, ...] = (
     Command(

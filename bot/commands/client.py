@@ -16,7 +16,7 @@ from bot.commands.argtypes import (
     TOPIC,
     UPID_TYPE,
 )
-from bot.registry import Arg, Command, Placeholder
+from bot.commands.registry import Arg, Command, Placeholder
 
 VM = Arg("vm", SERVER, "the server: its VMID or its name", required=True, positional=True)
 HELP_TOPIC = Arg("command", TOPIC, "a command to explain", positional=True, rest=True)

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, NoDecode
 
-from bot.invocation import Identity, Platform
+from bot.ports.invocation import Identity, Platform
 from bot.settings import env_config
 from jobs.config import CLUSTER_LABEL, DEFAULT_CLUSTER
 

@@ -20,20 +20,11 @@ from typing import Any
 from pydantic import SecretStr
 
 from proxmox.client import ProxmoxClient
-from proxmox.simulator import (
-    fleet,
-    handlers_backup,
-    handlers_cluster,
-    handlers_config,
-    handlers_disks,
-    handlers_lifecycle,
-    handlers_power,
-    handlers_storage,
-    handlers_tasks,
-)
+from proxmox.simulator import fleet
 from proxmox.simulator.app import Options, RecordedCall, SimApp, Token
 from proxmox.simulator.clock import Clock
 from proxmox.simulator.faults import Faults
+from proxmox.simulator.handlers import ROUTES as HANDLER_ROUTES
 from proxmox.simulator.routing import Router
 from proxmox.simulator.server import serve
 from proxmox.simulator.state import Node, Storage, Vm, Volume, World
@@ -46,16 +37,7 @@ READONLY_TOKEN_ID = "jotunheim@pve!readonly"  # noqa: S105 - public test value
 READONLY_TOKEN_SECRET = "0b6f2c9e-8d41-4a37-b5e2-7c1d9f3a6e08"  # noqa: S105 - public test value
 READONLY_PRIVILEGES = frozenset({"VM.Audit", "Sys.Audit", "Datastore.Audit"})
 IN_PROCESS_URL = "http://pve-simulator.invalid:8006"
-ROUTES = (
-    *handlers_cluster.ROUTES,
-    *handlers_power.ROUTES,
-    *handlers_config.ROUTES,
-    *handlers_disks.ROUTES,
-    *handlers_lifecycle.ROUTES,
-    *handlers_backup.ROUTES,
-    *handlers_storage.ROUTES,
-    *handlers_tasks.ROUTES,
-)
+ROUTES = HANDLER_ROUTES
 
 
 class Simulator:

@@ -13,13 +13,13 @@ import redis
 
 from bot.compose import build_handler
 from bot.dispatch import Dispatcher
-from bot.invocation import Identity, Invocation, Scope
-from bot.notify import MessageRef, ReplyTarget
 from bot.ports import ButtonClick, ClickResult
-from bot.reply import Reply
+from bot.ports.invocation import Identity, Invocation, Scope
+from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.reply import Reply
 from bot.settings.policy import PolicySettings
-from jobs.api import JobRequest, Submitted
-from jobs.inventory import Inventory, InventoryEntry
+from jobs.queue import JobRequest, Submitted
+from jobs.state.inventory import Inventory, InventoryEntry
 
 GiB = 1024**3
 

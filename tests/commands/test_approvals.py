@@ -8,8 +8,8 @@ import time
 
 import redis
 
-from bot.approvals import ApprovalStore
-from jobs.api import QueueUnavailable
+from bot.store.approvals import ApprovalStore
+from jobs.queue import QueueUnavailable
 from tests.commands.conftest import World, make_world, settings
 
 

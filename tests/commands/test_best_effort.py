@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import redis
 
-from bot.notify import MessageRef, ReplyTarget
-from bot.reply import Reply
+from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.reply import Reply
 from tests.commands.conftest import World
 
 

@@ -7,7 +7,7 @@ import redis
 
 from bot.adapters.console import ConsoleNotifier, ConsoleSession, parse_identity
 from bot.compose import build_handler
-from bot.invocation import Identity
+from bot.ports.invocation import Identity
 from tests.commands.conftest import RecordingQueue, make_world, settings
 
 

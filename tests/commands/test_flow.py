@@ -8,7 +8,7 @@ import time
 import redis
 
 from bot.compose import build_handler
-from bot.invocation import Identity, Invocation
+from bot.ports.invocation import Identity, Invocation
 from tests.commands.conftest import (
     FakeBusyHolder,
     RecordingNotifier,

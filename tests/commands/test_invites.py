@@ -6,8 +6,8 @@ import time
 
 import redis
 
-from bot.identity import IdentityStore
-from bot.invocation import Identity
+from bot.ports.invocation import Identity
+from bot.store.identities import IdentityStore
 
 ALICE = Identity(platform="slack", workspace="T1", user="U1")
 

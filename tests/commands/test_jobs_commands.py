@@ -1,6 +1,6 @@
 """``/admin assign``, ``/server task`` and ``/admin queue`` through the whole stack: the
 dispatcher on real Redis (db 15, the test's own prefix), an in-process RQ worker and the
-simulator over HTTP — the demo's composition (``bot.demo.running``)."""
+simulator over HTTP — the demo's composition (``bot.run.demo.running``)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import pytest
 import redis
 
 from bot.adapters.console import parse_identity
-from bot.demo import Demo, Transcript, remove_demo_keys, running
-from bot.invocation import Invocation, Scope
-from bot.reply import Reply
-from jobs.chains import chain_progress
+from bot.ports.invocation import Invocation, Scope
+from bot.ports.reply import Reply
+from bot.run.demo import Demo, Transcript, remove_demo_keys, running
 from jobs.queue import fetch_job
+from jobs.state.chains import chain_progress
 from proxmox.simulator import Simulator
 
 ALICE, BOSS, MALLORY = "console:alice", "console:boss", "console:mallory"

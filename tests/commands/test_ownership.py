@@ -7,8 +7,8 @@ import pytest
 import redis
 
 from bot.commands import build_registry
-from bot.invocation import Identity, Invocation
-from bot.registry import Command
+from bot.commands.registry import Command
+from bot.ports.invocation import Identity, Invocation
 from tests.commands.conftest import World, identity, make_world, settings
 
 REGISTRY = build_registry()

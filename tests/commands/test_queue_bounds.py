@@ -11,9 +11,9 @@ import redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from jobs import stats
 from jobs.config import JobSettings
 from jobs.queue import rq_queue
+from jobs.state import stats
 
 
 @pytest.fixture

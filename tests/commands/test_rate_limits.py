@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import redis
 
-from bot.invocation import Identity, Invocation, Scope
-from bot.ratelimit import RateLimiter, Throttled
+from bot.ports.invocation import Identity, Invocation, Scope
+from bot.store.ratelimit import RateLimiter, Throttled
 from tests.commands.conftest import World, make_world, settings
 from tests.support.clock import FakeClock
 

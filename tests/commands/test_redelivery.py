@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import time
 
-from bot.approvals import ApprovalRequest, ApprovalStore, ConfirmationStore, Creation
-from bot.notify import ReplyTarget
+from bot.ports.notify import ReplyTarget
+from bot.store.approvals import ApprovalRequest, ApprovalStore, ConfirmationStore, Creation
 from tests.commands.conftest import World, identity
 
 

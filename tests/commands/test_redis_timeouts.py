@@ -12,7 +12,7 @@ import pytest
 
 from bot.compose import compose_bot
 from bot.dispatch import UNAVAILABLE
-from bot.invocation import Identity, Invocation
+from bot.ports.invocation import Identity, Invocation
 from bot.settings.policy import PolicySettings
 from tests.commands.conftest import RecordingNotifier
 

@@ -14,8 +14,8 @@ import redis
 
 from bot.compose import build_handler
 from bot.settings.plan import BackupSettings, PlanSettings
-from jobs.api import QueueUnavailable
-from jobs.inventory import InventoryEntry
+from jobs.queue import QueueUnavailable
+from jobs.state.inventory import InventoryEntry
 from tests.commands.conftest import GiB, World, identity, make_world, settings
 
 GOOD = "backup:backup/vzdump-qemu-101-2024_05_01-03_00_00.vma.zst"

@@ -7,8 +7,8 @@ import time
 
 import redis
 
-from bot.audit import AuditEntry
 from bot.parser import shown
+from bot.ports.audit import AuditEntry
 from tests.commands.conftest import FakeBusyHolder, World, make_world, settings
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answers import help_reply
 from bot.commands import build_registry
-from bot.commands.views import help_reply
+from bot.commands.registry import Command
 from bot.parser import format_command, parse
-from bot.registry import Command
-from jobs.catalog import KINDS
+from jobs.kinds import KINDS
 
 REGISTRY = build_registry()
 

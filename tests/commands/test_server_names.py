@@ -4,7 +4,7 @@ an admin naming a shared name is asked for the VMID."""
 
 from __future__ import annotations
 
-from jobs.inventory import InventoryEntry
+from jobs.state.inventory import InventoryEntry
 from tests.commands.conftest import World
 
 ACME_SHOP = InventoryEntry(vmid=103, node="pve1", name="Shop", owner="acme")

@@ -16,12 +16,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM_SDKS = ("slack_bolt", "slack_sdk", "discord")
 # The Notifier port and the replies it carries (issue 4: the port is on the bot's side).
-JOBS_MAY_USE = {"bot.reply", "bot.notify", "bot.invocation", "bot.ports.clock"}
+JOBS_MAY_USE = {"bot.ports.reply", "bot.ports.notify", "bot.ports.invocation", "bot.ports.clock"}
 # The registry is data: it may use the bot's leaf modules and the registry's own types,
 # never the dispatcher, policy or stores that use it.
-COMMANDS_MAY_USE = JOBS_MAY_USE | {"bot.audit", "bot.registry", "bot.commands"}
+COMMANDS_MAY_USE = JOBS_MAY_USE | {"bot.ports.audit", "bot.commands.registry", "bot.commands"}
 # Process entry points assemble everything, so they may reach down into adapters.
-ENTRY_POINTS = {"bot/cli.py", "bot/demo.py", "bot/demo_script.py"}
+ENTRY_POINTS = {"bot/cli.py", "bot/run/demo.py", "bot/run/demo_script.py"}
 
 
 def imports_of(path: Path) -> set[str]:
@@ -123,5 +123,5 @@ def test_the_bot_process_never_loads_the_proxmox_client_or_the_worker() -> None:
     loaded = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.split()
-    worker_side = ("proxmox.client", "proxmox.repositories", "jobs.context", "jobs.runner")
+    worker_side = ("proxmox.client", "proxmox.repositories", "jobs.context", "jobs.chain.runner")
     assert [m for m in loaded if m.startswith(worker_side)] == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import redis
 
-from bot.audit import REDACTED, AuditLog
+from bot.ports.audit import REDACTED, AuditLog
 
 
 def test_records_newest_first_and_filters(redis_client: redis.Redis, key_prefix: str) -> None:

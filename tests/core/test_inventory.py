@@ -6,7 +6,7 @@ from typing import cast
 
 import redis
 
-from jobs.inventory import Inventory, InventoryEntry
+from jobs.state.inventory import Inventory, InventoryEntry
 
 
 def entry(

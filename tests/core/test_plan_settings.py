@@ -12,11 +12,11 @@ import redis
 
 from actions.config import Limits
 from bot.compose import compose_bot
+from bot.run.worker import context_from_environment
 from bot.settings import ConfigError, load
 from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.policy import PolicySettings
 from bot.settings.worker import WorkerSettings
-from bot.worker import context_from_environment
 from tests.commands.conftest import RecordingNotifier
 
 NEW = {

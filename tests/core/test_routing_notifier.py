@@ -6,10 +6,10 @@ import pytest
 import redis
 
 from bot.notifiers import FakeNotifier, RoutingNotifier
-from bot.notify import ReplyTarget
-from bot.reply import Reply
+from bot.ports.notify import ReplyTarget
+from bot.ports.reply import Reply
+from bot.run.worker import build_notifier
 from bot.settings import ConfigError
-from bot.worker import build_notifier
 
 
 def target(platform: str) -> ReplyTarget:

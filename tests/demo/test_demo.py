@@ -10,7 +10,7 @@ import uuid
 import pytest
 import redis
 
-from bot.demo import main
+from bot.run.demo import main
 from proxmox.upid import UPID
 from tests.conftest import redis_url
 

@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from bot.commands import build_registry
-from bot.registry import SLASH, Command
+from bot.commands.registry import SLASH, Command
 from tests.e2e.checks import CHECKS, PREPARE, SHOWS_A_FAILURE, Before, Run
 from tests.support.conversation import fill_placeholders, perform
 from tests.support.testbot import running_testbot

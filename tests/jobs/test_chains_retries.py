@@ -8,12 +8,12 @@ import pytest
 import redis
 
 from bot.notifiers import FakeNotifier
-from jobs.chains import chain_progress
+from jobs.chain.tracking import parse_percent
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
-from jobs.locks import BusyInfo, BusyLocks
 from jobs.queue import RqJobQueue, rq_queue
-from jobs.tracking import parse_percent
+from jobs.state.chains import chain_progress
+from jobs.state.locks import BusyInfo, BusyLocks
 from tests.jobs import fakes
 from tests.jobs.conftest import request, run_until
 from tests.jobs.fakes import Recorder

@@ -7,12 +7,11 @@ import io
 import pytest
 import redis
 
-from bot import queue_cli, worker
-from jobs.api import QueueUnavailable
+from bot.run import queue_cli, worker
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
-from jobs.inventory import Inventory
-from jobs.queue import RqJobQueue
+from jobs.queue import QueueUnavailable, RqJobQueue
+from jobs.state.inventory import Inventory
 from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
 from tests.conftest import redis_url
 from tests.jobs.conftest import FAKE_KINDS, request, run_until

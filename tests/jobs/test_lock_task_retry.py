@@ -5,8 +5,8 @@ waits for the retried one. Real Actions, real RQ workers, the simulator over rea
 from __future__ import annotations
 
 from bot.notifiers import FakeNotifier
-from jobs.chains import chain_progress
 from jobs.context import WorkerContext
+from jobs.state.chains import chain_progress
 from proxmox.simulator import Simulator, propstr
 from tests.contract.pve_schema import assert_conforms
 from tests.jobs.test_simulator import _run, _submit, sim, sim_ctx  # noqa: F401 (fixtures)

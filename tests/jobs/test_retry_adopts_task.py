@@ -20,10 +20,10 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.notifiers import FakeNotifier
-from jobs.api import JobRequest
-from jobs.chains import ChainStore
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
+from jobs.queue import JobRequest
+from jobs.state.chains import ChainStore
 from proxmox.simulator import Simulator
 from tests.contract.pve_schema import assert_conforms
 from tests.jobs.conftest import simulator_context

@@ -10,18 +10,17 @@ import redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.audit import AuditLog
 from bot.notifiers import FakeNotifier
-from jobs.api import JobRequest
-from jobs.chains import chain_progress
+from bot.ports.audit import AuditLog
+from jobs.chain.runner import start
 from jobs.config import JobSettings
 from jobs.context import WorkerContext, installed_context
-from jobs.inventory import Inventory, InventoryEntry
-from jobs.locks import BusyLocks
 from jobs.node import sync_inventory
-from jobs.queue import RqJobQueue
-from jobs.reservations import RedisVmidReservations
-from jobs.runner import start
+from jobs.queue import JobRequest, RqJobQueue
+from jobs.state.chains import chain_progress
+from jobs.state.inventory import Inventory, InventoryEntry
+from jobs.state.locks import BusyLocks
+from jobs.state.reservations import RedisVmidReservations
 from proxmox.simulator import Simulator
 from tests.jobs.conftest import TARGET, run_until, simulator_context
 

@@ -9,11 +9,11 @@ from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from rq.worker import Worker
 
 from bot.notifiers import FakeNotifier
-from jobs.chains import chain_progress
 from jobs.config import JobSettings
 from jobs.context import WorkerContext, installed_context
-from jobs.locks import BusyLocks
 from jobs.queue import RqJobQueue, rq_queue
+from jobs.state.chains import chain_progress
+from jobs.state.locks import BusyLocks
 from tests.jobs.conftest import request, run_until
 from tests.jobs.fakes import Recorder
 

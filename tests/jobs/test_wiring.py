@@ -6,10 +6,10 @@ import redis
 
 from actions.config import ActionsConfig
 from bot.notifiers import FakeNotifier
-from jobs import adopt
-from jobs.catalog import KINDS
+from jobs.chain import adopt
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
+from jobs.kinds import KINDS
 from jobs.wiring import real_action_factories
 from proxmox.repositories import Proxmox
 from proxmox.simulator import Simulator
@@ -42,7 +42,7 @@ def test_every_action_kind_builds_its_action_with_real_steps(
 def test_every_step_the_retry_adoption_knows_is_a_real_step(
     redis_client: redis.Redis, settings: JobSettings
 ) -> None:
-    """jobs.adopt names steps as strings; a renamed step must not silently switch off the
+    """jobs.chain.adopt names steps as strings; a renamed step must not silently switch off the
     task-type filter that keeps a retry from adopting another step's task."""
     ctx = WorkerContext(
         redis=redis_client,

@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 from bot.notifiers import FakeNotifier
-from jobs.chains import chain_progress
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
-from jobs.locks import BusyLocks
 from jobs.queue import RqJobQueue, rq_queue
+from jobs.state.chains import chain_progress
+from jobs.state.locks import BusyLocks
 from tests.conftest import redis_url
 from tests.jobs.conftest import FAKE_KINDS, request, run_until
 from tests.jobs.fakes import Recorder

@@ -16,18 +16,18 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from actions.config import ActionsConfig
-from bot.audit import AuditLog
 from bot.compose import build_handler
 from bot.dispatch import Dispatcher
-from bot.invocation import Identity, Invocation, Scope
 from bot.notifiers import FakeNotifier
+from bot.ports.audit import AuditLog
+from bot.ports.invocation import Identity, Invocation, Scope
 from bot.settings.policy import PolicySettings
-from jobs.chains import ChainState, chain_progress
 from jobs.config import DEFAULT_CLUSTER, PRIORITIES, JobSettings
 from jobs.context import WorkerContext, installed_context
-from jobs.locks import BusyLocks
 from jobs.node import sync_inventory
 from jobs.queue import RqJobQueue, rq_queue
+from jobs.state.chains import ChainState, chain_progress
+from jobs.state.locks import BusyLocks
 from jobs.wiring import real_action_factories
 from proxmox.client import ProxmoxClient
 from proxmox.repositories import Proxmox

@@ -9,8 +9,8 @@ import os
 
 import redis
 
-from bot.notify import MessageRef, ReplyTarget
-from bot.reply import Reply
+from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.reply import Reply
 
 
 class RedisListNotifier:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.invocation import Identity
 from bot.ports import ButtonClick
+from bot.ports.invocation import Identity
 from tests.reliability.conftest import CUSTOMER, Stack
 
 COMMANDS = ("status", "start", "stop", "reboot", "resize", "rebuild", "password",

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot.invocation import Identity, Invocation
-from bot.reply import Reply
+from bot.ports.invocation import Identity, Invocation
+from bot.ports.reply import Reply
 from tests.reliability.conftest import Stack
 
 PEOPLE, EACH, LIMIT = 50, 20, 15

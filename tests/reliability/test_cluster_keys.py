@@ -9,11 +9,11 @@ import time
 import pytest
 import redis
 
-from bot.notify import ReplyTarget
-from jobs.api import JobRequest
-from jobs.inventory import Inventory, InventoryEntry
-from jobs.locks import BusyInfo, BusyLocks
-from jobs.reservations import RedisVmidReservations
+from bot.ports.notify import ReplyTarget
+from jobs.queue import JobRequest
+from jobs.state.inventory import Inventory, InventoryEntry
+from jobs.state.locks import BusyInfo, BusyLocks
+from jobs.state.reservations import RedisVmidReservations
 from tests.reliability.conftest import Stack
 
 

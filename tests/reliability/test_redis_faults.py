@@ -12,10 +12,9 @@ import redis
 from bot.compose import build_handler
 from bot.dispatch import UNAVAILABLE, Dispatcher
 from bot.notifiers import FakeNotifier
-from jobs.api import JobRequest, Submitted
 from jobs.config import JobSettings
-from jobs.inventory import Inventory, InventoryEntry
-from jobs.queue import RqJobQueue
+from jobs.queue import JobRequest, RqJobQueue, Submitted
+from jobs.state.inventory import Inventory, InventoryEntry
 from tests.reliability.conftest import ADMIN, policy
 from tests.support.redis_server import RedisServer
 
@@ -50,7 +49,7 @@ def _handler(client: redis.Redis, queue: StopsRedisFirst) -> Dispatcher:
 
 
 def _command(handler: Dispatcher, n: int) -> str:
-    from bot.invocation import Invocation  # noqa: PLC0415
+    from bot.ports.invocation import Invocation  # noqa: PLC0415
 
     inv = Invocation(identity=ADMIN, channel="ops", scope="server", text="reboot 101",
                      inbound_id=f"redis-fault-{n}")  # fmt: skip

@@ -14,7 +14,7 @@ from bot.adapters.discord.testing import CHANNEL, OTHER_GUILD, FakeMember, run_c
 from bot.adapters.discord.testing_handler import FakeHandler
 from bot.adapters.slack import testing
 from bot.adapters.slack.app import SlackApp, build_app
-from bot.invocation import Identity
+from bot.ports.invocation import Identity
 from proxmox.simulator import SIM_TOKEN_SECRET
 from tests.reliability.conftest import Stack
 

@@ -3,8 +3,8 @@ exactly like a job for a server that does not exist, and sends Proxmox no write.
 
 from __future__ import annotations
 
-from bot.notify import ReplyTarget
-from jobs.api import JobRequest
+from bot.ports.notify import ReplyTarget
+from jobs.queue import JobRequest
 from tests.reliability.conftest import CUSTOMER, Stack
 
 WRITES = frozenset({"POST", "PUT", "DELETE"})

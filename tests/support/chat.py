@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.notify import MessageRef, ReplyTarget
-from bot.reply import Reply
+from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.reply import Reply
 
 How = Literal["reply", "post", "edit", "private"]
 

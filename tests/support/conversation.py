@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.registry import Command, Placeholder
+from bot.commands.registry import Command, Placeholder
 from tests.support.chat import Shown
 from tests.support.testbot import ADMINS, TestBot
 

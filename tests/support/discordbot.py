@@ -44,8 +44,8 @@ from bot.adapters.discord.testing import (
     run_command,
 )
 from bot.adapters.discord.tokens import InteractionTokens
-from bot.invocation import Identity
-from bot.reply import Button, Reply, ReplyField, Tone
+from bot.ports.invocation import Identity
+from bot.ports.reply import Button, Reply, ReplyField, Tone
 from tests.support.chat import Shown
 from tests.support.platforms import PEOPLE, ChatKit
 from tests.support.testbot import ADMINS, CUSTOMERS, TestBot, running_testbot

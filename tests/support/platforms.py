@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from typing import Generic, Protocol, TypeVar
 
 from bot.commands import build_registry
-from bot.reply import Button
+from bot.ports.reply import Button
 from tests.support.chat import Shown
 from tests.support.conversation import Done, approver_for, find_value
 from tests.support.testbot import ADMINS, TestBot

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from bot.commands import build_registry
-from bot.registry import Command
+from bot.commands.registry import Command
 
 BEGIN = "<!-- commands: generated from the registry by `python -m tests.support.readme` -->"
 END = "<!-- end of commands -->"

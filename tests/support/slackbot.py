@@ -27,8 +27,8 @@ from bot.adapters.slack.app import SlackApp, build_app
 from bot.adapters.slack.blocks import action_id, action_name
 from bot.adapters.slack.notifier import SlackNotifier, build_client
 from bot.adapters.slack.testing import ADMIN_CHANNEL, BOT_TOKEN, TEAM, Call, MockSlackApi, Scripted
-from bot.invocation import Identity
-from bot.reply import Button, Reply, ReplyField, Tone
+from bot.ports.invocation import Identity
+from bot.ports.reply import Button, Reply, ReplyField, Tone
 from tests.support.chat import How, Shown
 from tests.support.platforms import PEOPLE, ChatKit
 from tests.support.testbot import ADMINS, CUSTOMERS, TestBot, running_testbot

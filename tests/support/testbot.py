@@ -26,12 +26,12 @@ import redis
 from rq import Queue, SimpleWorker
 from rq.serializers import JSONSerializer
 
-from bot.demo import compose_demo, demo_policy, demo_worker_settings
 from bot.dispatch import Dispatcher
-from bot.invocation import Identity, Invocation, Scope
-from bot.notify import Notifier
 from bot.ports import ButtonClick, ClickResult
-from bot.reply import Button, Reply
+from bot.ports.invocation import Identity, Invocation, Scope
+from bot.ports.notify import Notifier
+from bot.ports.reply import Button, Reply
+from bot.run.demo import compose_demo, demo_policy, demo_worker_settings
 from bot.settings.policy import PolicySettings
 from bot.settings.worker import WorkerSettings
 from jobs.config import PRIORITIES

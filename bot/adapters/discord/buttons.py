@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.adapters.discord.render import BUTTON_STYLES, CUSTOM_ID_TEMPLATE, custom_id
-from bot.reply import Button, Reply
+from bot.ports.reply import Button, Reply
 
 if TYPE_CHECKING:
     from bot.adapters.discord.gateway import Gateway

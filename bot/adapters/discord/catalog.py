@@ -1,4 +1,4 @@
-"""The command registry (``bot.registry``/``bot.commands``) as ``CommandSpec`` declarations.
+"""The command registry (``bot.commands``) as ``CommandSpec`` declarations.
 
 The registry describes values by how text parses; Discord wants option types. An argument
 becomes a Discord integer when its value is a plain number (with the range its parser
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from bot.adapters.discord.spec import CommandSpec, OptionKind, OptionSpec
 from bot.commands import build_registry
-from bot.registry import Arg, Command, Registry, ValueType
+from bot.commands.registry import Arg, Command, Registry, ValueType
 
 _PROBE_LIMIT = 10_000  # integer options are small counts (cores); probe their parser's range
 

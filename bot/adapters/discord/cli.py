@@ -25,9 +25,9 @@ from bot.adapters.discord.gateway import Gateway
 from bot.adapters.discord.notifier import DiscordNotifier
 from bot.adapters.discord.settings import DiscordRestSettings, DiscordSettings
 from bot.adapters.discord.tokens import InteractionTokens
-from bot.invocation import Identity, Invocation
 from bot.ports import ButtonClick, Choice, ClickResult, CommandHandler
-from bot.reply import Reply
+from bot.ports.invocation import Identity, Invocation
+from bot.ports.reply import Reply
 from bot.settings import load
 from bot.settings.policy import PolicySettings
 from bot.settings.redis import RedisSettings

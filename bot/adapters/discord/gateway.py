@@ -20,9 +20,9 @@ from bot.adapters.discord.buttons import view_of
 from bot.adapters.discord.render import content_of, embed_of
 from bot.adapters.discord.spec import CommandSpec, render_text
 from bot.adapters.discord.tokens import InteractionTokens
-from bot.invocation import Identity, Invocation
 from bot.ports import ButtonClick, ClickResult, CommandHandler
-from bot.reply import Reply
+from bot.ports.invocation import Identity, Invocation
+from bot.ports.reply import Reply
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")

@@ -31,8 +31,8 @@ from bot.adapters.discord.redact import install_token_redaction, redact
 from bot.adapters.discord.render import message_payload
 from bot.adapters.discord.settings import DiscordRestSettings
 from bot.adapters.discord.tokens import InteractionTokens
-from bot.notify import MessageRef, ReplyTarget
-from bot.reply import Reply
+from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.reply import Reply
 from bot.settings import load
 
 log = logging.getLogger(__name__)

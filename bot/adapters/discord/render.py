@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.reply import Button, Reply, Tone
+from bot.ports.reply import Button, Reply, Tone
 
 CUSTOM_ID_PREFIX = "jh"
 # Dynamic buttons are recognised by this shape after a restart; the value is only an id.

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.invocation import Scope
+from bot.ports.invocation import Scope
 
 OptionKind = Literal["server", "int", "str", "size", "user", "bool"]
 

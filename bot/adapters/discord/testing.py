@@ -17,7 +17,7 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.render import components_of
-from bot.reply import Reply
+from bot.ports.reply import Reply
 
 GUILD = 1111
 OTHER_GUILD = 2222

@@ -8,9 +8,9 @@ import threading
 import time
 
 from bot.adapters.discord.testing import ADMIN_ROLE
-from bot.invocation import Identity, Invocation
 from bot.ports import ButtonClick, Choice, ClickResult
-from bot.reply import Button, Reply
+from bot.ports.invocation import Identity, Invocation
+from bot.ports.reply import Button, Reply
 
 
 class FakeHandler:

@@ -18,7 +18,7 @@ from discord import app_commands
 
 from bot.adapters.discord.gateway import Gateway
 from bot.adapters.discord.spec import SCOPE_DESCRIPTIONS, CommandSpec, OptionSpec
-from bot.invocation import Scope
+from bot.ports.invocation import Scope
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 
 from bot.adapters.after_ack import Followups
-from bot.invocation import Scope
-from bot.notify import MessageRef
 from bot.ports import ButtonClick, ClickResult, CommandHandler
-from bot.reply import Reply
+from bot.ports.invocation import Scope
+from bot.ports.notify import MessageRef
+from bot.ports.reply import Reply
 
 from .blocks import ACTION_PREFIX, message_payload
 from .mapping import PayloadError, click_from_action, invocation_from_command

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.reply import Button, Reply, ReplyField, Tone
+from bot.ports.reply import Button, Reply, ReplyField, Tone
 
 Block = dict[str, Any]
 

@@ -13,8 +13,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bot.invocation import Identity, Invocation, Scope
 from bot.ports import ButtonClick
+from bot.ports.invocation import Identity, Invocation, Scope
 
 from .blocks import action_name
 

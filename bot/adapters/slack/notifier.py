@@ -22,8 +22,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.notify import MessageRef, ReplyTarget
-from bot.reply import Reply
+from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.reply import Reply
 
 from .blocks import message_payload
 

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings
 
-from bot.invocation import Scope
+from bot.ports.invocation import Scope
 from bot.settings import ConfigError, env_config
 
 Mode = Literal["socket", "http"]

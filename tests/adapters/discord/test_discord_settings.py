@@ -6,7 +6,7 @@ import pytest
 
 from bot.adapters.discord.render import custom_id
 from bot.adapters.discord.settings import DiscordSettings
-from bot.reply import Button
+from bot.ports.reply import Button
 from bot.settings import ConfigError, load
 
 

@@ -30,11 +30,11 @@ from bot.adapters.discord.testing import (
 )
 from bot.adapters.discord.tokens import InteractionTokens
 from bot.compose import build_handler
-from bot.identity import IdentityStore
-from bot.invocation import Identity
+from bot.ports.invocation import Identity
 from bot.settings.policy import PolicySettings
-from jobs.api import JobRequest, Submitted
-from jobs.inventory import Inventory, InventoryEntry
+from bot.store.identities import IdentityStore
+from jobs.queue import JobRequest, Submitted
+from jobs.state.inventory import Inventory, InventoryEntry
 
 CUSTOMER = FakeMember(42, "cust")
 ADMIN = FakeMember(7, "boss", roles=(ADMIN_ROLE,))

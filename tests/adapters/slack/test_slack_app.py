@@ -24,10 +24,10 @@ from bot.adapters.slack.testing import (
     settings,
     signed_headers,
 )
-from bot.invocation import Identity, Invocation
-from bot.notify import Notifier, ReplyTarget
 from bot.ports import ButtonClick, Choice, ClickResult
-from bot.reply import Button, Reply, ReplyField
+from bot.ports.invocation import Identity, Invocation
+from bot.ports.notify import Notifier, ReplyTarget
+from bot.ports.reply import Button, Reply, ReplyField
 
 APPROVE = "jh:0:approval.approve"
 

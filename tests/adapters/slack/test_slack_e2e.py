@@ -19,11 +19,11 @@ from bot.adapters.slack.notifier import SlackNotifier, build_client
 from bot.adapters.slack.testing import ADMIN_CHANNEL, TEAM, MockSlackApi
 from bot.compose import build_handler
 from bot.dispatch import Dispatcher
-from bot.invocation import Identity
+from bot.ports.invocation import Identity
 from bot.settings.policy import PolicySettings
 from jobs.config import JobSettings
-from jobs.inventory import Inventory, InventoryEntry
 from jobs.queue import RqJobQueue, rq_queue
+from jobs.state.inventory import Inventory, InventoryEntry
 
 GiB = 1024**3
 

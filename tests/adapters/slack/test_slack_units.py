@@ -13,9 +13,9 @@ from bot.adapters.slack.app import build_app
 from bot.adapters.slack.blocks import action_id, action_name, render_blocks
 from bot.adapters.slack.settings import SlackSettings
 from bot.adapters.slack.testing import MockSlackApi
-from bot.invocation import Identity, Invocation
 from bot.ports import ButtonClick, Choice, ClickResult
-from bot.reply import Button, Reply
+from bot.ports.invocation import Identity, Invocation
+from bot.ports.reply import Button, Reply
 from bot.settings import ConfigError, load
 
 TOKEN = "xoxb-123-456-secretpart"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,3 +44,21 @@ class Invocation(BaseModel):
     inbound_id: str = Field(description="platform delivery id; de-duplicates retries")
     roles: frozenset[str] = frozenset()
     is_direct_message: bool = False
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person as the policy sees them: who, whether an admin, and their linked account."""
+
+    identity: Identity
+    name: str
+    is_admin: bool
+    account: str | None
+
+    @property
+    def key(self) -> str:
+        return self.identity.key
+
+    @property
+    def mention(self) -> str:
+        return f"@{self.name or self.identity.user}"

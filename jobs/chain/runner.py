@@ -20,25 +20,24 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job
 
 from actions.base import ActionError, StepResult
-from bot.notify import MessageRef
-from bot.reply import Reply
-from jobs.adopt import attempt
-from jobs.api import JobRequest
-from jobs.catalog import KINDS
-from jobs.chains import ChainState
-from jobs.context import WorkerContext, current, installed
-from jobs.locks import BusyInfo, BusyLocks
-from jobs.outcome import (
+from bot.ports.notify import MessageRef
+from bot.ports.reply import Reply
+from jobs.chain.adopt import attempt
+from jobs.chain.outcome import (
     ReportedFailure,
     complete_chain,
     fail_and_raise,
     fail_chain,
     raise_reported,
 )
-from jobs.preflight import NotOwned, check_owner, typed_request
-from jobs.queue import Enqueuer, job_id_for
-from jobs.report import Reporter, public
-from jobs.wording import label
+from jobs.chain.preflight import NotOwned, check_owner, typed_request
+from jobs.chain.report import Reporter, public
+from jobs.chain.wording import label
+from jobs.context import WorkerContext, current, installed
+from jobs.kinds import KINDS
+from jobs.queue import Enqueuer, JobRequest, job_id_for
+from jobs.state.chains import ChainState
+from jobs.state.locks import BusyInfo, BusyLocks
 from proxmox.errors import ProxmoxApiException
 
 log = logging.getLogger(__name__)

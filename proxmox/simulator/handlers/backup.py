@@ -13,8 +13,8 @@ import time
 from typing import Any
 
 from proxmox.simulator import propstr
-from proxmox.simulator.handlers_config import normalise
-from proxmox.simulator.handlers_lifecycle import new_identity
+from proxmox.simulator.handlers.config import normalise
+from proxmox.simulator.handlers.lifecycle import new_identity
 from proxmox.simulator.params import fail
 from proxmox.simulator.routing import Req, Route
 from proxmox.simulator.schema import CREATE, VZDUMP

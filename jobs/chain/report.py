@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from rq import Retry, get_current_job
 
-from bot.notify import MessageRef, ReplyTarget
-from bot.reply import Reply, ReplyField, Tone
+from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.reply import Reply, ReplyField, Tone
 from jobs.context import WorkerContext, current
 from jobs.queue import Enqueuer
 

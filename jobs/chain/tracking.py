@@ -22,16 +22,16 @@ from pydantic import BaseModel, ConfigDict
 from rq import Retry, get_current_job
 
 from actions.base import ActionError
-from bot.notify import MessageRef
-from bot.reply import Tone
-from jobs.adopt import attempt
-from jobs.chains import ChainState
+from bot.ports.notify import MessageRef
+from bot.ports.reply import Tone
+from jobs.chain.adopt import attempt
+from jobs.chain.outcome import complete_chain, fail_and_raise, fail_chain, raise_reported
+from jobs.chain.report import Reporter, public
+from jobs.chain.runner import announce_step_done, announce_task, record_result
+from jobs.chain.wording import duration, label
 from jobs.context import WorkerContext, current
-from jobs.locks import BusyLocks
-from jobs.outcome import complete_chain, fail_and_raise, fail_chain, raise_reported
-from jobs.report import Reporter, public
-from jobs.runner import announce_step_done, announce_task, record_result
-from jobs.wording import duration, label
+from jobs.state.chains import ChainState
+from jobs.state.locks import BusyLocks
 from proxmox.errors import ProxmoxApiException, ProxmoxLocked, classify_message
 from proxmox.models import TaskStatus
 from proxmox.upid import UPID

@@ -8,11 +8,11 @@ from collections import Counter
 from collections.abc import Callable
 
 from actions.sizes import human_bytes, parse_disk_size
-from bot.audit import AuditEntry, AuditLog
-from bot.invocation import Scope
-from bot.registry import SLASH, Command, Parsed, Registry
-from bot.reply import Reply, ReplyField
-from jobs.inventory import InventoryEntry
+from bot.commands.registry import SLASH, Command, Parsed, Registry
+from bot.ports.audit import AuditEntry, AuditLog
+from bot.ports.invocation import Scope
+from bot.ports.reply import Reply, ReplyField
+from jobs.state.inventory import InventoryEntry
 
 
 def help_reply(registry: Registry, scope: Scope, topic: str | None) -> Reply:

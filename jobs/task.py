@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from actions.locate import find_vm
-from bot.reply import Reply, Tone
-from jobs.api import JobRequest
+from bot.ports.reply import Reply, Tone
+from jobs.chain.report import Reporter, public
+from jobs.chain.wording import duration
 from jobs.context import WorkerContext, current
-from jobs.report import Reporter, public
-from jobs.wording import duration
+from jobs.queue import JobRequest
 from proxmox.errors import ProxmoxApiException, ProxmoxNotFound
 from proxmox.models import TaskLogLine, TaskStatus
 from proxmox.upid import UPID, InvalidUPID

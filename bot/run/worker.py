@@ -17,18 +17,18 @@ import redis
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
-from bot.audit import AuditLog
-from bot.invocation import Platform
 from bot.notifiers import ConsoleNotifier, LogNotifier, RoutingNotifier
-from bot.notify import Notifier
+from bot.ports.audit import AuditLog
+from bot.ports.invocation import Platform
+from bot.ports.notify import Notifier
 from bot.settings import ConfigError, load
 from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.proxmox import ProxmoxSettings
 from bot.settings.redis import RedisSettings
 from bot.settings.worker import WorkerSettings
-from jobs.catalog import action_factories
 from jobs.config import PRIORITIES
 from jobs.context import WorkerContext, installed_context
+from jobs.kinds import action_factories
 from jobs.node import schedule_inventory_sync
 from jobs.queue import rq_queue
 from proxmox.client import ProxmoxClient

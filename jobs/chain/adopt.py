@@ -20,10 +20,10 @@ from typing import Any
 
 from actions.base import StepResult
 from actions.locate import find_vm
-from jobs.chains import ChainState
+from jobs.chain.outcome import target_vmid
+from jobs.chain.preflight import typed_request
 from jobs.context import WorkerContext
-from jobs.outcome import target_vmid
-from jobs.preflight import typed_request
+from jobs.state.chains import ChainState
 from proxmox.upid import UPID, InvalidUPID
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import redis
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.ports.clock import SYSTEM_CLOCK, Clock
-from jobs.api import JobRequest
+from jobs.queue import JobRequest
 
 StepStateName = Literal["pending", "running", "task", "done", "failed"]
 ChainStatus = Literal["running", "succeeded", "failed"]

@@ -30,9 +30,9 @@ from typing import Literal
 import redis
 from pydantic import BaseModel, ConfigDict
 
-from bot.invocation import Invocation
-from bot.notify import ReplyTarget
 from bot.ports.clock import SYSTEM_CLOCK, Clock
+from bot.ports.invocation import Invocation
+from bot.ports.notify import ReplyTarget
 
 Status = Literal["pending", "approved", "denied", "expired"]
 Outcome = Literal["won", "expired", "missing", "approved", "denied"]

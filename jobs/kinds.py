@@ -34,8 +34,8 @@ KINDS: Mapping[str, JobKind] = MappingProxyType(
         "server.power": JobKind("jobs.server.power"),
         "server.status": JobKind("jobs.server.status", "high", mutating=False),
         # Setting an owner tag needs no job function of its own: the chain runner is enough.
-        "server.assign": JobKind("jobs.runner.start"),
-        "task.status": JobKind("jobs.taskinfo.task_status", "high", mutating=False),
+        "server.assign": JobKind("jobs.chain.runner.start"),
+        "task.status": JobKind("jobs.task.task_status", "high", mutating=False),
         "backup.create": JobKind("jobs.backup.create", "low"),
         "backup.restore": JobKind("jobs.backup.restore"),
         "backup.delete": JobKind("jobs.backup.delete"),

@@ -10,13 +10,13 @@ from typing import NoReturn
 from rq import get_current_job
 
 from actions.locate import find_vm
-from jobs.chains import ChainState
+from jobs.chain.report import Reporter, public
+from jobs.chain.wording import duration, label
 from jobs.context import WorkerContext
-from jobs.locks import BusyLocks
 from jobs.queue import Enqueuer
-from jobs.report import Reporter, public
-from jobs.reservations import RedisVmidReservations
-from jobs.wording import duration, label
+from jobs.state.chains import ChainState
+from jobs.state.locks import BusyLocks
+from jobs.state.reservations import RedisVmidReservations
 from proxmox.errors import ProxmoxApiException
 
 log = logging.getLogger(__name__)

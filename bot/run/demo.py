@@ -24,24 +24,24 @@ import redis
 from pydantic import SecretStr
 
 from bot.adapters.console import PROMPT_HELP, ConsoleNotifier, ConsoleSession, parse_identity
-from bot.audit import AuditLog
 from bot.compose import build_handler
-from bot.demo_script import ACCOUNT, ADMIN, CUSTOMER, play
 from bot.dispatch import Dispatcher
-from bot.notify import Notifier
+from bot.ports.audit import AuditLog
 from bot.ports.clock import SYSTEM_CLOCK, Clock
+from bot.ports.notify import Notifier
+from bot.run.demo_script import ACCOUNT, ADMIN, CUSTOMER, play
+from bot.run.worker import build_context
 from bot.settings import ConfigError, load
 from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.policy import PolicySettings
 from bot.settings.proxmox import ProxmoxSettings
 from bot.settings.redis import RedisSettings
 from bot.settings.worker import WorkerSettings
-from bot.worker import build_context
 from jobs.context import WorkerContext, installed_context
 from jobs.inprocess import InProcessWorker
-from jobs.locks import BusyLocks
 from jobs.node import schedule_inventory_sync, sync_inventory
 from jobs.queue import RqJobQueue
+from jobs.state.locks import BusyLocks
 from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
 
 

@@ -9,16 +9,12 @@ link happen in one transaction, so a code is never spent without a link being ma
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING
 
 import redis
 
-from bot.invocation import Identity
-from bot.registry import Parsed
-from bot.reply import Reply
-
-if TYPE_CHECKING:
-    from bot.policy import Actor
+from bot.commands.registry import Parsed
+from bot.ports.invocation import Actor, Identity
+from bot.ports.reply import Reply
 
 
 class InvalidCode(ValueError):

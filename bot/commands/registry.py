@@ -6,7 +6,7 @@ confirm step), whether customers need an admin's approval by default, and the jo
 maps to (``None``: answered on the ack path from Redis alone). Each command's arguments
 become a pydantic model, so a parsed command is a validated, typed request.
 
-Leaf module (pydantic and bot.invocation only): the data modules in ``bot/commands`` import
+Leaf module (pydantic and bot.ports.invocation only): the data modules in ``bot/commands`` import
 it, and so may adapters that render options (Discord) from the same declarations.
 """
 
@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model
 
-from bot.invocation import Scope
+from bot.ports.invocation import Scope
 
 SLASH = {"server": "/server", "admin": "/admin", "auth": "/auth"}
 _PLACEHOLDER = re.compile(r"<[a-z-]+>")

@@ -21,9 +21,9 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.serializers import JSONSerializer
 
-from jobs.chains import ChainState, ChainStore, chain_progress
 from jobs.config import PRIORITIES, JobSettings
 from jobs.queue import rq_queue
+from jobs.state.chains import ChainState, ChainStore, chain_progress
 
 Counts = dict[str, int]
 # Job ids read per queue or registry when looking for the chains in flight.

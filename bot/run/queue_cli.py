@@ -16,7 +16,7 @@ import redis
 from bot.settings import load
 from bot.settings.redis import RedisSettings
 from bot.settings.worker import WorkerSettings
-from jobs.stats import counts, failed_jobs, last_error, retried, retry
+from jobs.state.stats import counts, failed_jobs, last_error, retried, retry
 
 
 def main(argv: list[str], out: TextIO | None = None) -> int:

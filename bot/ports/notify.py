@@ -1,6 +1,6 @@
 """The Notifier port: how workers talk back to the chat a request came from.
 
-Leaf module (pydantic + bot.reply only) so that jobs can import it. Implementations: the
+Leaf module (pydantic + bot.ports.reply only) so that jobs can import it. Implementations: the
 test fake and the console/log notifier in ``bot.notifiers``, Slack and Discord in their
 adapters. A notifier failure must never fail Proxmox work: jobs catch, log and retry.
 """
@@ -11,8 +11,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.invocation import Platform
-from bot.reply import Reply
+from bot.ports.invocation import Platform
+from bot.ports.reply import Reply
 
 
 class ReplyTarget(BaseModel):

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from actions.base import Action, ActionError
 from actions.common import parse_request
 from actions.locate import find_vm
-from jobs.api import JobRequest
 from jobs.context import WorkerContext
+from jobs.queue import JobRequest
 
 # Job arguments that steer the job itself and are not part of the Action's request.
 JOB_ONLY_ARGS = frozenset({"dry_run"})

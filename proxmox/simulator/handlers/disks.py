@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from proxmox.simulator import propstr
-from proxmox.simulator.handlers_config import masked
+from proxmox.simulator.handlers.config import masked
 from proxmox.simulator.params import b, fail, s
 from proxmox.simulator.routing import Req, Route
 from proxmox.simulator.schema import DISK_ENUM, NODE_VMID

@@ -4,7 +4,7 @@ use it without loading the worker's side."""
 
 from __future__ import annotations
 
-from jobs.api import JobRequest
+from jobs.queue import JobRequest
 
 
 def label(request: JobRequest) -> str:

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 import redis
 from pydantic import ValidationError
 
-from bot.reply import Reply
-from jobs import stats
-from jobs.api import JobRequest
-from jobs.chains import ChainState, StepState, chain_progress
+from bot.ports.reply import Reply
+from jobs.chain.wording import duration, label
 from jobs.config import JobSettings
-from jobs.queue import fetch_job
-from jobs.wording import duration, label
+from jobs.queue import JobRequest, fetch_job
+from jobs.state import stats
+from jobs.state.chains import ChainState, StepState, chain_progress
 
 _FAILED_SHOWN = 10
 

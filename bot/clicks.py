@@ -1,7 +1,7 @@
 """Button clicks on pending decisions: Confirm/Cancel of a destructive command by its
 requester, and Approve/Deny of a customer's request by an admin.
 
-The stores in ``bot.approvals`` make each decision atomic; this module turns a click into
+The stores in ``bot.store.approvals`` make each decision atomic; this module turns a click into
 that decision, the job it releases, the audit entries and the messages people see.
 
 Once a decision is stored or a job enqueued, telling people about it and writing its audit
@@ -17,16 +17,16 @@ from typing import Any, Literal
 
 import redis
 
-from bot.approvals import Approval, ApprovalRequest, ApprovalStore, ConfirmationStore
-from bot.audit import AuditLog
-from bot.invocation import Invocation
-from bot.notify import Notifier, ReplyTarget
+from bot.commands.registry import Parsed
 from bot.parser import ParseError, format_command, shown
-from bot.policy import Actor, Policy, Refusal
+from bot.policy import Policy, Refusal
 from bot.ports import ButtonClick, ClickResult
-from bot.registry import Parsed
-from bot.reply import Button, Reply, ReplyField
-from jobs.api import JobRequest, QueueUnavailable
+from bot.ports.audit import AuditLog
+from bot.ports.invocation import Actor, Invocation
+from bot.ports.notify import Notifier, ReplyTarget
+from bot.ports.reply import Button, Reply, ReplyField
+from bot.store.approvals import Approval, ApprovalRequest, ApprovalStore, ConfirmationStore
+from jobs.queue import JobRequest, QueueUnavailable
 
 log = logging.getLogger(__name__)
 _MAX_AUDITED = 100  # characters of a clicked action or value kept in the audit entry

@@ -1,0 +1,58 @@
+"""What the platform adapters call: the neutral command handler.
+
+Adapters turn a slash command into an ``Invocation`` and a button click into a
+``ButtonClick``, call the handler (Redis-only, fast enough for the 3-second ack), and render
+what comes back. They never decide anything themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.ports.invocation import Identity, Invocation
+from bot.ports.reply import Reply
+
+
+class ButtonClick(BaseModel):
+    """A click on a button we rendered; ``value`` is only an id, re-validated on use."""
+
+    model_config = ConfigDict(frozen=True)
+
+    identity: Identity
+    display_name: str = ""
+    action: str
+    value: str
+    inbound_id: str
+    channel: str
+    message_id: str | None = None
+    roles: frozenset[str] = frozenset()
+    reason: str | None = None
+
+
+class ClickResult(BaseModel):
+    """``to_clicker`` goes to the person who clicked (ephemeral); ``replace_message``, when
+    set, replaces the clicked message (e.g. buttons → "Approved by @x at 12:03")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    to_clicker: Reply
+    replace_message: Reply | None = None
+
+
+class Choice(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    value: str
+
+
+class CommandHandler(Protocol):
+    def handle(self, invocation: Invocation) -> Reply: ...
+
+    def click(self, click: ButtonClick) -> ClickResult: ...
+
+    def complete_server(
+        self, identity: Identity, roles: frozenset[str], typed: str
+    ) -> list[Choice]: ...
