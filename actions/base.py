@@ -9,6 +9,7 @@ what later steps need (the reserved VMID, the node) through a JSON ``context``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -55,6 +56,26 @@ class Plan(BaseModel):
         return "\n".join(lines)
 
 
+# Task types (the UPID's type field) a step may start, as Proxmox names them.
+START_TASKS = ("qmstart", "hastart")
+STOP_TASKS = ("qmstop", "hastop")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an Action (the method of that name) and the Proxmox task types it may
+    start: before a step runs again, the chain engine looks for a task of these types that an
+    earlier attempt started, so a lost answer never starts a second reboot or vzdump. No
+    types: any task of ours on the VM since the attempt began counts.
+
+    ``finds_own_task``: the task is filed under another VM (a clone runs under the
+    template's VMID on its node), so the step itself looks for it when it runs again."""
+
+    name: str
+    tasks: tuple[str, ...] = ()
+    finds_own_task: bool = False
+
+
 class StepResult(BaseModel):
     """What one step did. ``upid`` set means a task is running and the chain must wait."""
 
@@ -77,18 +98,33 @@ R = TypeVar("R", bound=BaseModel)
 
 class Action(Generic[R]):
     """Base class: subclasses set ``name``/``request_model`` and implement ``plan`` and
-    one method per step (``steps`` names them, in order)."""
+    one method per step (``steps`` declares them, in order)."""
 
     name: ClassVar[str]
     request_model: ClassVar[type[BaseModel]]
-    steps: ClassVar[tuple[str, ...]] = ("execute",)
+    steps: ClassVar[tuple[Step, ...]] = (Step("execute"),)
+
+    @classmethod
+    def step_names(cls) -> tuple[str, ...]:
+        return tuple(s.name for s in cls.steps)
+
+    @classmethod
+    def step(cls, name: str) -> Step:
+        for declared in cls.steps:
+            if declared.name == name:
+                return declared
+        raise ValueError(f"{cls.name} has no step {name!r}; steps: {', '.join(cls.step_names())}")
+
+    def task_types(self, step: str, request: R) -> tuple[str, ...]:
+        """The task types ``step`` may start for this request (see ``Step``)."""
+        del request  # most steps start the same type whatever was asked
+        return self.step(step).tasks
 
     def plan(self, request: R) -> Plan:
         raise NotImplementedError
 
     def run_step(self, step: str, request: R, context: Mapping[str, JSON]) -> StepResult:
-        if step not in self.steps:
-            raise ValueError(f"{self.name} has no step {step!r}; steps: {', '.join(self.steps)}")
+        self.step(step)  # refuses a step this Action does not declare
         method = getattr(self, step)
         result: StepResult = method(request, context)
         return result

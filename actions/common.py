@@ -13,9 +13,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, fi
 
 from actions.base import JSON, Action, ActionError
 from actions.config import ActionsConfig
-from actions.locate import VMID_MAX, VMID_MIN, Located, locate
 from actions.sizes import parse_memory_mib
-from proxmox.errors import ProxmoxConflict, ProxmoxLocked
+from actions.vm import VMID_MAX, VMID_MIN, Located, digest_guarded, locate
+from proxmox.errors import ProxmoxLocked
 from proxmox.models import VmConfig
 from proxmox.repositories import Proxmox
 
@@ -125,20 +125,16 @@ def update_config(
     and the changes recomputed once; a second mismatch raises ``ProxmoxConflict``. Returns
     the config as it was before the update and the changes sent (empty: nothing to do).
     """
-    for attempt in (1, 2):
+
+    def attempt() -> tuple[VmConfig, Changes]:
         current = px.config.get(node, vmid)
         ensure_unlocked(current, vmid, allow=allow_locks)
         changes = changes_for(current)
-        if not changes:
-            return current, {}
-        try:
+        if changes:
             px.config.update(node, vmid, changes, digest=current.digest or None)
-        except ProxmoxConflict as exc:
-            if not exc.digest_mismatch or attempt == 2:
-                raise
-            continue
         return current, changes
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    return digest_guarded(attempt)
 
 
 def merged(context: Mapping[str, JSON], **more: JSON) -> dict[str, JSON]:

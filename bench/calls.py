@@ -25,11 +25,11 @@ from actions.config import ActionsConfig
 from bench.common import Figure, scratch_prefix
 from bot.notifiers import FakeNotifier
 from bot.ports.notify import ReplyTarget
+from bot.run.worker import action_factories as real_action_factories
 from jobs.config import PRIORITIES, JobSettings
 from jobs.context import WorkerContext, installed_context
 from jobs.queue import JobRequest, RqJobQueue, rq_queue
 from jobs.state.chains import chain_progress
-from jobs.wiring import real_action_factories
 from proxmox.repositories import Proxmox
 from proxmox.simulator import Simulator
 

@@ -12,13 +12,13 @@ entry are best effort: a failure is logged, and the person still hears what was 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import redis
 
 from bot.commands.registry import Parsed
-from bot.parser import ParseError, format_command, shown
+from bot.parser import format_command, shown
 from bot.policy import Policy, Refusal
 from bot.ports import ButtonClick, ClickResult
 from bot.ports.audit import AuditLog
@@ -26,18 +26,25 @@ from bot.ports.invocation import Actor, Invocation
 from bot.ports.notify import Notifier, ReplyTarget
 from bot.ports.reply import Button, Reply, ReplyField
 from bot.store.approvals import Approval, ApprovalRequest, ApprovalStore, ConfirmationStore
+from bot.submit import JobSubmitter
 from jobs.queue import JobRequest, QueueUnavailable
 
 log = logging.getLogger(__name__)
 _MAX_AUDITED = 100  # characters of a clicked action or value kept in the audit entry
 
 
+@dataclass(frozen=True)
+class Confirmed:
+    """A Confirm click taken: the dispatcher runs ``invocation`` past its confirm step, then
+    the confirmation message becomes ``replace_message``."""
+
+    invocation: Invocation
+    replace_message: Reply
+
+
 class Decisions:
     """Button clicks: Confirm/Cancel of a destructive command, Approve/Deny of a request.
-
-    ``rerun`` runs a confirmed invocation past its confirm step; ``submit`` enqueues a job
-    and answers like a direct command would (both are the dispatcher's).
-    """
+    An approved request goes to the queue through ``jobs``, like a typed command."""
 
     def __init__(
         self,
@@ -46,17 +53,14 @@ class Decisions:
         policy: Policy,
         audit: AuditLog,
         notifier: Notifier,
-        *,
-        rerun: Callable[[Invocation], Reply],
-        submit: Callable[[Actor, JobRequest, str], Reply],
+        jobs: JobSubmitter,
     ) -> None:
         self.approvals = approvals
         self.confirmations = confirmations
         self.policy = policy
         self.audit = audit
         self.notifier = notifier
-        self._rerun = rerun
-        self._submit = submit
+        self.jobs = jobs
 
     def request_approval(
         self, actor: Actor, parsed: Parsed, request: JobRequest, changes: tuple[str, ...]
@@ -65,15 +69,10 @@ class Decisions:
         text = format_command(parsed)
         approval = ApprovalRequest(
             id=self.approvals.id_for(actor.key, request.inbound_id),
-            requester=actor.key,
+            job=request,
             requester_name=actor.mention,
-            account=actor.account,
-            target=request.target,
             command=parsed.command.name,
             text=text,
-            kind=request.kind,
-            vmid=request.vmid,
-            args=request.args,
             summary=f"{actor.mention} ({actor.account}) asks: /server {text}",
             changes=changes,
             created=now,
@@ -113,14 +112,14 @@ class Decisions:
         if waiting is not None and waiting != own:
             raise _already_waiting(waiting)
 
-    def click(self, actor: Actor, click: ButtonClick) -> ClickResult:
+    def click(self, actor: Actor, click: ButtonClick) -> ClickResult | Confirmed:
         if click.action in ("confirm", "cancel"):
             return self._confirmation(actor, click)
         if click.action in ("approve", "deny"):
             return self._decide(actor, click)
         raise Refusal(f"unknown button {click.action!r}")
 
-    def _confirmation(self, actor: Actor, click: ButtonClick) -> ClickResult:
+    def _confirmation(self, actor: Actor, click: ButtonClick) -> ClickResult | Confirmed:
         waiting = self.confirmations.peek(click.value)
         if waiting is None:
             raise Refusal("this confirmation has expired or was already used; nothing was done")
@@ -134,14 +133,7 @@ class Decisions:
             done = Reply(text=f"cancelled: {command}; nothing was done")
             return ClickResult(to_clicker=done, replace_message=done)
         self._record("confirmed", actor=actor.key, command=command)
-        try:
-            reply = self._rerun(waiting)
-        except (Refusal, ParseError) as exc:
-            # The rerun audited this refusal as the command's; it is not a refused click.
-            return ClickResult(to_clicker=Reply(text=str(exc), tone="warning"))
-        return ClickResult(
-            to_clicker=reply, replace_message=Reply(text=f"confirmed by {actor.mention}: {command}")
-        )
+        return Confirmed(waiting, Reply(text=f"confirmed by {actor.mention}: {command}"))
 
     def _decide(self, actor: Actor, click: ButtonClick) -> ClickResult:
         if not actor.is_admin:
@@ -150,7 +142,7 @@ class Decisions:
         if found is None:
             raise Refusal(f"no approval request {click.value}")
         request = found.request
-        if request.requester == actor.key:
+        if request.job.requested_by == actor.key:
             raise Refusal("you cannot decide your own request")
         decision: Literal["approved", "denied"] = (
             "approved" if click.action == "approve" else "denied"
@@ -160,8 +152,8 @@ class Decisions:
         if outcome == "expired":
             self._record(
                 "approval.expired",
-                actor=request.requester,
-                vmid=request.vmid,
+                actor=request.job.requested_by,
+                vmid=request.job.vmid,
                 command=request.text,
                 result=request.id,
             )
@@ -175,8 +167,8 @@ class Decisions:
         event = f"approval.{decision}"
         self._record(
             event,
-            actor=request.requester,
-            vmid=request.vmid,
+            actor=request.job.requested_by,
+            vmid=request.job.vmid,
             command=request.text,
             approver=actor.key,
             result=reason or decision,
@@ -186,23 +178,16 @@ class Decisions:
         return self._approved(actor, request)
 
     def _approved(self, actor: Actor, request: ApprovalRequest) -> ClickResult:
-        job = JobRequest(
-            kind=request.kind,
-            vmid=request.vmid,
-            args=request.args,
-            target=request.target,
-            requested_by=request.requester,
-            inbound_id=f"approval:{request.id}",
-            approved_by=actor.key,
-            account=request.account,
+        job = request.job.model_copy(
+            update={"inbound_id": f"approval:{request.id}", "approved_by": actor.key}
         )
         try:
-            queued = self._submit(actor, job, request.text)
+            queued = self.jobs.submit(actor, job, command_text=request.text)
         except (QueueUnavailable, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             self.approvals.reopen(request.id, actor.key)
             raise
         self._tell(
-            request.target,
+            request.job.target,
             Reply(
                 text=f"{_asked(request)} was approved by {actor.mention}. {queued.text}",
                 ephemeral=False,
@@ -215,7 +200,7 @@ class Decisions:
     def _denied(self, actor: Actor, request: ApprovalRequest, reason: str) -> ClickResult:
         because = f": {reason}" if reason else ""
         self._tell(
-            request.target,
+            request.job.target,
             Reply(
                 text=f"{_asked(request)} was denied by {actor.mention}{because}. Nothing was done.",
                 ephemeral=False,
@@ -230,7 +215,7 @@ class Decisions:
         )
 
     def _record(self, event: str, *, actor: str, **fields: Any) -> None:
-        record_committed(self.audit, event, actor=actor, **fields)
+        self.audit.record_committed(event, actor=actor, **fields)
 
     def _tell(self, target: ReplyTarget, reply: Reply) -> None:
         """Post after the state changed: a failure is logged, the caller's answer stands."""
@@ -238,15 +223,6 @@ class Decisions:
             self.notifier.post(target, reply)
         except Exception:  # any notifier, any transport: the decision is already committed
             log.exception("could not post a decision notice to %s", target.channel)
-
-
-def record_committed(audit: AuditLog, event: str, *, actor: str, **fields: Any) -> None:
-    """The audit entry of something already done (queued, decided, consumed): if the audit
-    log fails now, the reply must still say what happened, so the failure is only logged."""
-    try:
-        audit.record(event, actor=actor, **fields)
-    except Exception:  # Redis or anything else: the change it describes is already committed
-        log.exception("audit entry %s for %s was not recorded", event, actor)
 
 
 def refused_click(click: ButtonClick) -> dict[str, Any]:

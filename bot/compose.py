@@ -30,6 +30,7 @@ from bot.settings.redis import RedisSettings
 from bot.store.approvals import ApprovalStore, ConfirmationStore
 from bot.store.identities import IdentityStore
 from bot.store.ratelimit import RateLimiter
+from bot.submit import JobSubmitter
 from jobs.queue import JobQueue
 from jobs.state.inventory import Inventory
 
@@ -94,7 +95,8 @@ def build_handler(
         jobs=JobBoard(client, prefix=prefix),
     )
     refusals = CertainRefusals(limits=plan.limits(), backup_storage=backup.storage)
-    return Dispatcher(registry, policy, stores, queue, notifier, refusals=refusals)
+    jobs = JobSubmitter(queue, stores.audit)
+    return Dispatcher(registry, policy, stores, jobs, notifier, refusals=refusals)
 
 
 def compose_bot(

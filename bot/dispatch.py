@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import redis
 
 from bot import answers
-from bot.clicks import Decisions, pending_reply, record_committed, refused_click
+from bot.clicks import Confirmed, Decisions, pending_reply, refused_click
 from bot.commands.registry import Parsed, Registry
 from bot.parser import ParseError, format_command, parse
 from bot.policy import Policy, Refusal
@@ -31,7 +31,8 @@ from bot.refusals import CertainRefusals
 from bot.requests import job_request
 from bot.store.approvals import ApprovalStore, ConfirmationStore
 from bot.store.identities import IdentityStore, InvalidCode, identity_command
-from jobs.queue import JobQueue, JobRequest, QueueUnavailable
+from bot.submit import JobSubmitter
+from jobs.queue import QueueUnavailable
 from jobs.state.inventory import Inventory, InventoryEntry
 from proxmox.upid import UPID
 
@@ -74,7 +75,7 @@ class Dispatcher:
         registry: Registry,
         policy: Policy,
         stores: Stores,
-        queue: JobQueue,
+        jobs: JobSubmitter,
         notifier: Notifier,
         *,
         refusals: CertainRefusals,
@@ -83,16 +84,10 @@ class Dispatcher:
         self.policy = policy
         self.refusals = refusals
         self.stores = stores
-        self.queue = queue
+        self.jobs = jobs
         self.notifier = notifier
         self.decisions = Decisions(
-            stores.approvals,
-            stores.confirmations,
-            policy,
-            stores.audit,
-            notifier,
-            rerun=lambda inv: self._handle(inv, confirmed=True),
-            submit=lambda actor, request, text: self.submit(actor, request, command_text=text),
+            stores.approvals, stores.confirmations, policy, stores.audit, notifier, jobs
         )
 
     # -- CommandHandler --------------------------------------------------------------------
@@ -110,11 +105,21 @@ class Dispatcher:
             except USER_ERRORS as exc:  # every refused click is audited: who, what and why
                 self.audit("refused", actor, **refused_click(click), result=str(exc))
                 raise
+            if isinstance(outcome, Confirmed):
+                outcome = self._run_confirmed(outcome)
             result.append(outcome)
             return outcome.to_clicker
 
         reply = guarded(run, what="a click")
         return result[0] if result else ClickResult(to_clicker=reply)
+
+    def _run_confirmed(self, confirmed: Confirmed) -> ClickResult:
+        try:
+            reply = self._handle(confirmed.invocation, confirmed=True)
+        except USER_ERRORS as exc:
+            # The run audited this refusal as the command's; it is not a refused click.
+            return ClickResult(to_clicker=Reply(text=str(exc), tone="warning"))
+        return ClickResult(to_clicker=reply, replace_message=confirmed.replace_message)
 
     def complete_server(
         self, identity: Identity, roles: frozenset[str], typed: str
@@ -193,8 +198,8 @@ class Dispatcher:
     def _approvals(self) -> Reply:
         for approval_id in self.stores.approvals.expire_due():
             found = self.stores.approvals.get(approval_id)
-            actor = found.request.requester if found else ""
-            record_committed(self.stores.audit, "approval.expired", actor=actor, result=approval_id)
+            actor = found.request.job.requested_by if found else ""
+            self.stores.audit.record_committed("approval.expired", actor=actor, result=approval_id)
         return pending_reply(self.stores.approvals.pending(), now=self.policy.clock.now())
 
     def _task(self, actor: Actor, inv: Invocation, parsed: Parsed) -> Reply:
@@ -212,7 +217,9 @@ class Dispatcher:
             entry = self._owned_task_server(actor, ref, vmid)
         request = job_request(actor, inv, parsed, entry)
         command = format_command(parsed)
-        return self.submit(actor, request, command_text=command, queued=f"looking up {command}")
+        return self.jobs.submit(
+            actor, request, command_text=command, queued=f"looking up {command}"
+        )
 
     def _owned_task_server(self, actor: Actor, ref: str, vmid: int | None) -> InventoryEntry:
         """The same answer for another account's task as for one that does not exist."""
@@ -248,7 +255,7 @@ class Dispatcher:
         if approval:
             changes = answers.requested_changes(parsed, entry)
             return self.decisions.request_approval(actor, parsed, request, changes)
-        return self.submit(actor, request, command_text=format_command(parsed))
+        return self.jobs.submit(actor, request, command_text=format_command(parsed))
 
     def _server_of(self, actor: Actor, parsed: Parsed) -> InventoryEntry | None:
         arg = parsed.command.server_arg
@@ -269,34 +276,10 @@ class Dispatcher:
             tone="warning",
         )
 
-    def submit(
-        self, actor: Actor, request: JobRequest, *, command_text: str, queued: str = ""
-    ) -> Reply:
-        submitted = self.queue.submit(request)
-        self.audit_done(
-            "job.queued",
-            actor,
-            vmid=request.vmid,
-            command=command_text,
-            args=request.args,
-            approver=request.approved_by,
-            job_id=submitted.job_id,
-            result="duplicate" if submitted.duplicate else "queued",
-        )
-        if request.args.get("dry_run"):
-            text = f"dry run of {command_text}: the plan will appear here; nothing will be changed"
-        elif submitted.duplicate:
-            text = f"{command_text} was already queued"
-        elif queued:
-            text = f"{queued}: the answer will appear here"
-        else:
-            text = f"{command_text}: queued; the Proxmox task id will appear here"
-        return Reply(text=f"{text} (job {submitted.job_id})", tone="success")
-
     def audit(self, event: str, actor: Actor, **fields: object) -> None:
         """Before anything is done: a failing audit log stops the command (nothing done)."""
         self.stores.audit.record(event, actor=actor.key, **fields)  # type: ignore[arg-type]
 
     def audit_done(self, event: str, actor: Actor, **fields: object) -> None:
         """After the change is committed: best effort, so the reply tells the truth."""
-        record_committed(self.stores.audit, event, actor=actor.key, **fields)
+        self.stores.audit.record_committed(event, actor=actor.key, **fields)

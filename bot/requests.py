@@ -26,7 +26,7 @@ def job_request(
     if command.job_kind is None:
         raise ValueError(f"{command.slash} runs no job")
     return JobRequest(
-        kind=command.job_kind,
+        kind=command.job_kind.name,
         vmid=entry.vmid if entry else None,
         args=args,
         target=target_of(inv),

@@ -1,23 +1,19 @@
-"""Backup jobs, one per kind; thin like the server jobs (see ``jobs.server``)."""
+"""Backup operations: the Action behind each backup kind, built from the worker context."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from jobs.chain.runner import Outcome, start
+from actions.backup.create import BackupCreateAction
+from actions.backup.delete import BackupDeleteAction
+from actions.backup.listing import BackupListAction
+from actions.backup.restore import RestoreAction
+from jobs import kinds
+from jobs.context import ActionFactory, plain
 
-
-def create(request: dict[str, Any]) -> Outcome:
-    return start(request)
-
-
-def restore(request: dict[str, Any]) -> Outcome:
-    return start(request)
-
-
-def delete(request: dict[str, Any]) -> Outcome:
-    return start(request)
-
-
-def list_backups(request: dict[str, Any]) -> Outcome:
-    return start(request)
+ACTIONS: Mapping[str, ActionFactory] = {
+    kinds.BACKUP_CREATE.name: plain(BackupCreateAction),
+    kinds.BACKUP_RESTORE.name: plain(RestoreAction),
+    kinds.BACKUP_DELETE.name: plain(BackupDeleteAction),
+    kinds.BACKUP_LIST.name: plain(BackupListAction),
+}

@@ -11,46 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 import redis
 
 from actions.base import Action
+from actions.common import ServerAction
 from actions.config import ActionsConfig
+from bot.ports.audit import AuditLog
 from bot.ports.clock import SYSTEM_CLOCK, Clock
 from bot.ports.notify import Notifier
 from jobs.config import JobSettings
 from jobs.state.chains import ChainStore
 from proxmox.repositories import Proxmox
-
-
-class AuditSink(Protocol):
-    """What jobs record (``bot.ports.AuditLog`` satisfies it)."""
-
-    def record(
-        self,
-        event: str,
-        *,
-        actor: str,
-        vmid: int | None = None,
-        command: str = "",
-        args: Mapping[str, Any] | None = None,
-        approver: str | None = None,
-        job_id: str | None = None,
-        upid: str | None = None,
-        result: str = "",
-        where: str = "",
-    ) -> str: ...
-
-
-class NoAudit:
-    """An audit sink that keeps nothing (tools and tests that do not look at the trail)."""
-
-    def record(self, event: str, **fields: Any) -> str:
-        del event, fields
-        return ""
-
 
 ActionFactory = Callable[["WorkerContext"], Action[Any]]
 
@@ -63,7 +37,7 @@ class WorkerContext:
     actions_config: ActionsConfig
     settings: JobSettings
     actions: Mapping[str, ActionFactory]
-    audit: AuditSink = field(default_factory=NoAudit)
+    audit: AuditLog | None = None  # None: no trail (tools and tests that do not read it)
     clock: Clock = SYSTEM_CLOCK
 
     @property
@@ -82,6 +56,15 @@ class WorkerContext:
         if factory is None:
             raise LookupError(f"no Action is registered for job kind {kind!r}")
         return factory(self)
+
+
+def plain(cls: type[ServerAction[Any]]) -> ActionFactory:
+    """The factory of an Action that needs only the Proxmox facade and the configuration."""
+
+    def factory(ctx: WorkerContext) -> ServerAction[Any]:
+        return cls(ctx.proxmox, ctx.actions_config)
+
+    return factory
 
 
 _CURRENT: ContextVar[WorkerContext] = ContextVar("jotunheim_worker_context")

@@ -1,7 +1,10 @@
-"""Job kinds: which function runs a ``JobRequest.kind``, on which queue, and which Action
-does the work. The command layer only needs ``KINDS`` (through ``RqJobQueue``); workers
-get their Action factories from ``action_factories()``, imported lazily so that the bot
-process never imports the Actions.
+"""Every job kind, declared once: its name, the RQ job function that runs it, its queue and
+whether it changes anything. Pure data: the bot imports it (the registry names a kind by
+its object here, ``RqJobQueue`` routes by it) without loading anything of the worker.
+
+A kind backed by an Action runs through the chain engine (``RUN_CHAIN``); its Action and
+the factory that builds it live in the kind's domain module (``jobs.server``,
+``jobs.backup``), and the Action's ``name`` is the kind's name (the worker checks it).
 """
 
 from __future__ import annotations
@@ -9,45 +12,59 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from jobs.config import Priority
 
-if TYPE_CHECKING:
-    from jobs.context import ActionFactory
+# The job function of every Action-backed kind (import paths: RQ stores them as text).
+RUN_CHAIN = "jobs.chain.run.start"
 
 
 @dataclass(frozen=True)
 class JobKind:
-    function: str
+    name: str
+    function: str = RUN_CHAIN
     priority: Priority = "default"
     mutating: bool = True
 
+    def __str__(self) -> str:
+        return self.name
+
+
+SERVER_BUILD = JobKind("server.build")
+SERVER_DELETE = JobKind("server.delete")
+SERVER_REBUILD = JobKind("server.rebuild")
+SERVER_RESIZE = JobKind("server.resize")
+SERVER_PASSWORD = JobKind("server.password")
+SERVER_POWER = JobKind("server.power")
+SERVER_STATUS = JobKind("server.status", priority="high", mutating=False)
+SERVER_ASSIGN = JobKind("server.assign")
+BACKUP_CREATE = JobKind("backup.create", priority="low")
+BACKUP_RESTORE = JobKind("backup.restore")
+BACKUP_DELETE = JobKind("backup.delete")
+BACKUP_LIST = JobKind("backup.list", priority="high", mutating=False)
+TASK_STATUS = JobKind("task.status", "jobs.task.task_status", "high", mutating=False)
+NODE_STATUS = JobKind("node.status", "jobs.node.node_status", "high", mutating=False)
+NODE_SYNC = JobKind("node.sync_inventory", "jobs.node.sync_inventory", "low", mutating=False)
 
 KINDS: Mapping[str, JobKind] = MappingProxyType(
     {
-        "server.build": JobKind("jobs.server.build"),
-        "server.delete": JobKind("jobs.server.delete"),
-        "server.rebuild": JobKind("jobs.server.rebuild"),
-        "server.resize": JobKind("jobs.server.resize"),
-        "server.password": JobKind("jobs.server.password"),
-        "server.power": JobKind("jobs.server.power"),
-        "server.status": JobKind("jobs.server.status", "high", mutating=False),
-        # Setting an owner tag needs no job function of its own: the chain runner is enough.
-        "server.assign": JobKind("jobs.chain.runner.start"),
-        "task.status": JobKind("jobs.task.task_status", "high", mutating=False),
-        "backup.create": JobKind("jobs.backup.create", "low"),
-        "backup.restore": JobKind("jobs.backup.restore"),
-        "backup.delete": JobKind("jobs.backup.delete"),
-        "backup.list": JobKind("jobs.backup.list_backups", "high", mutating=False),
-        "node.status": JobKind("jobs.node.node_status", "high", mutating=False),
-        "node.sync_inventory": JobKind("jobs.node.sync_inventory", "low", mutating=False),
+        kind.name: kind
+        for kind in (
+            SERVER_BUILD,
+            SERVER_DELETE,
+            SERVER_REBUILD,
+            SERVER_RESIZE,
+            SERVER_PASSWORD,
+            SERVER_POWER,
+            SERVER_STATUS,
+            SERVER_ASSIGN,
+            BACKUP_CREATE,
+            BACKUP_RESTORE,
+            BACKUP_DELETE,
+            BACKUP_LIST,
+            TASK_STATUS,
+            NODE_STATUS,
+            NODE_SYNC,
+        )
     }
 )
-
-
-def action_factories() -> dict[str, ActionFactory]:
-    """kind -> Action factory for the Actions that exist (see ``jobs.wiring``)."""
-    from jobs.wiring import real_action_factories  # noqa: PLC0415 (workers only)
-
-    return real_action_factories()

@@ -16,36 +16,17 @@ import redis
 from rq import Repeat
 from rq.job import Job, JobStatus
 
-from actions.config import ActionsConfig
 from bot.ports.reply import ReplyField, Tone
 from jobs.chain.report import Reporter, public
 from jobs.config import JobSettings
 from jobs.context import current
 from jobs.queue import JobRequest, fetch_job, rq_queue
-from jobs.state.inventory import Inventory, InventoryEntry
+from jobs.state.inventory import Inventory, inventory_entry
 from proxmox.errors import ProxmoxApiException
-from proxmox.models import ClusterResource
 
 log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 _LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
-
-
-def inventory_entry(resource: ClusterResource, config: ActionsConfig) -> InventoryEntry | None:
-    if resource.type != "qemu" or resource.vmid is None or not resource.node:
-        return None
-    return InventoryEntry(
-        vmid=resource.vmid,
-        node=resource.node,
-        name=resource.name or "",
-        status=resource.status or "unknown",
-        owner=config.owner_of(resource.tags),
-        cores=resource.maxcpu or 0,
-        memory_mib=(resource.maxmem or 0) // MIB,
-        disk_bytes=resource.maxdisk or 0,
-        lock=resource.lock,
-        template=resource.template,
-    )
 
 
 def sync_inventory(request_data: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -30,13 +30,13 @@ from bot.ports.notify import ReplyTarget
 from jobs.config import JobSettings, Priority
 from jobs.kinds import KINDS, JobKind
 
-ON_FAILURE = "jobs.chain.runner.on_failure"
+ON_FAILURE = "jobs.chain.run.on_failure"
 
 
 class JobRequest(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    kind: str = Field(description="catalog name, e.g. 'server.resize', 'backup.create'")
+    kind: str = Field(description="a kind's name in jobs.kinds")
     vmid: int | None = Field(default=None, description="the server it mutates (busy lock)")
     args: dict[str, Any] = Field(default_factory=dict, description="validated, JSON-only")
     target: ReplyTarget
@@ -149,7 +149,7 @@ class Enqueuer:
         if Job.exists(job_id, connection=self._r):
             return job_id  # a re-run of the previous job already queued it
         rq_queue(self._r, self._s, "default").enqueue_call(
-            "jobs.chain.runner.run_step",
+            "jobs.chain.run.run_step",
             args=(root, index),
             job_id=job_id,
             depends_on=after,

@@ -1,38 +1,80 @@
-"""Server jobs, one per kind. Each is thin: ``runner.start`` re-checks ownership against
-live Proxmox (the owner tag, with ``JobRequest.account``), takes the busy lock, runs the
-Action's steps as chained jobs and reports. Arguments are the ``JobRequest`` as JSON.
+"""Server operations: the Action behind each server kind, built from the worker context.
+
+Each factory gives its Action exactly the Proxmox facade, configuration and VMID
+reservations of the worker it runs in. Assign and delete also keep the inventory cache
+current at once, so ``/server list`` and autocomplete need not wait for the next sync.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from jobs.chain.runner import Outcome, start
-
-
-def build(request: dict[str, Any]) -> Outcome:
-    return start(request)
-
-
-def delete(request: dict[str, Any]) -> Outcome:
-    return start(request)
-
-
-def rebuild(request: dict[str, Any]) -> Outcome:
-    return start(request)
-
-
-def resize(request: dict[str, Any]) -> Outcome:
-    return start(request)
+from actions.base import JSON, StepResult
+from actions.server.assign import AssignAction, AssignRequest
+from actions.server.build import BuildAction
+from actions.server.delete import DeleteAction, DeleteRequest
+from actions.server.password import PasswordAction
+from actions.server.power import PowerAction
+from actions.server.rebuild import RebuildAction
+from actions.server.resize import ResizeAction
+from actions.server.status import StatusAction
+from jobs import kinds
+from jobs.context import ActionFactory, WorkerContext, plain
+from jobs.state.inventory import Inventory, inventory_entry
+from jobs.state.reservations import RedisVmidReservations
 
 
-def password(request: dict[str, Any]) -> Outcome:
-    return start(request)
+def _build(ctx: WorkerContext) -> BuildAction:
+    reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
+    return BuildAction(ctx.proxmox, ctx.actions_config, reservations)
 
 
-def power(request: dict[str, Any]) -> Outcome:
-    return start(request)
+class CachedAssignAction(AssignAction):
+    """Assign, then record the new owner in the inventory cache at once, so the customer
+    sees the server in ``/server list`` before the next sync."""
+
+    def __init__(self, ctx: WorkerContext) -> None:
+        super().__init__(ctx.proxmox, ctx.actions_config)
+        self._inventory = Inventory(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
+
+    def execute(self, request: AssignRequest, context: Mapping[str, JSON]) -> StepResult:
+        result = super().execute(request, context)
+        cached = self._inventory.get(request.vmid)
+        if cached is not None:
+            self._inventory.put(cached.model_copy(update={"owner": request.account}))
+        else:
+            self._put_from_cluster(request.vmid, request.account)
+        return result
+
+    def _put_from_cluster(self, vmid: int, account: str) -> None:
+        for resource in self.px.cluster.resources("vm"):
+            entry = inventory_entry(resource, self.config) if resource.vmid == vmid else None
+            if entry is not None:
+                self._inventory.put(entry.model_copy(update={"owner": account}))
 
 
-def status(request: dict[str, Any]) -> Outcome:
-    return start(request)
+class CachedDeleteAction(DeleteAction):
+    """Delete, then drop the server from the inventory cache once its destroy task has
+    started (or it was already gone), so it leaves ``list`` and autocomplete at once; a
+    failed destroy puts it back at the next sync."""
+
+    def __init__(self, ctx: WorkerContext) -> None:
+        super().__init__(ctx.proxmox, ctx.actions_config)
+        self._inventory = Inventory(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
+
+    def destroy(self, request: DeleteRequest, context: Mapping[str, JSON]) -> StepResult:
+        result = super().destroy(request, context)
+        self._inventory.remove(request.vmid)
+        return result
+
+
+ACTIONS: Mapping[str, ActionFactory] = {
+    kinds.SERVER_BUILD.name: _build,
+    kinds.SERVER_DELETE.name: CachedDeleteAction,
+    kinds.SERVER_REBUILD.name: plain(RebuildAction),
+    kinds.SERVER_RESIZE.name: plain(ResizeAction),
+    kinds.SERVER_PASSWORD.name: plain(PasswordAction),
+    kinds.SERVER_POWER.name: plain(PowerAction),
+    kinds.SERVER_STATUS.name: plain(StatusAction),
+    kinds.SERVER_ASSIGN.name: CachedAssignAction,
+}

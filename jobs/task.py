@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.locate import find_vm
+from actions.vm import find_vm
 from bot.ports.reply import Reply, Tone
 from jobs.chain.report import Reporter, public
 from jobs.chain.wording import duration

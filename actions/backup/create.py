@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from pydantic import Field
 
-from actions.base import JSON, ActionError, Plan, StepResult
+from actions.base import JSON, ActionError, Plan, Step, StepResult
 from actions.common import ServerAction, VmRequest, ensure_unlocked
 from actions.config import ActionsConfig
 from proxmox.repositories import Proxmox
@@ -24,6 +24,7 @@ class BackupCreateRequest(VmRequest):
 
 class BackupCreateAction(ServerAction[BackupCreateRequest]):
     name = "backup.create"
+    steps = (Step("execute", ("vzdump",)),)
     request_model = BackupCreateRequest
 
     def plan(self, request: BackupCreateRequest) -> Plan:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actions.backup.listing import backups_of
-from actions.base import JSON, ActionError, Change, Plan, StepResult
+from actions.base import JSON, START_TASKS, STOP_TASKS, ActionError, Change, Plan, Step, StepResult
 from actions.common import (
     ServerAction,
     VmRequest,
@@ -32,7 +32,13 @@ class RestoreRequest(VmRequest):
 class RestoreAction(ServerAction[RestoreRequest]):
     name = "backup.restore"
     request_model = RestoreRequest
-    steps = ("prepare", "stop", "restore", "retag", "start")
+    steps = (
+        Step("prepare"),
+        Step("stop", STOP_TASKS),
+        Step("restore", ("qmrestore",)),
+        Step("retag"),
+        Step("start", START_TASKS),
+    )
 
     def _backup(self, request: RestoreRequest, node: str) -> BackupRef:
         ref = backup_of(request.volid, request.vmid, (self.config.backup_storage,))
@@ -57,7 +63,7 @@ class RestoreAction(ServerAction[RestoreRequest]):
             vmid=request.vmid,
             node=node,
             summary=summary,
-            steps=self.steps,
+            steps=self.step_names(),
             calls=tuple(calls),
             changes=(Change(what="disks", before="current contents", after=f"backup {ref.volid}"),),
             warnings=("everything written since that backup is lost",),

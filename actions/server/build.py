@@ -14,13 +14,22 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from actions.base import JSON, ActionError, Change, Plan, StepResult, VmidReservations
+from actions.base import (
+    JSON,
+    START_TASKS,
+    ActionError,
+    Change,
+    Plan,
+    Step,
+    StepResult,
+    VmidReservations,
+)
 from actions.common import MemoryMiB, ServerAction, as_field_error
 from actions.config import ActionsConfig, resolve_template
-from actions.locate import VMID_MAX, VMID_MIN
 from actions.server import provision
 from actions.server.resize import check_limits
 from actions.sizes import human_bytes, parse_disk_size
+from actions.vm import VMID_MAX, VMID_MIN
 from proxmox.errors import ProxmoxConflict, ProxmoxParameterError
 from proxmox.models import ClusterResource
 from proxmox.repositories import Proxmox
@@ -64,7 +73,13 @@ class BuildRequest(BaseModel):
 class BuildAction(ServerAction[BuildRequest]):
     name = "server.build"
     request_model = BuildRequest
-    steps = ("allocate", "clone", "configure", "grow_disk", "start")
+    steps = (
+        Step("allocate"),
+        Step("clone", finds_own_task=True),
+        Step("configure"),
+        Step("grow_disk", ("resize",)),
+        Step("start", START_TASKS),
+    )
 
     def __init__(self, px: Proxmox, config: ActionsConfig, reservations: VmidReservations) -> None:
         super().__init__(px, config)
@@ -86,7 +101,7 @@ class BuildAction(ServerAction[BuildRequest]):
             action=self.name,
             node=node,
             vmid=request.vmid,
-            steps=self.steps,
+            steps=self.step_names(),
             calls=tuple(calls),
             summary=f"Build a server for {request.account} from template {template.name} "
             f"({template.vmid}) on {node}",

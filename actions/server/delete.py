@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actions.base import JSON, ActionError, Change, Plan, StepResult
+from actions.base import JSON, STOP_TASKS, ActionError, Change, Plan, Step, StepResult
 from actions.common import ServerAction, VmRequest, ensure_unlocked, ensure_unprotected
-from actions.locate import Located, find_vm
+from actions.vm import Located, find_vm
 from proxmox.models import VmConfig
 
 
@@ -22,7 +22,7 @@ class DeleteRequest(VmRequest):
 class DeleteAction(ServerAction[DeleteRequest]):
     name = "server.delete"
     request_model = DeleteRequest
-    steps = ("stop", "destroy")
+    steps = (Step("stop", STOP_TASKS), Step("destroy", ("qmdestroy",)))
 
     def plan(self, request: DeleteRequest) -> Plan:
         found = find_vm(self.px.cluster, request.vmid)
@@ -54,7 +54,7 @@ class DeleteAction(ServerAction[DeleteRequest]):
                 Change(what="server", before="running" if running else "stopped", after="deleted"),
             ),
             calls=tuple(calls),
-            steps=self.steps,
+            steps=self.step_names(),
             warnings=(f"VM is locked ({config.lock})",) if config.lock else (),
         )
 

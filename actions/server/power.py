@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from actions.base import JSON, ActionError, Change, Plan, StepResult
+from actions.base import JSON, START_TASKS, STOP_TASKS, ActionError, Change, Plan, StepResult
 from actions.common import ServerAction, VmRequest, locked
 from proxmox.models import VmStatus
 from proxmox.upid import UPID
@@ -43,6 +43,16 @@ _RESULT = {
     "suspend": "paused",
     "resume": "running",
 }
+# The task each verb starts (HA-managed VMs start and stop through ha-manager's tasks).
+_TASKS: dict[str, tuple[str, ...]] = {
+    "start": START_TASKS,
+    "stop": STOP_TASKS,
+    "shutdown": ("qmshutdown", "hastop"),
+    "reboot": ("qmreboot",),
+    "reset": ("qmreset",),
+    "suspend": ("qmpause", "qmsuspend"),
+    "resume": ("qmresume",),
+}
 # A hibernated VM carries lock "suspended"; starting or resuming it is how it wakes up.
 _LOCKS_ALLOWED = {"start": ("suspended",), "resume": ("suspended",)}
 
@@ -54,6 +64,10 @@ class PowerRequest(VmRequest):
 class PowerAction(ServerAction[PowerRequest]):
     name = "server.power"
     request_model = PowerRequest
+
+    def task_types(self, step: str, request: PowerRequest) -> tuple[str, ...]:
+        del step  # one step; its task depends on the verb
+        return _TASKS.get(request.action, ())
 
     def plan(self, request: PowerRequest) -> Plan:
         node = self.locate(request.vmid).node

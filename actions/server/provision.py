@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict
 
 from actions.base import ActionError, StepResult
 from actions.common import Changes, update_config
-from actions.locate import find_vm
 from actions.sizes import human_bytes, pve_size
+from actions.vm import digest_guarded, find_vm
 from proxmox.errors import ProxmoxConflict, ProxmoxLocked
 from proxmox.models import VmConfig
 from proxmox.repositories import Proxmox
@@ -156,7 +156,8 @@ def profile_changes(profile: Profile, config: VmConfig) -> Changes:
 
 def grow_to(px: Proxmox, node: str, vmid: int, target: int) -> StepResult:
     """Grow the boot disk to ``target`` bytes (absolute), guarded by digest."""
-    for attempt in (1, 2):
+
+    def attempt() -> StepResult:
         config = px.config.get(node, vmid)
         disk = config.boot_disk
         if disk is None:
@@ -166,19 +167,13 @@ def grow_to(px: Proxmox, node: str, vmid: int, target: int) -> StepResult:
                 summary=f"disk {disk.key} is {human_bytes(disk.size_bytes)} "
                 f"(asked {human_bytes(target)}): nothing to grow"
             )
-        try:
-            upid = px.disks.resize(
-                node, vmid, disk.key, pve_size(target), digest=config.digest or None
-            )
-        except ProxmoxConflict as exc:
-            if not exc.digest_mismatch or attempt == 2:
-                raise
-            continue
+        upid = px.disks.resize(node, vmid, disk.key, pve_size(target), digest=config.digest or None)
         return StepResult(
             summary=f"disk {disk.key} {human_bytes(disk.size_bytes)} → {human_bytes(target)}",
             upid=str(upid) if upid else None,
         )
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    return digest_guarded(attempt)
 
 
 def start_unless_running(px: Proxmox, node: str, vmid: int) -> StepResult:

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actions.backup.create import backup_notes, start_backup
-from actions.base import JSON, ActionError, Change, Plan, StepResult
+from actions.base import JSON, START_TASKS, STOP_TASKS, ActionError, Change, Plan, Step, StepResult
 from actions.common import ServerAction, VmRequest, ensure_unlocked, ensure_unprotected, locked
 from actions.config import resolve_template
-from actions.locate import find_in, find_vm
 from actions.server import provision
 from actions.sizes import human_bytes
+from actions.vm import find_in, find_vm
 
 _KEPT_SETTINGS = ("nameserver", "searchdomain")
 
@@ -32,7 +32,16 @@ class RebuildRequest(VmRequest):
 class RebuildAction(ServerAction[RebuildRequest]):
     name = "server.rebuild"
     request_model = RebuildRequest
-    steps = ("prepare", "backup", "stop", "destroy", "clone", "configure", "grow_disk", "start")
+    steps = (
+        Step("prepare"),
+        Step("backup", ("vzdump",)),
+        Step("stop", STOP_TASKS),
+        Step("destroy", ("qmdestroy",)),
+        Step("clone", finds_own_task=True),
+        Step("configure"),
+        Step("grow_disk", ("resize",)),
+        Step("start", START_TASKS),
+    )
 
     def plan(self, request: RebuildRequest) -> Plan:
         keep = self._snapshot(request)
@@ -61,7 +70,7 @@ class RebuildAction(ServerAction[RebuildRequest]):
             action=self.name,
             vmid=vmid,
             node=node,
-            steps=self.steps,
+            steps=self.step_names(),
             calls=tuple(calls),
             warnings=tuple(warnings),
             summary=f"Rebuild server {vmid} ({keep['name']}) from template "

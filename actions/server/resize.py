@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from pydantic import Field, field_validator
 
-from actions.base import JSON, ActionError, Change, Plan, StepResult
+from actions.base import JSON, ActionError, Change, Plan, Step, StepResult
 from actions.common import (
     Changes,
     MemoryMiB,
@@ -25,7 +25,7 @@ from actions.common import (
 )
 from actions.config import Limits
 from actions.sizes import GIB, human_bytes, parse_disk_size, pve_size
-from proxmox.errors import ProxmoxConflict
+from actions.vm import digest_guarded
 from proxmox.models import Disk, VmConfig
 
 
@@ -47,7 +47,12 @@ class ResizeRequest(VmRequest):
 class ResizeAction(ServerAction[ResizeRequest]):
     name = "server.resize"
     request_model = ResizeRequest
-    steps = ("prepare", "configure", "grow_disk", "reboot")
+    steps = (
+        Step("prepare"),
+        Step("configure"),
+        Step("grow_disk", ("resize",)),
+        Step("reboot", ("qmreboot",)),
+    )
 
     def plan(self, request: ResizeRequest) -> Plan:
         where = self.locate(request.vmid)
@@ -87,7 +92,7 @@ class ResizeAction(ServerAction[ResizeRequest]):
             changes=tuple(changes),
             calls=tuple(calls),
             warnings=tuple(warnings),
-            steps=self.steps,
+            steps=self.step_names(),
         )
 
     def _plan_changes(
@@ -188,7 +193,8 @@ class ResizeAction(ServerAction[ResizeRequest]):
         if not isinstance(key, str) or not isinstance(target, int):
             return StepResult(summary="no disk change asked", context=dict(context))
         node = self.where(request.vmid, context)
-        for attempt in (1, 2):
+
+        def attempt() -> StepResult:
             config = self.px.config.get(node, request.vmid)
             ensure_unlocked(config, request.vmid)
             disk = _pick_disk(config, key, request.vmid)
@@ -197,19 +203,15 @@ class ResizeAction(ServerAction[ResizeRequest]):
                     summary=f"disk {key} already {human_bytes(disk.size_bytes)}",
                     context=dict(context),
                 )
-            try:
-                upid = self.px.disks.resize(
-                    node, request.vmid, key, pve_size(target), digest=config.digest or None
-                )
-            except ProxmoxConflict as exc:
-                if not exc.digest_mismatch or attempt == 2:
-                    raise
-                continue
+            upid = self.px.disks.resize(
+                node, request.vmid, key, pve_size(target), digest=config.digest or None
+            )
             change = f"disk {key} {human_bytes(disk.size_bytes)} → {human_bytes(target)}"
             return StepResult(
                 summary=change, upid=str(upid) if upid else None, context=dict(context)
             )
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        return digest_guarded(attempt)
 
     def reboot(self, request: ResizeRequest, context: Mapping[str, JSON]) -> StepResult:
         if not request.reboot:

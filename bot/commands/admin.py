@@ -17,6 +17,7 @@ from bot.commands.argtypes import (
     USER,
 )
 from bot.commands.registry import Arg, Command, Placeholder
+from jobs import kinds
 
 VM = Arg("vm", SERVER, "the server: its VMID or its name", required=True, positional=True)
 ACCOUNT_ARG = Arg("account", ACCOUNT, "the customer account", required=True, positional=True)
@@ -46,7 +47,7 @@ COMMANDS: tuple[Command, ...] = (
             Arg("name", NEW_NAME, "server name (default: generated)"),
         ),
         ("server create acme template=debian-12 cpu=2 memory=4G disk=40G",),
-        job_kind="server.build",
+        job_kind=kinds.SERVER_BUILD,
         mutating=True,
     ),
     Command(
@@ -55,7 +56,7 @@ COMMANDS: tuple[Command, ...] = (
         "destroy a server and its disks",
         (VM,),
         ("server delete 101",),
-        job_kind="server.delete",
+        job_kind=kinds.SERVER_DELETE,
         destructive=True,
         mutating=True,
     ),
@@ -69,7 +70,7 @@ COMMANDS: tuple[Command, ...] = (
         "live status of the nodes",
         (Arg("node", NODE, "one node (default: all)", positional=True),),
         ("node status", "node status pve1"),
-        job_kind="node.status",
+        job_kind=kinds.NODE_STATUS,
     ),
     Command(
         "admin",
@@ -77,7 +78,7 @@ COMMANDS: tuple[Command, ...] = (
         "refresh the inventory cache from Proxmox",
         (),
         ("sync",),
-        job_kind="node.sync_inventory",
+        job_kind=kinds.NODE_SYNC,
     ),
     Command(
         "admin",
@@ -100,7 +101,7 @@ COMMANDS: tuple[Command, ...] = (
         "give a server to an account (sets its owner tag)",
         (VM, ACCOUNT_ARG),
         ("assign 103 acme",),
-        job_kind="server.assign",
+        job_kind=kinds.SERVER_ASSIGN,
         mutating=True,
     ),
     Command(

@@ -17,6 +17,7 @@ from bot.commands.argtypes import (
     UPID_TYPE,
 )
 from bot.commands.registry import Arg, Command, Placeholder
+from jobs import kinds
 
 VM = Arg("vm", SERVER, "the server: its VMID or its name", required=True, positional=True)
 HELP_TOPIC = Arg("command", TOPIC, "a command to explain", positional=True, rest=True)
@@ -39,7 +40,7 @@ def _power(verb: str, summary: str, *, destructive: bool = False) -> Command:
         summary,
         (VM,),
         tuple(f"{verb} {ref}" for ref in server),
-        job_kind="server.power",
+        job_kind=kinds.SERVER_POWER,
         fixed_args=(("action", verb),),
         destructive=destructive,
         mutating=True,
@@ -57,7 +58,7 @@ COMMANDS: tuple[Command, ...] = (
         "live status of a server",
         (VM,),
         ("status 101",),
-        job_kind="server.status",
+        job_kind=kinds.SERVER_STATUS,
     ),
     _power("start", "start a stopped server"),
     _power("shutdown", "shut down cleanly (ACPI)"),
@@ -79,7 +80,7 @@ COMMANDS: tuple[Command, ...] = (
             "resize acme-web disk=+20G",
             "resize 101 memory=8G dry-run=yes",
         ),
-        job_kind="server.resize",
+        job_kind=kinds.SERVER_RESIZE,
         one_of=("cpu", "memory", "disk"),
         approval=True,
         mutating=True,
@@ -90,7 +91,7 @@ COMMANDS: tuple[Command, ...] = (
         "reinstall from a template: all data on the server is lost",
         (VM, Arg("template", TEMPLATE, "template to install (default: the current one)")),
         ("rebuild 101", "rebuild 101 template=debian-12"),
-        job_kind="server.rebuild",
+        job_kind=kinds.SERVER_REBUILD,
         destructive=True,
         approval=True,
         mutating=True,
@@ -101,7 +102,7 @@ COMMANDS: tuple[Command, ...] = (
         "set a new generated root password (shown only to you)",
         (VM,),
         ("password 101",),
-        job_kind="server.password",
+        job_kind=kinds.SERVER_PASSWORD,
         mutating=True,
     ),
     Command(
@@ -110,7 +111,7 @@ COMMANDS: tuple[Command, ...] = (
         "backups of a server",
         (VM,),
         ("backup list 101",),
-        job_kind="backup.list",
+        job_kind=kinds.BACKUP_LIST,
     ),
     Command(
         "server",
@@ -118,7 +119,7 @@ COMMANDS: tuple[Command, ...] = (
         "take a backup now",
         (VM, Arg("note", NOTE, "a note stored with the backup")),
         ("backup create 101", 'backup create 101 note="before upgrade"'),
-        job_kind="backup.create",
+        job_kind=kinds.BACKUP_CREATE,
         mutating=True,
     ),
     Command(
@@ -128,7 +129,7 @@ COMMANDS: tuple[Command, ...] = (
         (VM, _backup_arg("the backup to restore")),
         ("backup restore 101 <backup>",),
         placeholders=(BACKUP_OF_101,),
-        job_kind="backup.restore",
+        job_kind=kinds.BACKUP_RESTORE,
         destructive=True,
         approval=True,
         mutating=True,
@@ -152,7 +153,7 @@ COMMANDS: tuple[Command, ...] = (
             Placeholder("job", JOB_ID, "/server reboot 101", "the job id a reply showed"),
             Placeholder("upid", UPID_TYPE, "/server reboot 101", "the task id a reply showed"),
         ),
-        job_kind="task.status",  # for a UPID; a job id is answered from Redis at once
+        job_kind=kinds.TASK_STATUS,  # for a UPID; a job id is answered from Redis at once
     ),
     Command(
         "server",
@@ -161,7 +162,7 @@ COMMANDS: tuple[Command, ...] = (
         (VM, _backup_arg("the backup to delete")),
         ("backup delete 101 <backup>",),
         placeholders=(BACKUP_OF_101,),
-        job_kind="backup.delete",
+        job_kind=kinds.BACKUP_DELETE,
         destructive=True,
         mutating=True,
     ),

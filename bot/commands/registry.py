@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, create_model
 
 from bot.ports.invocation import Scope
+from jobs.kinds import JobKind
 
 SLASH = {"server": "/server", "admin": "/admin", "auth": "/auth"}
 _PLACEHOLDER = re.compile(r"<[a-z-]+>")
@@ -91,7 +92,7 @@ class Command:
     summary: str
     args: tuple[Arg, ...] = ()
     examples: tuple[str, ...] = ()
-    job_kind: str | None = None
+    job_kind: JobKind | None = None
     fixed_args: tuple[tuple[str, Any], ...] = ()
     destructive: bool = False
     approval: bool = False  # customers need an admin's approval by default (settings override)

@@ -8,6 +8,7 @@ unless a retention (``maxlen``) is configured.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +16,9 @@ import redis
 from pydantic import BaseModel, ConfigDict
 
 from bot.ports.clock import SYSTEM_CLOCK, Clock
+from bot.ports.codec import text
 
+log = logging.getLogger("jotunheim.audit")
 SECRET_ARG_NAMES = frozenset({"password", "cipassword", "token", "secret", "sshkeys"})
 REDACTED = "[redacted]"
 
@@ -42,6 +45,8 @@ def redact(args: Mapping[str, Any]) -> dict[str, str]:
 
 
 class AuditLog:
+    """The capped audit stream: who asked what, what was decided and done, and why not."""
+
     def __init__(
         self,
         client: redis.Redis,
@@ -84,7 +89,15 @@ class AuditLog:
         )
         fields: dict[str | bytes, str | bytes] = {"entry": entry.model_dump_json(exclude={"id"})}
         entry_id = self._r.xadd(self._key, fields, maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
-        return _text(entry_id)
+        return text(entry_id)
+
+    def record_committed(self, event: str, *, actor: str, **fields: Any) -> None:
+        """The entry of something already done (queued, decided, consumed): if the audit
+        log fails now, the reply must still say what happened, so the failure is logged."""
+        try:
+            self.record(event, actor=actor, **fields)
+        except Exception:  # Redis or anything else: the change it describes is committed
+            log.exception("audit entry %s for %s was not recorded", event, actor)
 
     def recent(
         self, *, vmid: int | None = None, actor: str | None = None, limit: int = 20
@@ -95,7 +108,7 @@ class AuditLog:
             if not fields:
                 continue
             raw = fields.get(b"entry") or fields.get("entry") or "{}"
-            entry = AuditEntry.model_validate_json(raw).model_copy(update={"id": _text(raw_id)})
+            entry = AuditEntry.model_validate_json(raw).model_copy(update={"id": text(raw_id)})
             if (vmid is None or entry.vmid == vmid) and (actor is None or entry.actor == actor):
                 found.append(entry)
                 if len(found) >= limit:
@@ -104,7 +117,3 @@ class AuditLog:
 
     def count(self) -> int:
         return int(self._r.xlen(self._key))
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -26,9 +26,10 @@ from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.proxmox import ProxmoxSettings
 from bot.settings.redis import RedisSettings
 from bot.settings.worker import WorkerSettings
+from jobs import backup, server
 from jobs.config import PRIORITIES
-from jobs.context import WorkerContext, installed_context
-from jobs.kinds import action_factories
+from jobs.context import ActionFactory, WorkerContext, installed_context
+from jobs.kinds import KINDS, RUN_CHAIN
 from jobs.node import schedule_inventory_sync
 from jobs.queue import rq_queue
 from proxmox.client import ProxmoxClient
@@ -95,7 +96,7 @@ def build_context(
         verify=proxmox.verify(),
     )
     connection = redis.Redis.from_url(redis_settings.url)
-    return WorkerContext(
+    context = WorkerContext(
         redis=connection,
         proxmox=Proxmox(client),
         notifier=build_notifier(worker.notifier, connection, worker.key_prefix),
@@ -104,6 +105,28 @@ def build_context(
         actions=action_factories(),
         audit=AuditLog(connection, prefix=worker.key_prefix),
     )
+    check_actions(context)
+    return context
+
+
+def action_factories() -> dict[str, ActionFactory]:
+    """kind → Action factory: every domain module's Actions (``jobs.kinds`` says which run
+    through the chain engine)."""
+    return {**server.ACTIONS, **backup.ACTIONS}
+
+
+def check_actions(context: WorkerContext) -> None:
+    """Each Action-backed kind has an Action, under the kind's own name: a worker that
+    would fail every job of a kind refuses to start instead."""
+    for name, kind in KINDS.items():
+        if kind.function != RUN_CHAIN:
+            continue
+        try:
+            action = context.action_for(name)
+        except LookupError:
+            raise ConfigError(f"job kind {name} has no Action") from None
+        if action.name != name:
+            raise ConfigError(f"job kind {name} is wired to the Action {action.name}")
 
 
 def context_from_environment(worker: WorkerSettings) -> WorkerContext:

@@ -31,8 +31,9 @@ import redis
 from pydantic import BaseModel, ConfigDict
 
 from bot.ports.clock import SYSTEM_CLOCK, Clock
+from bot.ports.codec import text
 from bot.ports.invocation import Invocation
-from bot.ports.notify import ReplyTarget
+from jobs.queue import JobRequest
 
 Status = Literal["pending", "approved", "denied", "expired"]
 Outcome = Literal["won", "expired", "missing", "approved", "denied"]
@@ -105,20 +106,16 @@ return 0
 
 
 class ApprovalRequest(BaseModel):
-    """What was asked, by whom, and what the cache knows; never a secret."""
+    """What was asked — ``job``, exactly the request an approval submits — by whom, and what
+    the cache knows; never a secret."""
 
     model_config = ConfigDict(frozen=True)
 
     id: str
-    requester: str  # Identity.key
+    job: JobRequest
     requester_name: str
-    account: str | None
-    target: ReplyTarget
     command: str  # "resize"
     text: str  # canonical text form
-    kind: str
-    vmid: int | None
-    args: dict[str, object]
     summary: str
     changes: tuple[str, ...] = ()
     created: float
@@ -163,7 +160,8 @@ class ApprovalStore:
 
     def create(self, request: ApprovalRequest) -> Creation:
         """Store a new pending request, unless its id exists or an identical one is pending."""
-        same = self._identical_key(request.account, request.vmid, request.kind, request.args)
+        job = request.job
+        same = self._identical_key(job.account, job.vmid, job.kind, job.args)
         keys = [self._key(request.id), self._pending_key, same]
         expires, keep = repr(request.expires), self.ttl + _RETENTION
         args: list[str | int] = [
@@ -177,7 +175,7 @@ class ApprovalStore:
         ]
         result = self._create(keys=keys, args=args)
         if isinstance(result, bytes | str):
-            return Creation(created=False, identical=_text(result))
+            return Creation(created=False, identical=text(result))
         return Creation(created=bool(result))
 
     def identical_pending(
@@ -185,7 +183,7 @@ class ApprovalStore:
     ) -> str | None:
         """The id of a pending request asking exactly this, if there is one."""
         other = self._r.get(self._identical_key(account, vmid, kind, args))
-        found = self.get(_text(other)) if other else None
+        found = self.get(text(other)) if other else None
         if found is None or found.status != "pending" or found.request.expires <= self.clock.now():
             return None
         return found.request.id
@@ -198,7 +196,7 @@ class ApprovalStore:
         raw = self._r.hgetall(self._key(approval_id))
         if not raw:
             return None
-        fields = {_text(k): _text(v) for k, v in raw.items()}
+        fields = {text(k): text(v) for k, v in raw.items()}
         return Approval(
             request=ApprovalRequest.model_validate_json(fields["record"]),
             status=fields["status"],
@@ -216,7 +214,7 @@ class ApprovalStore:
             keys=[self._key(approval_id), self._pending_key],
             args=[repr(self.clock.now()), decision, by, reason, approval_id],
         )
-        return _text(result)  # type: ignore[return-value]
+        return text(result)  # type: ignore[return-value]
 
     def reopen(self, approval_id: str, decided_by: str) -> bool:
         """Undo an approval whose job could not be enqueued (Redis hiccup): no half state."""
@@ -226,19 +224,19 @@ class ApprovalStore:
     def expire_due(self) -> list[str]:
         """Mark every pending request past its expiry as expired; returns their ids."""
         now = self.clock.now()
-        due = [_text(i) for i in self._r.zrangebyscore(self._pending_key, "-inf", now)]
+        due = [text(i) for i in self._r.zrangebyscore(self._pending_key, "-inf", now)]
         expired = []
         for approval_id in due:
             keys = [self._key(approval_id), self._pending_key]
             if (
-                _text(self._decide(keys=keys, args=[repr(now), "expired", "", "", approval_id]))
+                text(self._decide(keys=keys, args=[repr(now), "expired", "", "", approval_id]))
                 == "expired"
             ):
                 expired.append(approval_id)
         return expired
 
     def pending(self) -> list[Approval]:
-        ids = [_text(i) for i in self._r.zrange(self._pending_key, 0, -1)]
+        ids = [text(i) for i in self._r.zrange(self._pending_key, 0, -1)]
         found = [self.get(i) for i in ids]
         return [a for a in found if a is not None and a.status == "pending"]
 
@@ -293,7 +291,3 @@ def derived_id(prefix: str, kind: str, requester: str, inbound_id: str) -> str:
         "\0".join((kind, requester, inbound_id)).encode(), key=prefix.encode()[:64], digest_size=8
     )
     return digest.hexdigest()
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

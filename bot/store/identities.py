@@ -13,6 +13,7 @@ import secrets
 import redis
 
 from bot.commands.registry import Parsed
+from bot.ports.codec import text
 from bot.ports.invocation import Actor, Identity
 from bot.ports.reply import Reply
 
@@ -29,10 +30,10 @@ class IdentityStore:
 
     def account_of(self, identity: Identity) -> str | None:
         raw = self._r.get(self._link_key(identity.key))
-        return _text(raw) if raw else None
+        return text(raw) if raw else None
 
     def identities_of(self, account: str) -> list[str]:
-        return sorted(_text(k) for k in self._r.smembers(f"{self._p}:links:{account}"))
+        return sorted(text(k) for k in self._r.smembers(f"{self._p}:links:{account}"))
 
     def link(self, identity: Identity, account: str) -> str | None:
         """Link (or re-link) a chat user; returns the account it was linked to before."""
@@ -70,7 +71,7 @@ class IdentityStore:
                 raw = pipe.get(key)
                 if raw is None:
                     return None
-                account = _text(raw)
+                account = text(raw)
                 previous = self.account_of(identity)
                 pipe.multi()
                 pipe.delete(key)
@@ -85,10 +86,6 @@ class IdentityStore:
 
     def _link_key(self, identity_key: str) -> str:
         return f"{self._p}:link:{identity_key}"
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def identity_command(store: IdentityStore, actor: Actor, parsed: Parsed) -> Reply:

@@ -9,8 +9,10 @@ busy lock lets only one of our operations act on a VM at a time, so such a task 
 step's — unless the chain already knows it (an earlier step's task, or one that failed and
 is being retried), which is why every UPID the chain recorded is left out.
 
-Clones are the exception: their task runs on the template's node under the template's
-VMID, so the build/rebuild ``clone`` step finds its own task (``actions.server.provision``).
+Which task types a step may start comes from the Action's step declarations
+(``actions.base.Step``). Clones are the exception: their task runs on the template's node
+under the template's VMID, so the build/rebuild ``clone`` step finds its own task
+(``actions.server.provision``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from actions.base import StepResult
-from actions.locate import find_vm
+from pydantic import BaseModel
+
+from actions.base import Action, StepResult
+from actions.vm import find_vm
 from jobs.chain.outcome import target_vmid
 from jobs.chain.preflight import typed_request
 from jobs.context import WorkerContext
@@ -32,38 +36,6 @@ log = logging.getLogger(__name__)
 # worker's clock being a little ahead and for whole seconds in the UPID.
 SLACK_SECONDS = 5
 
-_START = ("qmstart", "hastart")
-_STOP = ("qmstop", "hastop")
-_POWER: dict[str, tuple[str, ...]] = {
-    "start": _START,
-    "stop": _STOP,
-    "shutdown": ("qmshutdown", "hastop"),
-    "reboot": ("qmreboot",),
-    "reset": ("qmreset",),
-    "suspend": ("qmpause", "qmsuspend"),
-    "resume": ("qmresume",),
-}
-# The task types a step may start, where known; other steps accept any type.
-_STEP_TYPES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("backup.create", "execute"): ("vzdump",),
-    ("backup.restore", "stop"): _STOP,
-    ("backup.restore", "restore"): ("qmrestore",),
-    ("backup.restore", "start"): _START,
-    ("server.build", "grow_disk"): ("resize",),
-    ("server.build", "start"): _START,
-    ("server.rebuild", "backup"): ("vzdump",),
-    ("server.rebuild", "stop"): _STOP,
-    ("server.rebuild", "destroy"): ("qmdestroy",),
-    ("server.rebuild", "grow_disk"): ("resize",),
-    ("server.rebuild", "start"): _START,
-    ("server.resize", "grow_disk"): ("resize",),
-    ("server.resize", "reboot"): ("qmreboot",),
-    ("server.delete", "stop"): _STOP,
-    ("server.delete", "destroy"): ("qmdestroy",),
-}
-# Steps whose task is not filed under the VM's own id: the step looks for it itself.
-_OWN_LOOKUP = frozenset({("server.build", "clone"), ("server.rebuild", "clone")})
-
 
 def was_attempted(state: ChainState, index: int) -> bool:
     """An earlier attempt of this step began and may have reached Proxmox: it died while
@@ -72,18 +44,20 @@ def was_attempted(state: ChainState, index: int) -> bool:
     return step.started is not None and step.state in {"running", "pending"}
 
 
-def started_task(ctx: WorkerContext, state: ChainState, index: int) -> str | None:
+def started_task(
+    ctx: WorkerContext, state: ChainState, index: int, action: Action[Any], request: BaseModel
+) -> str | None:
     """The UPID of the task an earlier attempt of step ``index`` started, if there is one."""
     step = state.steps[index]
     if not was_attempted(state, index) or step.started is None:
         return None
-    if (state.kind, step.name) in _OWN_LOOKUP:
+    if action.step(step.name).finds_own_task:
         return None
     vmid = target_vmid(state)
     node = _node_of(ctx, state, vmid)
     if vmid is None or node is None:
         return None
-    types = _types(state, step.name)
+    types = action.task_types(step.name, request)
     tasks = ctx.proxmox.tasks.list(
         node,
         vmid=vmid,
@@ -121,12 +95,6 @@ def _ours(task: dict[str, Any], user: str, types: tuple[str, ...]) -> str | None
     return str(task["upid"]) if upid.user == user else None
 
 
-def _types(state: ChainState, step: str) -> tuple[str, ...]:
-    if state.kind == "server.power":
-        return _POWER.get(str(state.request.args.get("action")), ())
-    return _STEP_TYPES.get((state.kind, step), ())
-
-
 def _node_of(ctx: WorkerContext, state: ChainState, vmid: int | None) -> str | None:
     node = state.context.get("node")
     if isinstance(node, str) and node:
@@ -140,12 +108,12 @@ def _node_of(ctx: WorkerContext, state: ChainState, vmid: int | None) -> str | N
 def attempt(ctx: WorkerContext, state: ChainState, index: int) -> StepResult:
     """Run step ``index`` once — unless an earlier attempt already started its task: then
     that task is the result (the chain tracks it) and the Action is not called again."""
-    adopted = started_task(ctx, state, index)
+    action = ctx.action_for(state.kind)
+    typed = typed_request(action, state.request, chain=state.root)
+    adopted = started_task(ctx, state, index, action, typed)
     if adopted is not None:
         kind = UPID.parse(adopted).type
         return StepResult(summary=f"{kind} task started by an earlier attempt", upid=adopted)
     store = ctx.chains()
     state = store.update_step(state, index, state="running", started=ctx.clock.now(), error=None)
-    action = ctx.action_for(state.kind)
-    typed = typed_request(action, state.request, chain=state.root)
     return action.run_step(state.steps[index].name, typed, state.context)

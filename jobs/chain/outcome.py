@@ -9,8 +9,9 @@ from typing import NoReturn
 
 from rq import get_current_job
 
-from actions.locate import find_vm
-from jobs.chain.report import Reporter, public
+from actions.vm import find_vm
+from jobs import kinds
+from jobs.chain.report import Reporter, audit_job, public
 from jobs.chain.wording import duration, label
 from jobs.context import WorkerContext
 from jobs.queue import Enqueuer
@@ -58,7 +59,7 @@ def release_reservation(ctx: WorkerContext, state: ChainState) -> None:
     """A failed build frees the VMID it reserved (if this chain still holds it) at once,
     instead of keeping it from other builds until the reservation expires."""
     vmid = state.context.get("vmid")
-    if state.request.kind != "server.build" or not isinstance(vmid, int):
+    if state.request.kind != kinds.SERVER_BUILD.name or not isinstance(vmid, int):
         return
     reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
     if reservations.holder(vmid) == state.root:
@@ -91,14 +92,7 @@ def fail_chain(
     release_reservation(ctx, state)
     Enqueuer(ctx.redis, ctx.settings).cancel(f"{state.root}-s{index + 1}")
     request = state.request
-    ctx.audit.record(
-        "job.failed",
-        actor=request.requested_by,
-        vmid=request.vmid,
-        command=request.kind,
-        job_id=state.root,
-        result=message,
-    )
+    audit_job(ctx, request, "job.failed", job_id=state.root, result=message)
     if announce:
         text = _failure_text(ctx, state, index, message, show_state=show_state)
         Reporter(ctx).post(request.target, public(text, tone="error"))
@@ -132,14 +126,7 @@ def complete_chain(
     state = store.finish(state, "succeeded")
     release_lock(ctx, state)
     request = state.request
-    ctx.audit.record(
-        "job.succeeded",
-        actor=request.requested_by,
-        vmid=request.vmid,
-        command=request.kind,
-        job_id=state.root,
-        result=summary,
-    )
+    audit_job(ctx, request, "job.succeeded", job_id=state.root, result=summary)
     if announce:
         Reporter(ctx).post(
             request.target,

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from actions.base import Action, ActionError
 from actions.common import parse_request
-from actions.locate import find_vm
+from actions.vm import find_vm
 from jobs.context import WorkerContext
 from jobs.queue import JobRequest
 

@@ -16,7 +16,7 @@ from rq import Retry, get_current_job
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply, ReplyField, Tone
 from jobs.context import WorkerContext, current
-from jobs.queue import Enqueuer
+from jobs.queue import Enqueuer, JobRequest
 
 log = logging.getLogger(__name__)
 
@@ -104,3 +104,19 @@ def deliver(payload: dict[str, Any]) -> dict[str, Any] | Retry:
 def _kind(exc: BaseException) -> str:
     # The type only: a notifier's exception text may carry a webhook URL or a token.
     return type(exc).__name__
+
+
+def audit_job(
+    ctx: WorkerContext, request: JobRequest, event: str, *, job_id: str | None = None, **fields: Any
+) -> None:
+    """One audit entry about this request's job: who asked, for which server, which kind."""
+    if ctx.audit is None:
+        return
+    ctx.audit.record(
+        event,
+        actor=request.requested_by,
+        vmid=request.vmid,
+        command=request.kind,
+        job_id=job_id,
+        **fields,
+    )

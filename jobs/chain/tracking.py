@@ -27,7 +27,7 @@ from bot.ports.reply import Tone
 from jobs.chain.adopt import attempt
 from jobs.chain.outcome import complete_chain, fail_and_raise, fail_chain, raise_reported
 from jobs.chain.report import Reporter, public
-from jobs.chain.runner import announce_step_done, announce_task, record_result
+from jobs.chain.runner import Outcome, after_step
 from jobs.chain.wording import duration, label
 from jobs.context import WorkerContext, current
 from jobs.state.chains import ChainState
@@ -215,7 +215,7 @@ def _retry_locked(ctx: WorkerContext, state: ChainState, args: TrackArgs, error:
     return retry
 
 
-def _rerun(ctx: WorkerContext, state: ChainState, args: TrackArgs) -> dict[str, Any] | Retry:
+def _rerun(ctx: WorkerContext, state: ChainState, args: TrackArgs) -> Outcome:
     """Run the step again (its backoff is over); follow its new task, if it starts one."""
     try:
         result = attempt(ctx, state, args.index)
@@ -228,16 +228,12 @@ def _rerun(ctx: WorkerContext, state: ChainState, args: TrackArgs) -> dict[str, 
         fail_and_raise(ctx, state, args.index, _gave_up(exc.message))
     except ActionError as exc:
         fail_and_raise(ctx, state, args.index, str(exc))
-    state = record_result(ctx, state, args.index, result)
-    if result.upid:
-        ref = announce_task(ctx, state, result)
-        _follow(result.upid, ref, started=ctx.clock.now())
+
+    def follow_here(upid: str, ref: MessageRef | None) -> Outcome:
+        _follow(upid, ref, started=ctx.clock.now())
         return _again(ctx)
-    if args.index + 1 == len(state.steps):
-        complete_chain(ctx, state, result.summary)
-    else:
-        announce_step_done(ctx, state, args.index, result)
-    return {"step": state.steps[args.index].name, "summary": result.summary}
+
+    return after_step(ctx, state, args.index, result, follow_here=follow_here)
 
 
 def _follow(upid: str, ref: MessageRef | None, *, started: float) -> None:

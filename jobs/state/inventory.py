@@ -29,7 +29,10 @@ from collections.abc import Iterable
 import redis
 from pydantic import BaseModel, ConfigDict
 
+from actions.config import ActionsConfig
+from bot.ports.codec import text
 from jobs.config import DEFAULT_CLUSTER
+from proxmox.models import ClusterResource
 
 # What older versions wrote directly under ``{p}:inv`` (before per-cluster namespaces; the
 # global name → VMID hash, where the last write won): a full replace deletes what is left.
@@ -104,13 +107,13 @@ class Inventory:
     def _owner_labels(self, owner: str) -> list[tuple[int, str]]:
         vmids = sorted(int(v) for v in self._r.smembers(f"{self._p}:owner:{owner}"))
         names = self._r.hmget(f"{self._p}:labels", vmids) if vmids else []
-        return [(v, _text(n or b"").lower()) for v, n in zip(vmids, names, strict=True)]
+        return [(v, text(n or b"").lower()) for v, n in zip(vmids, names, strict=True)]
 
     def _all_labels(self) -> list[tuple[int, str]]:
-        version = _text(self._r.get(f"{self._p}:version") or b"-")
+        version = text(self._r.get(f"{self._p}:version") or b"-")
         if version != self._labels[0]:
             raw = self._r.hgetall(f"{self._p}:labels")
-            labels = sorted((int(k), _text(v).lower()) for k, v in raw.items())
+            labels = sorted((int(k), text(v).lower()) for k, v in raw.items())
             self._labels = (version, labels)
         return self._labels[1]
 
@@ -121,7 +124,7 @@ class Inventory:
     def replace_all(self, entries: Iterable[InventoryEntry], *, now: float) -> None:
         """Swap in a full snapshot atomically: moved VMs follow, deleted VMs disappear."""
         entries = list(entries)
-        stale = [f"{self._p}:owner:{_text(a)}" for a in self._r.smembers(f"{self._p}:owners")]
+        stale = [f"{self._p}:owner:{text(a)}" for a in self._r.smembers(f"{self._p}:owners")]
         stale += [f"{self._p}:vm:{int(v)}" for v in self._r.smembers(f"{self._p}:vmids")]
         pipe = self._r.pipeline(transaction=True)
         pipe.delete(
@@ -137,7 +140,7 @@ class Inventory:
         root = self._root
         keys = [f"{root}:{name}" for name in _LEGACY_KEYS]
         keys += [f"{root}:vm:{int(v)}" for v in self._r.smembers(f"{root}:vmids")]
-        keys += [f"{root}:owner:{_text(a)}" for a in self._r.smembers(f"{root}:owners")]
+        keys += [f"{root}:owner:{text(a)}" for a in self._r.smembers(f"{root}:owners")]
         return keys
 
     def put(self, entry: InventoryEntry) -> None:
@@ -183,5 +186,21 @@ def _labels_digest(entries: list[InventoryEntry]) -> str:
     return "sync-" + hashlib.sha256(repr(labels).encode()).hexdigest()[:16]
 
 
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+MIB = 1024 * 1024
+
+
+def inventory_entry(resource: ClusterResource, config: ActionsConfig) -> InventoryEntry | None:
+    if resource.type != "qemu" or resource.vmid is None or not resource.node:
+        return None
+    return InventoryEntry(
+        vmid=resource.vmid,
+        node=resource.node,
+        name=resource.name or "",
+        status=resource.status or "unknown",
+        owner=config.owner_of(resource.tags),
+        cores=resource.maxcpu or 0,
+        memory_mib=(resource.maxmem or 0) // MIB,
+        disk_bytes=resource.maxdisk or 0,
+        lock=resource.lock,
+        template=resource.template,
+    )

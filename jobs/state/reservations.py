@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import redis
 
+from bot.ports.codec import text
 from jobs.config import DEFAULT_CLUSTER
 
 
@@ -30,15 +31,11 @@ class RedisVmidReservations:
         if self._r.set(key, holder, nx=True, ex=self._ttl):
             return True
         current = self._r.get(key)
-        return current is not None and _text(current) == holder
+        return current is not None and text(current) == holder
 
     def release(self, vmid: int) -> None:
         self._r.delete(f"{self._p}:{vmid}")
 
     def holder(self, vmid: int) -> str | None:
         raw = self._r.get(f"{self._p}:{vmid}")
-        return _text(raw) if raw else None
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+        return text(raw) if raw else None

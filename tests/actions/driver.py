@@ -62,7 +62,7 @@ def finish_task(sim: Simulator, upid: str) -> None:
 
 def run_chain(sim: Simulator, action: Action[Any], request: BaseModel, *, repeat: int = 1) -> Chain:
     chain = Chain()
-    for step in action.steps:
+    for step in action.step_names():
         for _ in range(repeat):
             mark = len(sim.calls)
             result = action.run_step(step, request, chain.context)

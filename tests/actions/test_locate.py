@@ -5,9 +5,9 @@ import pytest
 from actions.base import ActionError
 from actions.common import parse_request
 from actions.config import ActionsConfig
-from actions.locate import check_vmid, find_vm, locate
 from actions.server.delete import DeleteAction, DeleteRequest
 from actions.server.power import PowerRequest
+from actions.vm import check_vmid, find_vm, locate
 from proxmox.repositories import Proxmox
 from proxmox.simulator import Simulator
 

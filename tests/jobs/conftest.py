@@ -18,11 +18,11 @@ from rq.serializers import JSONSerializer
 from actions.config import ActionsConfig
 from bot.notifiers import FakeNotifier
 from bot.ports.notify import ReplyTarget
+from bot.run.worker import action_factories as real_action_factories
 from jobs.config import JobSettings
 from jobs.context import ActionFactory, WorkerContext, installed_context
 from jobs.kinds import JobKind
 from jobs.queue import JobRequest, RqJobQueue, rq_queue
-from jobs.wiring import real_action_factories
 from proxmox.client import ProxmoxClient
 from proxmox.repositories import Proxmox
 from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
@@ -38,7 +38,7 @@ def fake_factories(pve: FakePve, recorder: Recorder) -> dict[str, ActionFactory]
     return {cls.name: factory(cls) for cls in ALL_FAKES}
 
 
-FAKE_KINDS = {cls.name: JobKind("jobs.chain.runner.start") for cls in ALL_FAKES}
+FAKE_KINDS = {cls.name: JobKind(cls.name) for cls in ALL_FAKES}
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import httpx
 import redis
 from pydantic import BaseModel, SecretStr
 
-from actions.base import JSON, Action, Plan, StepResult
+from actions.base import JSON, Action, Plan, Step, StepResult
 from proxmox.client import ProxmoxClient
 from proxmox.errors import ProxmoxLocked, ProxmoxParameterError
 from proxmox.repositories import Proxmox
@@ -186,7 +186,7 @@ class ChainAction(FakeAction):
     """clone (task with progress) → configure (no task) → resize (task) → start (task)."""
 
     name = "test.build"
-    steps = ("clone", "configure", "resize", "start")
+    steps = (Step("clone"), Step("configure"), Step("resize"), Step("start"))
 
     def clone(self, request: VmArgs, context: Mapping[str, JSON]) -> StepResult:
         self.rec.note("clone")

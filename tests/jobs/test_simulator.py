@@ -12,7 +12,7 @@ from rq.serializers import JSONSerializer
 
 from bot.notifiers import FakeNotifier
 from bot.ports.audit import AuditLog
-from jobs.chain.runner import start
+from jobs.chain.run import start
 from jobs.config import JobSettings
 from jobs.context import WorkerContext, installed_context
 from jobs.node import sync_inventory

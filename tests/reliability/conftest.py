@@ -21,6 +21,7 @@ from bot.dispatch import Dispatcher
 from bot.notifiers import FakeNotifier
 from bot.ports.audit import AuditLog
 from bot.ports.invocation import Identity, Invocation, Scope
+from bot.run.worker import action_factories as real_action_factories
 from bot.settings.policy import PolicySettings
 from jobs.config import DEFAULT_CLUSTER, PRIORITIES, JobSettings
 from jobs.context import WorkerContext, installed_context
@@ -28,7 +29,6 @@ from jobs.node import sync_inventory
 from jobs.queue import RqJobQueue, rq_queue
 from jobs.state.chains import ChainState, chain_progress
 from jobs.state.locks import BusyLocks
-from jobs.wiring import real_action_factories
 from proxmox.client import ProxmoxClient
 from proxmox.repositories import Proxmox
 from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator

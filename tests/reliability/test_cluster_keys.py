@@ -82,7 +82,7 @@ def test_bot_and_workers_share_the_named_clusters_keys(stack: Stack) -> None:
         kind="server.power", vmid=102, args={"vmid": 102, "action": "start"}, target=target,
         requested_by="console:console:boss", inbound_id=f"{p}-past-the-ack",
     )  # fmt: skip
-    state = stack.run_chain(stack.handler.queue.submit(past_the_ack).job_id)
+    state = stack.run_chain(stack.handler.jobs.queue.submit(past_the_ack).job_id)
     assert state.status == "failed"
     assert str(state.error).startswith("server 102 is busy: resize")
     assert stack.sim.vms[102].status == "stopped"

@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
 from bot.adapters.discord.render import BUTTON_STYLES, CUSTOM_ID_TEMPLATE, custom_id
 from bot.ports.reply import Button, Reply
 
-if TYPE_CHECKING:
-    from bot.adapters.discord.gateway import Gateway
-
 log = logging.getLogger(__name__)
 
 _STYLES = {value: discord.ButtonStyle(value) for value in BUTTON_STYLES.values()}
+
+
+class ClickRunner(Protocol):
+    """What a click is handed to: the ``Gateway`` the client carries (declared here so the
+    gateway, which renders these buttons, and the buttons do not import each other)."""
+
+    async def run_click(
+        self, interaction: discord.Interaction[Any], action: str, value: str
+    ) -> None: ...
 
 
 class HandlerButton(
@@ -56,7 +62,7 @@ class HandlerButton(
         return cls(match["action"], match["value"], label=label or "", style=style)
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        gateway: Gateway | None = getattr(interaction.client, "gateway", None)
+        gateway: ClickRunner | None = getattr(interaction.client, "gateway", None)
         if gateway is None:
             log.error("button %s clicked on a client without a gateway", self.action)
             return

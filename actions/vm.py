@@ -1,13 +1,19 @@
-"""Finding a VM: validate the VMID, then ask the cluster which node holds it."""
+"""A VM as Actions meet it: find it (validate the VMID, ask the cluster which node holds it)
+and change its config or disks guarded by the config ``digest``."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from actions.base import ActionError
+from proxmox.errors import ProxmoxConflict
 from proxmox.models import ClusterResource
 from proxmox.repositories import ClusterRepository
 
+T = TypeVar("T")
 VMID_MIN = 100
 VMID_MAX = 999_999_999
 
@@ -64,3 +70,15 @@ def _located(resource: ClusterResource) -> Located:
         lock=resource.lock,
         tags=tuple(resource.tags),
     )
+
+
+def digest_guarded(attempt: Callable[[], T]) -> T:
+    """Run ``attempt`` (read the config, then write with its ``digest``). On a digest
+    mismatch someone else edited the VM in between: read and decide once more from the
+    fresh config; a second mismatch raises ``ProxmoxConflict``."""
+    try:
+        return attempt()
+    except ProxmoxConflict as exc:
+        if not exc.digest_mismatch:
+            raise
+    return attempt()
