@@ -7,6 +7,7 @@ arrow that points up.
 
 from bot.ports.audit import REDACTED, SECRET_ARG_NAMES, AuditEntry, AuditLog, redact
 from bot.ports.clock import SYSTEM_CLOCK, Clock, SystemClock
+from bot.ports.codec import decoded
 from bot.ports.handler import ButtonClick, Choice, ClickResult, CommandHandler
 from bot.ports.invocation import Actor, Identity, Invocation, Platform, Scope
 from bot.ports.notify import MessageRef, Notifier, ReplyTarget
@@ -37,5 +38,6 @@ __all__ = [
     "Scope",
     "SystemClock",
     "Tone",
+    "decoded",
     "redact",
 ]

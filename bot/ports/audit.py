@@ -16,7 +16,7 @@ import redis
 from pydantic import BaseModel, ConfigDict
 
 from bot.ports.clock import SYSTEM_CLOCK, Clock
-from bot.ports.codec import text
+from bot.ports.codec import decoded
 
 log = logging.getLogger("jotunheim.audit")
 SECRET_ARG_NAMES = frozenset({"password", "cipassword", "token", "secret", "sshkeys"})
@@ -89,7 +89,7 @@ class AuditLog:
         )
         fields: dict[str | bytes, str | bytes] = {"entry": entry.model_dump_json(exclude={"id"})}
         entry_id = self._r.xadd(self._key, fields, maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
-        return text(entry_id)
+        return decoded(entry_id)
 
     def record_committed(self, event: str, *, actor: str, **fields: Any) -> None:
         """The entry of something already done (queued, decided, consumed): if the audit
@@ -108,7 +108,7 @@ class AuditLog:
             if not fields:
                 continue
             raw = fields.get(b"entry") or fields.get("entry") or "{}"
-            entry = AuditEntry.model_validate_json(raw).model_copy(update={"id": text(raw_id)})
+            entry = AuditEntry.model_validate_json(raw).model_copy(update={"id": decoded(raw_id)})
             if (vmid is None or entry.vmid == vmid) and (actor is None or entry.actor == actor):
                 found.append(entry)
                 if len(found) >= limit:

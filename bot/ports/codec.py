@@ -3,8 +3,8 @@ stored value becomes text again."""
 
 from __future__ import annotations
 
-__all__ = ["text"]
+__all__ = ["decoded"]
 
 
-def text(value: object) -> str:
+def decoded(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)

@@ -16,7 +16,7 @@ import redis
 from bot.settings import load
 from bot.settings.redis import RedisSettings
 from bot.settings.worker import WorkerSettings
-from jobs.state.stats import counts, failed_jobs, last_error, retried, retry
+from jobs.state import stats
 
 
 def main(argv: list[str], out: TextIO | None = None) -> int:
@@ -31,14 +31,14 @@ def main(argv: list[str], out: TextIO | None = None) -> int:
     settings = load(WorkerSettings).jobs()
     client = redis.Redis.from_url(load(RedisSettings).url)
     if args.command == "failed":
-        for job in failed_jobs(client, settings, args.n):
-            stream.write(f"{job.id}  {job.description or job.func_name}  {last_error(job)}\n")
+        for job in stats.failed_jobs(client, settings, args.n):
+            stream.write(f"{job.id}  {job.description or job.func_name}  {stats.last_error(job)}\n")
         return 0
     if args.command == "retry":
-        message = retry(client, settings, args.job_id)
+        message = stats.retry(client, settings, args.job_id)
         stream.write(message + "\n")
-        return 0 if retried(message) else 1
-    rows = counts(client, settings)
+        return 0 if stats.retried(message) else 1
+    rows = stats.counts(client, settings)
     width = max(len(name) for name, _ in rows)
     for name, row in rows:
         stream.write(f"{name:<{width}}  " + "  ".join(f"{k} {v}" for k, v in row.items()) + "\n")

@@ -31,7 +31,7 @@ import redis
 from pydantic import BaseModel, ConfigDict
 
 from bot.ports.clock import SYSTEM_CLOCK, Clock
-from bot.ports.codec import text
+from bot.ports.codec import decoded
 from bot.ports.invocation import Invocation
 from jobs.queue import JobRequest
 
@@ -175,7 +175,7 @@ class ApprovalStore:
         ]
         result = self._create(keys=keys, args=args)
         if isinstance(result, bytes | str):
-            return Creation(created=False, identical=text(result))
+            return Creation(created=False, identical=decoded(result))
         return Creation(created=bool(result))
 
     def identical_pending(
@@ -183,7 +183,7 @@ class ApprovalStore:
     ) -> str | None:
         """The id of a pending request asking exactly this, if there is one."""
         other = self._r.get(self._identical_key(account, vmid, kind, args))
-        found = self.get(text(other)) if other else None
+        found = self.get(decoded(other)) if other else None
         if found is None or found.status != "pending" or found.request.expires <= self.clock.now():
             return None
         return found.request.id
@@ -196,7 +196,7 @@ class ApprovalStore:
         raw = self._r.hgetall(self._key(approval_id))
         if not raw:
             return None
-        fields = {text(k): text(v) for k, v in raw.items()}
+        fields = {decoded(k): decoded(v) for k, v in raw.items()}
         return Approval(
             request=ApprovalRequest.model_validate_json(fields["record"]),
             status=fields["status"],
@@ -214,7 +214,7 @@ class ApprovalStore:
             keys=[self._key(approval_id), self._pending_key],
             args=[repr(self.clock.now()), decision, by, reason, approval_id],
         )
-        return text(result)  # type: ignore[return-value]
+        return decoded(result)  # type: ignore[return-value]
 
     def reopen(self, approval_id: str, decided_by: str) -> bool:
         """Undo an approval whose job could not be enqueued (Redis hiccup): no half state."""
@@ -224,19 +224,19 @@ class ApprovalStore:
     def expire_due(self) -> list[str]:
         """Mark every pending request past its expiry as expired; returns their ids."""
         now = self.clock.now()
-        due = [text(i) for i in self._r.zrangebyscore(self._pending_key, "-inf", now)]
+        due = [decoded(i) for i in self._r.zrangebyscore(self._pending_key, "-inf", now)]
         expired = []
         for approval_id in due:
             keys = [self._key(approval_id), self._pending_key]
             if (
-                text(self._decide(keys=keys, args=[repr(now), "expired", "", "", approval_id]))
+                decoded(self._decide(keys=keys, args=[repr(now), "expired", "", "", approval_id]))
                 == "expired"
             ):
                 expired.append(approval_id)
         return expired
 
     def pending(self) -> list[Approval]:
-        ids = [text(i) for i in self._r.zrange(self._pending_key, 0, -1)]
+        ids = [decoded(i) for i in self._r.zrange(self._pending_key, 0, -1)]
         found = [self.get(i) for i in ids]
         return [a for a in found if a is not None and a.status == "pending"]
 

@@ -13,7 +13,7 @@ import secrets
 import redis
 
 from bot.commands.registry import Parsed
-from bot.ports.codec import text
+from bot.ports.codec import decoded
 from bot.ports.invocation import Actor, Identity
 from bot.ports.reply import Reply
 
@@ -30,10 +30,10 @@ class IdentityStore:
 
     def account_of(self, identity: Identity) -> str | None:
         raw = self._r.get(self._link_key(identity.key))
-        return text(raw) if raw else None
+        return decoded(raw) if raw else None
 
     def identities_of(self, account: str) -> list[str]:
-        return sorted(text(k) for k in self._r.smembers(f"{self._p}:links:{account}"))
+        return sorted(decoded(k) for k in self._r.smembers(f"{self._p}:links:{account}"))
 
     def link(self, identity: Identity, account: str) -> str | None:
         """Link (or re-link) a chat user; returns the account it was linked to before."""
@@ -71,7 +71,7 @@ class IdentityStore:
                 raw = pipe.get(key)
                 if raw is None:
                     return None
-                account = text(raw)
+                account = decoded(raw)
                 previous = self.account_of(identity)
                 pipe.multi()
                 pipe.delete(key)

@@ -16,7 +16,7 @@ from typing import Literal
 import redis
 
 from bot.ports.clock import SYSTEM_CLOCK, Clock
-from bot.ports.codec import text
+from bot.ports.codec import decoded
 
 # KEYS: the identity's window, then (optionally) the account's. ARGV: now, window, member,
 # then one limit per key. Returns {} when allowed, else {index of the full key, seconds}.
@@ -79,6 +79,6 @@ class RateLimiter:
         answer = self._script(keys=keys, args=args)
         if not answer:
             return None
-        index, wait = int(answer[0]), float(text(answer[1]))
+        index, wait = int(answer[0]), float(decoded(answer[1]))
         budget: Budget = "identity" if index == 1 else "account"
         return Throttled(budget, limits[index - 1], max(wait, 0.0))

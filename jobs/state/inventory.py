@@ -30,7 +30,7 @@ import redis
 from pydantic import BaseModel, ConfigDict
 
 from actions.config import ActionsConfig
-from bot.ports.codec import text
+from bot.ports.codec import decoded
 from jobs.config import DEFAULT_CLUSTER
 from proxmox.models import ClusterResource
 
@@ -107,13 +107,13 @@ class Inventory:
     def _owner_labels(self, owner: str) -> list[tuple[int, str]]:
         vmids = sorted(int(v) for v in self._r.smembers(f"{self._p}:owner:{owner}"))
         names = self._r.hmget(f"{self._p}:labels", vmids) if vmids else []
-        return [(v, text(n or b"").lower()) for v, n in zip(vmids, names, strict=True)]
+        return [(v, decoded(n or b"").lower()) for v, n in zip(vmids, names, strict=True)]
 
     def _all_labels(self) -> list[tuple[int, str]]:
-        version = text(self._r.get(f"{self._p}:version") or b"-")
+        version = decoded(self._r.get(f"{self._p}:version") or b"-")
         if version != self._labels[0]:
             raw = self._r.hgetall(f"{self._p}:labels")
-            labels = sorted((int(k), text(v).lower()) for k, v in raw.items())
+            labels = sorted((int(k), decoded(v).lower()) for k, v in raw.items())
             self._labels = (version, labels)
         return self._labels[1]
 
@@ -124,7 +124,7 @@ class Inventory:
     def replace_all(self, entries: Iterable[InventoryEntry], *, now: float) -> None:
         """Swap in a full snapshot atomically: moved VMs follow, deleted VMs disappear."""
         entries = list(entries)
-        stale = [f"{self._p}:owner:{text(a)}" for a in self._r.smembers(f"{self._p}:owners")]
+        stale = [f"{self._p}:owner:{decoded(a)}" for a in self._r.smembers(f"{self._p}:owners")]
         stale += [f"{self._p}:vm:{int(v)}" for v in self._r.smembers(f"{self._p}:vmids")]
         pipe = self._r.pipeline(transaction=True)
         pipe.delete(
@@ -140,7 +140,7 @@ class Inventory:
         root = self._root
         keys = [f"{root}:{name}" for name in _LEGACY_KEYS]
         keys += [f"{root}:vm:{int(v)}" for v in self._r.smembers(f"{root}:vmids")]
-        keys += [f"{root}:owner:{text(a)}" for a in self._r.smembers(f"{root}:owners")]
+        keys += [f"{root}:owner:{decoded(a)}" for a in self._r.smembers(f"{root}:owners")]
         return keys
 
     def put(self, entry: InventoryEntry) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import redis
 
-from bot.ports.codec import text
+from bot.ports.codec import decoded
 from jobs.config import DEFAULT_CLUSTER
 
 
@@ -31,11 +31,11 @@ class RedisVmidReservations:
         if self._r.set(key, holder, nx=True, ex=self._ttl):
             return True
         current = self._r.get(key)
-        return current is not None and text(current) == holder
+        return current is not None and decoded(current) == holder
 
     def release(self, vmid: int) -> None:
         self._r.delete(f"{self._p}:{vmid}")
 
     def holder(self, vmid: int) -> str | None:
         raw = self._r.get(f"{self._p}:{vmid}")
-        return text(raw) if raw else None
+        return decoded(raw) if raw else None

@@ -34,8 +34,12 @@ def _writes(stack: Stack) -> list[str]:
 
 
 def test_a_server_not_owned_fails_exactly_like_a_missing_one(stack: Stack) -> None:
-    missing = _failure_seen(stack, stack.handler.jobs.queue.submit(_crafted(stack, 104)).job_id, 104)
-    foreign = _failure_seen(stack, stack.handler.jobs.queue.submit(_crafted(stack, 103)).job_id, 103)
+    missing = _failure_seen(
+        stack, stack.handler.jobs.queue.submit(_crafted(stack, 104)).job_id, 104
+    )
+    foreign = _failure_seen(
+        stack, stack.handler.jobs.queue.submit(_crafted(stack, 103)).job_id, 103
+    )
 
     # The inventory still says acme owns 102 (stopped); Proxmox's tag now says globex.
     stack.sim.vms[102].config["tags"] = "owner-globex"
