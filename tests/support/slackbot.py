@@ -22,15 +22,15 @@ from urllib.parse import urlencode
 import redis
 
 from bot.adapters.after_ack import AfterAck, Followups
-from bot.adapters.slack import testing
 from bot.adapters.slack.app import SlackApp, build_app
 from bot.adapters.slack.blocks import action_id, action_name
 from bot.adapters.slack.notifier import SlackNotifier, build_client
-from bot.adapters.slack.testing import ADMIN_CHANNEL, BOT_TOKEN, TEAM, Call, MockSlackApi, Scripted
 from bot.invocation import Identity
 from bot.reply import Button, Reply, ReplyField, Tone
+from tests.support import slack_api
 from tests.support.chat import How, Shown
 from tests.support.platforms import PEOPLE, ChatKit
+from tests.support.slack_api import ADMIN_CHANNEL, BOT_TOKEN, TEAM, Call, MockSlackApi, Scripted
 from tests.support.testbot import ADMINS, CUSTOMERS, TestBot, running_testbot
 
 USER_IDS = {name: f"U{name.upper()}" for name in PEOPLE}
@@ -111,7 +111,7 @@ class SlackKit(ChatKit[OnSlack]):
 
     # -- Slack's side -----------------------------------------------------------------------
     def _dispatch(self, body: str) -> dict[str, Any]:
-        status, answer = testing.dispatch(self.app.bolt, body, testing.signed_headers(body))
+        status, answer = slack_api.dispatch(self.app.bolt, body, slack_api.signed_headers(body))
         assert status == 200, answer
         # Every platform call the request caused happens after the ack: wait for them.
         self.app.followups.wait()
@@ -224,7 +224,7 @@ def running_slackbot(client: redis.Redis, prefix: str) -> Iterator[SlackKit]:
     handler posts through ``AfterAck`` (after the ack), the worker through its own notifier."""
     api = RecordingSlackApi()
     with api:
-        settings = testing.settings(api)
+        settings = slack_api.settings(api)
         bot_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url))
         worker_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url))
         posts = Followups(workers=1, name="slack-after-ack")

@@ -11,10 +11,14 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-from bot.adapters.slack import testing
 from bot.adapters.slack.app import SlackApp, build_app
 from bot.adapters.slack.notifier import SlackNotifier, build_client
-from bot.adapters.slack.testing import (
+from bot.invocation import Identity, Invocation
+from bot.notify import Notifier, ReplyTarget
+from bot.ports import ButtonClick, Choice, ClickResult
+from bot.reply import Button, Reply, ReplyField
+from tests.support import slack_api
+from tests.support.slack_api import (
     ADMIN_CHANNEL,
     SIGNING_SECRET,
     TEAM,
@@ -24,10 +28,6 @@ from bot.adapters.slack.testing import (
     settings,
     signed_headers,
 )
-from bot.invocation import Identity, Invocation
-from bot.notify import Notifier, ReplyTarget
-from bot.ports import ButtonClick, Choice, ClickResult
-from bot.reply import Button, Reply, ReplyField
 
 APPROVE = "jh:0:approval.approve"
 
@@ -127,7 +127,7 @@ Response = tuple[int, str]
 
 
 def dispatch(app: SlackApp, body: str, headers: dict[str, str] | None = None) -> Response:
-    response = testing.dispatch(
+    response = slack_api.dispatch(
         app.bolt, body, signed_headers(body) if headers is None else headers
     )
     app.followups.wait()

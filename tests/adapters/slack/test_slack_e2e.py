@@ -13,10 +13,8 @@ import pytest
 import redis
 
 from bot.adapters.after_ack import AfterAck, Followups
-from bot.adapters.slack import testing
 from bot.adapters.slack.app import SlackApp, build_app
 from bot.adapters.slack.notifier import SlackNotifier, build_client
-from bot.adapters.slack.testing import ADMIN_CHANNEL, TEAM, MockSlackApi
 from bot.compose import build_handler
 from bot.dispatch import Dispatcher
 from bot.invocation import Identity
@@ -24,6 +22,8 @@ from bot.settings.policy import PolicySettings
 from jobs.config import JobSettings
 from jobs.inventory import Inventory, InventoryEntry
 from jobs.queue import RqJobQueue, rq_queue
+from tests.support import slack_api
+from tests.support.slack_api import ADMIN_CHANNEL, TEAM, MockSlackApi
 
 GiB = 1024**3
 
@@ -38,8 +38,8 @@ class World:
     client: redis.Redis
 
     def send(self, body: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
-        result = testing.dispatch(
-            self.app.bolt, body, testing.signed_headers(body) if headers is None else headers
+        result = slack_api.dispatch(
+            self.app.bolt, body, slack_api.signed_headers(body) if headers is None else headers
         )
         self.app.followups.wait()
         self.deferred.wait()
@@ -61,12 +61,12 @@ def world(redis_client: redis.Redis, key_prefix: str) -> Iterator[World]:
     )
     jobs = JobSettings(prefix=key_prefix)
     with MockSlackApi() as api:
-        notifier = SlackNotifier(build_client(testing.BOT_TOKEN, api.base_url))
+        notifier = SlackNotifier(build_client(slack_api.BOT_TOKEN, api.base_url))
         deferred = Followups(workers=1)
         queue = RqJobQueue(redis_client, settings=jobs)
         handler = build_handler(redis_client, AfterAck(notifier, deferred), queue, settings=policy)
         _seed(handler, Inventory(redis_client, prefix=key_prefix))
-        app = build_app(handler, testing.settings(api), notifier=notifier)
+        app = build_app(handler, slack_api.settings(api), notifier=notifier)
         yield World(app, api, handler, deferred, jobs, redis_client)
         app.followups.shutdown()
         deferred.shutdown()
@@ -92,7 +92,7 @@ def _seed(handler: Dispatcher, inventory: Inventory) -> None:
 
 def request_approval(world: World) -> tuple[str, str]:
     """The customer's resize; returns (approval id, ts of the admin-channel message)."""
-    status, _ = world.send(testing.command_body("resize 101 memory=8G", user="UCUST"))
+    status, _ = world.send(slack_api.command_body("resize 101 memory=8G", user="UCUST"))
     assert status == 200
     [posted] = world.api.calls_to("chat.postMessage")
     approve = posted.body["blocks"][-1]["elements"][0]
@@ -101,7 +101,7 @@ def request_approval(world: World) -> tuple[str, str]:
 
 
 def test_customer_resize_acks_privately_and_asks_the_admin_channel(world: World) -> None:
-    status, body = world.send(testing.command_body("resize 101 memory=8G", user="UCUST"))
+    status, body = world.send(slack_api.command_body("resize 101 memory=8G", user="UCUST"))
 
     assert status == 200
     assert '"response_type": "ephemeral"' in body
@@ -120,13 +120,13 @@ def test_customer_resize_acks_privately_and_asks_the_admin_channel(world: World)
 def test_admin_approval_enqueues_once_whatever_is_clicked_or_redelivered(world: World) -> None:
     approval_id, ts = request_approval(world)
     approve = "jh:0:approve"
-    click = testing.action_body(approve, approval_id, user="UADMIN", trigger="t1", message_ts=ts)
+    click = slack_api.action_body(approve, approval_id, user="UADMIN", trigger="t1", message_ts=ts)
 
     world.send(click)
     world.send(
-        testing.action_body(approve, approval_id, user="UADMIN2", trigger="t2", message_ts=ts)
+        slack_api.action_body(approve, approval_id, user="UADMIN2", trigger="t2", message_ts=ts)
     )
-    world.send(click, {**testing.signed_headers(click), "x-slack-retry-num": "1"})
+    world.send(click, {**slack_api.signed_headers(click), "x-slack-retry-num": "1"})
 
     assert world.queued() == 1
     [update] = world.api.calls_to("chat.update")
@@ -144,7 +144,7 @@ def test_admin_approval_enqueues_once_whatever_is_clicked_or_redelivered(world: 
 
 def test_non_admin_cannot_approve(world: World) -> None:
     approval_id, ts = request_approval(world)
-    world.send(testing.action_body("jh:0:approve", approval_id, user="UCUST", message_ts=ts))
+    world.send(slack_api.action_body("jh:0:approve", approval_id, user="UCUST", message_ts=ts))
 
     assert world.queued() == 0
     assert world.api.calls_to("chat.update") == []
@@ -155,7 +155,7 @@ def test_non_admin_cannot_approve(world: World) -> None:
 
 def command_in(text: str, channel_id: str, channel_name: str) -> str:
     """A /admin command as Slack sends it from the given conversation."""
-    fields = dict(parse_qsl(testing.command_body(text, command="/admin", user="UADMIN")))
+    fields = dict(parse_qsl(slack_api.command_body(text, command="/admin", user="UADMIN")))
     return urlencode({**fields, "channel_id": channel_id, "channel_name": channel_name})
 
 
