@@ -30,11 +30,15 @@ from bot.adapters.after_ack import AfterAck, Followups
 from bot.adapters.discord.bot import JotunheimBot
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
-from bot.adapters.discord.mock_api import APP_ID, BOT_TOKEN, Call, MockDiscordApi, Scripted
 from bot.adapters.discord.notifier import DiscordNotifier
 from bot.adapters.discord.render import EPHEMERAL_FLAG, TONE_COLOURS, custom_id
 from bot.adapters.discord.spec import CommandSpec, OptionSpec
-from bot.adapters.discord.testing import (
+from bot.adapters.discord.tokens import InteractionTokens
+from bot.invocation import Identity
+from bot.reply import Button, Reply, ReplyField, Tone
+from tests.support.chat import Shown
+from tests.support.discord_api import APP_ID, BOT_TOKEN, Call, MockDiscordApi, Scripted
+from tests.support.discord_fakes import (
     ADMIN_CHANNEL,
     ADMIN_ROLE,
     GUILD,
@@ -43,10 +47,6 @@ from bot.adapters.discord.testing import (
     FakeMessage,
     run_command,
 )
-from bot.adapters.discord.tokens import InteractionTokens
-from bot.invocation import Identity
-from bot.reply import Button, Reply, ReplyField, Tone
-from tests.support.chat import Shown
 from tests.support.platforms import PEOPLE, ChatKit
 from tests.support.testbot import ADMINS, CUSTOMERS, TestBot, running_testbot
 

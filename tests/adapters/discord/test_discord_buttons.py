@@ -13,7 +13,7 @@ from bot.adapters.discord.buttons import HandlerButton, view_of
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
 from bot.adapters.discord.render import custom_id
-from bot.adapters.discord.testing import (
+from tests.support.discord_fakes import (
     ADMIN_ROLE,
     GUILD,
     OTHER_GUILD,
@@ -21,7 +21,7 @@ from bot.adapters.discord.testing import (
     FakeMessage,
     click,
 )
-from bot.adapters.discord.testing_handler import FakeHandler, approval_request
+from tests.support.fake_handler import FakeHandler, approval_request
 
 ADMIN = FakeMember(7, "boss", roles=(ADMIN_ROLE,))
 CUSTOMER = FakeMember(42, "cust")

@@ -16,9 +16,16 @@ from pydantic import SecretStr
 from bot.adapters.discord.bot import JotunheimBot
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
-from bot.adapters.discord.mock_api import APP_ID, BOT_TOKEN, MockDiscordApi
 from bot.adapters.discord.notifier import DiscordNotifier
-from bot.adapters.discord.testing import (
+from bot.adapters.discord.tokens import InteractionTokens
+from bot.compose import build_handler
+from bot.identity import IdentityStore
+from bot.invocation import Identity
+from bot.settings.policy import PolicySettings
+from jobs.api import JobRequest, Submitted
+from jobs.inventory import Inventory, InventoryEntry
+from tests.support.discord_api import APP_ID, BOT_TOKEN, MockDiscordApi
+from tests.support.discord_fakes import (
     ADMIN_CHANNEL,
     ADMIN_ROLE,
     GUILD,
@@ -28,13 +35,6 @@ from bot.adapters.discord.testing import (
     run_autocomplete,
     run_command,
 )
-from bot.adapters.discord.tokens import InteractionTokens
-from bot.compose import build_handler
-from bot.identity import IdentityStore
-from bot.invocation import Identity
-from bot.settings.policy import PolicySettings
-from jobs.api import JobRequest, Submitted
-from jobs.inventory import Inventory, InventoryEntry
 
 CUSTOMER = FakeMember(42, "cust")
 ADMIN = FakeMember(7, "boss", roles=(ADMIN_ROLE,))

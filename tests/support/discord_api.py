@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-BOT_TOKEN = "test-bot-token-not-real"  # noqa: S105  (a fake for the mock)
+BOT_TOKEN = "test-bot-token-not-real"
 APP_ID = 99
 
 
@@ -95,7 +95,7 @@ class MockDiscordApi:
                 return self._scripts.pop(0)
             return self._route(method, path, body, headers)
 
-    def _route(  # noqa: PLR0911  (one return per endpoint)
+    def _route(
         self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
     ) -> Scripted:
         path = path.removeprefix("/api/v10")
@@ -162,7 +162,7 @@ class MockDiscordApi:
 
             do_GET = do_POST = do_PATCH = do_PUT = _serve  # noqa: N815
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002
+            def log_message(self, format: str, *args: Any) -> None:
                 return  # quiet test output
 
         return Handler

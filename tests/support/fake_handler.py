@@ -7,10 +7,10 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.adapters.discord.testing import ADMIN_ROLE
 from bot.invocation import Identity, Invocation
 from bot.ports import ButtonClick, Choice, ClickResult
 from bot.reply import Button, Reply
+from tests.support.discord_fakes import ADMIN_ROLE
 
 
 class FakeHandler:
