@@ -78,27 +78,37 @@ class SlackKit(ChatKit[OnSlack]):
         self._ids = itertools.count(1)
         self._read = 0
         self._acks: list[str] = []  # in-channel acks: everyone in the channel reads them
+        self.acked: list[dict[str, Any]] = []  # every ack, as Slack received it
+        self._last = ""  # the last request's body, for ``redeliver``
         self._responders: dict[str, str] = {}  # response URL name → the person it answers
 
     def room(self, user: str) -> str:
         return f"C{user.upper()}"
 
-    def send(self, user: str, line: str) -> None:
+    def send(self, user: str, line: str, *, conversation: tuple[str, str] | None = None) -> None:
+        """``conversation``: type it elsewhere than in the person's room, given as the
+        (channel id, channel name) Slack sends: a DM, a group DM, a private channel."""
         command, _, text = line.strip().partition(" ")
-        body = self._slash_body(user, command, text)
-        answer = self._dispatch(body)
+        channel, name = conversation or (self.room(user), user)
+        answer = self._dispatch(self._slash_body(user, command, text, channel, name))
         reply = slack_reply(answer)
         if answer.get("response_type") == "in_channel":
             self._acks.append(json.dumps(answer))
-            shown = Shown("post", reply, channel=self.room(user), message=f"ack-{next(self._ids)}")
+            shown = Shown("post", reply, channel=channel, message=f"ack-{next(self._ids)}")
         else:
             shown = Shown("reply", reply, only=user, message=f"ack-{next(self._ids)}")
         assert shown.message is not None
-        self._show(shown, OnSlack(self.room(user), shown.message, ephemeral=shown.only is not None))
+        self._show(shown, OnSlack(channel, shown.message, ephemeral=shown.only is not None))
+        self._collect()
+
+    def redeliver(self) -> None:
+        """Slack delivering the last request again, as it does when an ack was late: the same
+        body (so the same trigger id) with ``x-slack-retry-num``."""
+        self._dispatch(self._last, retry=1)
         self._collect()
 
     def _click(self, user: str, button: Button, where: OnSlack) -> None:
-        index = next(i for i, b in enumerate(self._buttons_on(where)) if b == button)
+        index = self._buttons_on(where, button).index(button)
         self._dispatch(self._action_body(user, index, button, where))
         self._collect()
 
@@ -110,13 +120,19 @@ class SlackKit(ChatKit[OnSlack]):
         return self._acks + [json.dumps(c.body) for c in shared]
 
     # -- Slack's side -----------------------------------------------------------------------
-    def _dispatch(self, body: str) -> dict[str, Any]:
-        status, answer = slack_api.dispatch(self.app.bolt, body, slack_api.signed_headers(body))
+    def _dispatch(self, body: str, *, retry: int = 0) -> dict[str, Any]:
+        headers = slack_api.signed_headers(body)
+        if retry:
+            headers["x-slack-retry-num"] = str(retry)
+        self._last = body
+        status, answer = slack_api.dispatch(self.app.bolt, body, headers)
         assert status == 200, answer
         # Every platform call the request caused happens after the ack: wait for them.
         self.app.followups.wait()
         self._posts.wait()
-        return json.loads(answer) if answer else {}
+        acked: dict[str, Any] = json.loads(answer) if answer else {}
+        self.acked.append(acked)
+        return acked
 
     def _collect(self) -> None:
         while self._read < len(self.api.answered):
@@ -139,19 +155,21 @@ class SlackKit(ChatKit[OnSlack]):
             _, _, message = name.partition(".")
             self._show(Shown("edit", reply, only=self._responders[name], message=message))
 
-    def _buttons_on(self, where: OnSlack) -> list[Button]:
+    def _buttons_on(self, where: OnSlack, button: Button) -> list[Button]:
+        """The message's buttons as shown with ``button`` (a stale click's message has been
+        edited since): a click names its button by its position among them."""
         with self._lock:
             for shown in reversed(self._shown):
-                if shown.message == where.message:
+                if shown.message == where.message and button in shown.reply.buttons:
                     return list(shown.reply.buttons)
-        raise AssertionError(f"no message {where.message}")
+        raise AssertionError(f"no message {where.message} with {button}")
 
-    def _slash_body(self, user: str, command: str, text: str) -> str:
+    def _slash_body(self, user: str, command: str, text: str, channel: str, name: str) -> str:
         responder = f"cmd-{next(self._ids)}"
         self._responders[responder] = user
         return urlencode({
             "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "hosting",
-            "channel_id": self.room(user), "channel_name": user, "user_id": USER_IDS[user],
+            "channel_id": channel, "channel_name": name, "user_id": USER_IDS[user],
             "user_name": user, "command": command, "text": text, "api_app_id": "A0001",
             "response_url": self.api.response_url(responder),
             "trigger_id": f"trigger-{next(self._ids)}",
