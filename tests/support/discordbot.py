@@ -21,7 +21,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-import discord
 import httpx
 import redis
 from pydantic import SecretStr
@@ -45,6 +44,7 @@ from tests.support.discord_fakes import (
     FakeInteraction,
     FakeMember,
     FakeMessage,
+    click,
     run_command,
 )
 from tests.support.platforms import PEOPLE, ChatKit
@@ -123,7 +123,7 @@ class DiscordKit(ChatKit[OnDiscord]):
     def _click(self, user: str, button: Button, where: OnDiscord) -> None:
         message = FakeMessage(int(where.message), where.components)
         interaction = asyncio.run(
-            click_in(self.bot, message, custom_id(button), user=member(user), channel=where.channel)
+            click(self.bot, message, custom_id(button), user=member(user), channel_id=where.channel)
         )
         self._shown_in(interaction, user, clicked=where)
         self._wait_and_collect()
@@ -202,26 +202,6 @@ def _on(
     channel: int, message: str, components: list[dict[str, Any]], only: str | None
 ) -> OnDiscord:
     return OnDiscord(channel=channel, message=message, components=components, only=only)
-
-
-async def click_in(
-    client: discord.Client, message: FakeMessage, custom: str, *, user: FakeMember, channel: int
-) -> FakeInteraction:
-    """``testing.click``, in the channel the message is in (a customer confirms in their
-    own channel, not in the admin channel)."""
-    interaction = FakeInteraction(
-        client,
-        kind=discord.InteractionType.component,
-        data={"custom_id": custom, "component_type": 2},
-        user=user,
-        guild_id=GUILD,
-        channel_id=channel,
-        message=message,
-    )
-    client._connection._view_store.dispatch_view(2, custom, interaction)  # type: ignore[arg-type]
-    current = asyncio.current_task()
-    await asyncio.gather(*(t for t in asyncio.all_tasks() if t is not current))
-    return interaction
 
 
 def discord_options(line: str) -> tuple[str, list[str], dict[str, Any]]:
