@@ -36,7 +36,7 @@ def fresh_bot(handler: FakeHandler) -> JotunheimBot:
 
 @pytest.fixture
 def handler() -> FakeHandler:
-    return FakeHandler()
+    return FakeHandler(admins=frozenset({str(ADMIN_ROLE)}))
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_approve_reaches_handler_once_and_edits_message(
     assert handler.jobs == ["job-req1"]
     edit, note = interaction.sent
     assert edit.method == "edit_message"
-    assert edit.text == "Approved by <@7>"
+    assert edit.text == "Approved by @boss"
     view = edit.kwargs["view"]
     assert [(b.label, b.disabled) for b in view.children] == [
         ("Approve", True),
@@ -73,7 +73,7 @@ def test_second_click_changes_nothing(handler: FakeHandler, message: FakeMessage
     assert handler.jobs == ["job-req1"]
     [sent] = again.sent
     assert sent.method == "send_message"
-    assert sent.text == "Already decided."
+    assert sent.text == "Already approved."
     assert sent.kwargs["ephemeral"] is True
 
 

@@ -12,11 +12,10 @@ from bot.adapters.slack import cli
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.blocks import action_id, action_name, render_blocks
 from bot.adapters.slack.settings import SlackSettings
-from bot.invocation import Identity, Invocation
-from bot.ports import ButtonClick, Choice, ClickResult
 from bot.reply import Button, Reply
 from bot.settings import ConfigError, load
 from tests.support import slack_api
+from tests.support.fake_handler import FakeHandler
 from tests.support.slack_api import MockSlackApi
 
 TOKEN = "xoxb-123-456-secretpart"
@@ -88,25 +87,10 @@ def test_oversized_text_is_clipped_to_slack_limits() -> None:
     assert len(blocks[1]["elements"][0]["text"]["text"]) == 75
 
 
-class EchoHandler:
-    """Answers every command with its own text: enough to see a request got through."""
-
-    def handle(self, invocation: Invocation) -> Reply:
-        return Reply(text=f"got {invocation.text}")
-
-    def click(self, click: ButtonClick) -> ClickResult:
-        return ClickResult(to_clicker=Reply(text="clicked"))
-
-    def complete_server(
-        self, identity: Identity, roles: frozenset[str], typed: str
-    ) -> list[Choice]:
-        return []
-
-
 def test_http_mode_serves_signed_requests_through_waitress() -> None:
     with MockSlackApi() as api:
         chosen = slack_api.settings(api, host="127.0.0.1", port=0)
-        app = build_app(EchoHandler(), chosen)
+        app = build_app(FakeHandler(), chosen)
         server = cli.http_server(app, chosen)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
@@ -121,5 +105,5 @@ def test_http_mode_serves_signed_requests_through_waitress() -> None:
             thread.join(timeout=5)
             app.followups.shutdown()
     assert ok.status_code == 200
-    assert "got status 101" in ok.text
+    assert "ok: status 101" in ok.text
     assert forged.status_code == 401
