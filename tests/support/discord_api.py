@@ -58,6 +58,8 @@ def _app_info() -> dict[str, Any]:
 class MockDiscordApi:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        # Each call with its answer: a posted message's id is only in the answer.
+        self.answered: list[tuple[Call, Scripted]] = []
         self.live_tokens: set[str] = set()
         self.messages: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, list[Any]] = {}  # "global" or a guild id → commands
@@ -89,11 +91,15 @@ class MockDiscordApi:
     def answer(
         self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
     ) -> Scripted:
+        call = Call(method, path, body, headers)
         with self._lock:
-            self.calls.append(Call(method, path, body, headers))
+            self.calls.append(call)
             if self._scripts:
-                return self._scripts.pop(0)
-            return self._route(method, path, body, headers)
+                answer = self._scripts.pop(0)
+            else:
+                answer = self._route(method, path, body, headers)
+            self.answered.append((call, answer))
+            return answer
 
     def _route(
         self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]

@@ -15,7 +15,6 @@ import itertools
 import json
 import re
 import shlex
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -64,24 +63,6 @@ def member(user: str) -> FakeMember:
     return FakeMember(USER_IDS[user], user, roles=roles)
 
 
-class RecordingDiscordApi(MockDiscordApi):
-    """The adapter's mock REST API, also keeping each call's answer: a posted message's id
-    is only in the answer."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.answered: list[tuple[Call, Scripted]] = []
-        self._in_order = threading.Lock()
-
-    def answer(
-        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> Scripted:
-        with self._in_order:  # so that the call just recorded is the one answered
-            scripted = super().answer(method, path, body, headers)
-            self.answered.append((self.calls[-1], scripted))
-        return scripted
-
-
 @dataclass(frozen=True)
 class OnDiscord:
     """A message showing buttons, as a click delivers it, and who can see it."""
@@ -95,9 +76,7 @@ class OnDiscord:
 class DiscordKit(ChatKit[OnDiscord]):
     admin_channel = str(ADMIN_CHANNEL)
 
-    def __init__(
-        self, core: TestBot, api: RecordingDiscordApi, bot: JotunheimBot, posts: Followups
-    ):
+    def __init__(self, core: TestBot, api: MockDiscordApi, bot: JotunheimBot, posts: Followups):
         super().__init__(core)
         self.api = api
         self.bot = bot
@@ -296,7 +275,7 @@ def running_discordbot(client: redis.Redis, prefix: str) -> Iterator[DiscordKit]
     """The testbot behind the discord.py client, composed as ``jotunheim discord`` composes
     it: the handler posts through ``AfterAck``; the worker's notifier finds the interaction
     tokens the gateway remembered in Redis (same prefix) for private follow-ups."""
-    api = RecordingDiscordApi()
+    api = MockDiscordApi()
     api.start()
     tokens = InteractionTokens(client, prefix=prefix)
     posts = Followups(workers=1, name="discord-after-ack")

@@ -61,6 +61,8 @@ class MockSlackApi:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        # Each call with its answer: a posted message's ``ts`` is only in the answer.
+        self.answered: list[tuple[Call, Scripted]] = []
         self._scripts: dict[str, list[Scripted]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -93,13 +95,17 @@ class MockSlackApi:
             return [c for c in self.calls if c.method == method]
 
     def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> Scripted:
+        call = Call(method, body, headers)
         with self._lock:
-            self.calls.append(Call(method, body, headers))
+            self.calls.append(call)
             queued = self._scripts.get(method)
             if queued:
-                return queued.pop(0)
-            ts = f"1700000000.{next(self._ts):06d}"
-        return Scripted(200, _success(method, body, ts))
+                answer = queued.pop(0)
+            else:
+                ts = f"1700000000.{next(self._ts):06d}"
+                answer = Scripted(200, _success(method, body, ts))
+            self.answered.append((call, answer))
+        return answer
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,22 +41,6 @@ _ICONS: dict[str, Tone] = {
 }
 
 
-class RecordingSlackApi(MockSlackApi):
-    """The adapter's mock Web API, also keeping each call's answer: a posted message's ``ts``
-    is only in the answer, and a click names the message it was on by that ``ts``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.answered: list[tuple[Call, Scripted]] = []
-        self._in_order = threading.Lock()
-
-    def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> Scripted:
-        with self._in_order:  # so that the call just recorded is the one answered
-            answer = super()._answer(method, body, headers)
-            self.answered.append((self.calls[-1], answer))
-        return answer
-
-
 @dataclass(frozen=True)
 class OnSlack:
     """A message showing buttons: its channel, ``ts`` and whether only one person sees it."""
@@ -70,7 +53,7 @@ class OnSlack:
 class SlackKit(ChatKit[OnSlack]):
     admin_channel = ADMIN_CHANNEL
 
-    def __init__(self, core: TestBot, api: RecordingSlackApi, app: SlackApp, posts: Followups):
+    def __init__(self, core: TestBot, api: MockSlackApi, app: SlackApp, posts: Followups):
         super().__init__(core)
         self.api = api
         self.app = app
@@ -240,7 +223,7 @@ SLACK_POLICY: dict[str, object] = {
 def running_slackbot(client: redis.Redis, prefix: str) -> Iterator[SlackKit]:
     """The testbot behind the bolt App, composed as ``jotunheim slack`` composes it: the
     handler posts through ``AfterAck`` (after the ack), the worker through its own notifier."""
-    api = RecordingSlackApi()
+    api = MockSlackApi()
     with api:
         settings = slack_api.settings(api)
         bot_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url))
