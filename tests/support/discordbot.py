@@ -84,6 +84,7 @@ class DiscordKit(ChatKit[OnDiscord]):
         self._read = 0
         self._responses: list[str] = []  # interaction responses everyone in a channel reads
         self._token_owner: dict[str, str] = {}
+        self.interactions: list[FakeInteraction] = []  # every command and click, answered
 
     def room(self, user: str) -> str:
         return str(ROOMS[user])
@@ -96,6 +97,7 @@ class DiscordKit(ChatKit[OnDiscord]):
         # Discord keeps an interaction's token alive for 15 minutes after the command.
         self.api.live_tokens.add(interaction.token)
         self._token_owner[interaction.token] = user
+        self.interactions.append(interaction)
         self._shown_in(interaction, user, clicked=None)
         self._wait_and_collect()
 
@@ -104,6 +106,7 @@ class DiscordKit(ChatKit[OnDiscord]):
         interaction = asyncio.run(
             click(self.bot, message, custom_id(button), user=member(user), channel_id=where.channel)
         )
+        self.interactions.append(interaction)
         self._shown_in(interaction, user, clicked=where)
         self._wait_and_collect()
 
@@ -142,7 +145,7 @@ class DiscordKit(ChatKit[OnDiscord]):
             else:
                 self._responses.append(json.dumps(payload))
                 shown = Shown("post", reply, channel=str(interaction.channel_id), message=message)
-            self._show(shown, _on(interaction.channel_id, message, components, shown.only))
+            self._show(shown, OnDiscord(interaction.channel_id, message, components, shown.only))
 
     def _collect(self) -> None:
         while self._read < len(self.api.answered):
@@ -159,7 +162,7 @@ class DiscordKit(ChatKit[OnDiscord]):
             if channel.startswith("dm"):
                 self._show(Shown("private", reply, only=NAMES[channel.removeprefix("dm")]))
                 return
-            where = _on(int(channel), message, body.get("components") or [], None)
+            where = OnDiscord(int(channel), message, body.get("components") or [], None)
             self._show(Shown("post", reply, channel=channel, message=message), where)
         elif edited := re.fullmatch(r"/channels/(\w+)/messages/(\d+)", path):
             self._show(Shown("edit", reply, channel=edited[1], message=edited[2]))
@@ -175,12 +178,6 @@ def _edit_of(clicked: OnDiscord, reply: Reply) -> Shown:
     """The clicked message, edited: seen by whoever could see it."""
     channel = None if clicked.only else str(clicked.channel)
     return Shown("edit", reply, channel=channel, only=clicked.only, message=clicked.message)
-
-
-def _on(
-    channel: int, message: str, components: list[dict[str, Any]], only: str | None
-) -> OnDiscord:
-    return OnDiscord(channel=channel, message=message, components=components, only=only)
 
 
 def discord_options(line: str) -> tuple[str, list[str], dict[str, Any]]:
