@@ -30,14 +30,6 @@ import redis
 from bot.adapters.discord.bot import JotunheimBot
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
-from bot.adapters.discord.testing import (
-    ADMIN_CHANNEL,
-    ADMIN_ROLE,
-    GUILD,
-    FakeMember,
-    run_autocomplete,
-    run_command,
-)
 from bot.compose import build_handler
 from bot.identity import IdentityStore
 from bot.invocation import Identity, Invocation
@@ -47,6 +39,14 @@ from bot.reply import Reply
 from bot.settings.policy import PolicySettings
 from jobs.api import JobRequest, Submitted
 from jobs.inventory import Inventory, InventoryEntry
+from tests.support.discord_fakes import (
+    ADMIN_CHANNEL,
+    ADMIN_ROLE,
+    GUILD,
+    FakeMember,
+    run_autocomplete,
+    run_command,
+)
 
 SERVERS = 10_000
 OWNED = 50
