@@ -17,13 +17,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import cast, get_args
 
 import redis
 from rq import Queue, SimpleWorker
+from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.demo import compose_demo, demo_policy, demo_worker_settings
@@ -34,6 +35,7 @@ from bot.ports import ButtonClick, ClickResult
 from bot.reply import Button, Reply
 from bot.settings.policy import PolicySettings
 from bot.settings.worker import WorkerSettings
+from jobs.api import JobQueue, JobRequest
 from jobs.config import PRIORITIES
 from jobs.context import WorkerContext, installed_context
 from jobs.node import sync_inventory
@@ -89,6 +91,41 @@ class TestBot:
             text=text,
             inbound_id=f"{self.prefix}-in-{next(self._ids)}",
         )
+        reply = self.handler.handle(invocation)
+        self.chat.answered(user, reply)
+        return reply
+
+    def invocation(
+        self,
+        user: str,
+        line: str,
+        *,
+        channel: str | None = None,
+        as_identity: Identity | None = None,
+        roles: frozenset[str] = frozenset(),
+        direct_message: bool = False,
+    ) -> Invocation:
+        """The ``Invocation`` an adapter would build for ``line``, for a test that delivers it
+        itself (twice, as a redelivered event) or needs what ``send`` does not set: another
+        platform's identity, the chat roles, a direct message."""
+        word, _, text = line.strip().partition(" ")
+        scope = word.removeprefix("/")
+        assert word.startswith("/"), f"not a command: {line!r}"
+        assert scope in get_args(Scope), f"not a command: {line!r}"
+        return Invocation(
+            identity=as_identity or identity(user),
+            display_name=user,
+            channel=channel or room(user),
+            scope=cast(Scope, scope),
+            text=text,
+            inbound_id=f"{self.prefix}-in-{next(self._ids)}",
+            roles=roles,
+            is_direct_message=direct_message,
+        )
+
+    def deliver(self, user: str, invocation: Invocation) -> Reply:
+        """Hand the handler this invocation (again, when a platform redelivers an event);
+        its direct answer is recorded as shown to ``user``."""
         reply = self.handler.handle(invocation)
         self.chat.answered(user, reply)
         return reply
@@ -163,6 +200,22 @@ class TestBot:
         """RQ jobs this bot's queues have ever held (nothing enqueued stays 0)."""
         return sum(1 for _ in self.client.scan_iter(match=f"rq:job:{self.prefix}-*", count=1000))
 
+    def posts(self) -> list[Shown]:
+        """Every message posted to a channel (not answers, edits or private messages)."""
+        return [s for s in self.chat.shown if s.how == "post"]
+
+    def requests(self) -> dict[str, JobRequest]:
+        """What the bot enqueued: job id → the request its RQ job carries, oldest first.
+        Only submitted jobs: the steps, tracking and deliveries a worker adds are not."""
+        found: list[tuple[float, str, JobRequest]] = []
+        for key in self.client.scan_iter(match=f"rq:job:{self.prefix}-*", count=1000):
+            job_id = key.decode().removeprefix("rq:job:")
+            job = Job.fetch(job_id, connection=self.client, serializer=JSONSerializer)
+            if job.meta.get("root") == job_id:  # a chain's root: the submitted job itself
+                created = job.created_at.timestamp() if job.created_at else 0.0
+                found.append((created, job_id, JobRequest.model_validate(job.args[0])))
+        return {job_id: request for _, job_id, request in sorted(found)}
+
     def audit_events(self) -> list[str]:
         return [e.event for e in reversed(self.handler.stores.audit.recent(limit=1000))]
 
@@ -204,6 +257,7 @@ def running_testbot(
     notifier: Notifier | None = None,
     worker_notifier: Notifier | None = None,
     clock: FakeClock | None = None,
+    queue: Callable[[JobQueue], JobQueue] | None = None,
 ) -> Iterator[TestBot]:
     """A testbot on ``client`` under ``prefix`` (its keys and RQ keys removed afterwards).
 
@@ -211,7 +265,9 @@ def running_testbot(
     (default: ``notifier``) as the worker's: a platform kit passes its real notifiers in front
     of a mock chat API, and the recorder then holds only the answers of ``send`` and
     ``click``. Bot and worker read ``clock`` (default: a fresh ``FakeClock``), so a test moves
-    time with ``bot.clock.advance(seconds)``; RQ's scheduler still runs on real time."""
+    time with ``bot.clock.advance(seconds)``; RQ's scheduler still runs on real time.
+    ``queue`` wraps the bot's real job queue (a test's fault-injecting fake of the
+    ``JobQueue`` port around it)."""
     sim = sim or _fast_demo_simulator()
     clock = clock or FakeClock()
     chat = ChatRecorder()
@@ -232,6 +288,8 @@ def running_testbot(
         )
         if worker_notifier is not None:
             context = dataclasses.replace(context, notifier=worker_notifier)
+        if queue is not None:
+            handler.queue = queue(handler.queue)
         for user, account in CUSTOMERS.items():
             handler.stores.identities.link(identity(user), account)
         bot = TestBot(client, prefix, sim, handler, context, chat, clock)
