@@ -232,6 +232,16 @@ class TestBot:
                 )
                 time.sleep(0.02)
 
+    def work_once(self) -> None:
+        """One burst of the real worker without its scheduler: what is queued runs (and what
+        that queues), while what it schedules for later (a tracking poll, a retry) stays
+        scheduled — a chain caught in the middle, e.g. waiting on a long Proxmox task."""
+        queues = [rq_queue(self.client, self.worker.settings, p) for p in PRIORITIES]
+        with installed_context(self.worker):
+            SimpleWorker(queues, connection=self.client, serializer=JSONSerializer).work(
+                burst=True, with_scheduler=False, logging_level="WARNING"
+            )
+
     def sync(self) -> None:
         with installed_context(self.worker):
             assert sync_inventory()["synced"] is True
