@@ -5,7 +5,6 @@ the real lock store rather than of mocks."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from jobs.api import JobQueue, JobRequest, Submitted
@@ -42,8 +41,10 @@ def hold_busy_lock(
     bot: TestBot, vmid: int, *, kind: str, requester: str, job_id: str, age: float = 0.0
 ) -> BusyInfo:
     """Hold the server's busy lock the way a running job of the worker holds it, through the
-    real lock store on the bot's Redis, prefix and cluster; ``age`` seconds ago."""
-    holder = BusyInfo(job_id=job_id, kind=kind, requester=requester, since=time.time() - age)
+    real lock store on the bot's Redis, prefix and cluster; taken ``age`` seconds ago on the
+    testbot's clock (the one the bot reads the lock's age on)."""
+    since = bot.clock.now() - age
+    holder = BusyInfo(job_id=job_id, kind=kind, requester=requester, since=since)
     cluster = bot.handler.policy.settings.cluster_name
     locks = BusyLocks(bot.client, prefix=bot.prefix, cluster=cluster)
     assert locks.acquire(vmid, holder, ttl=600) is None, f"server {vmid} was busy already"

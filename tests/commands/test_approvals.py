@@ -7,7 +7,6 @@ Through the testbot (tests/support/testbot.py): alice (acme) owns 101 acme-web, 
 from __future__ import annotations
 
 import threading
-import time
 
 import redis
 
@@ -103,8 +102,7 @@ def test_requester_cannot_decide_their_own_request(testbot: TestBot) -> None:
 def test_expired_request_cannot_be_approved_and_is_marked_expired(testbot: TestBot) -> None:
     approval_id = request_resize(testbot)
     store: ApprovalStore = testbot.handler.stores.approvals
-    key = f"{testbot.prefix}:approval:{approval_id}"
-    testbot.client.hset(key, "expires", repr(time.time() - 1))
+    testbot.clock.advance(store.ttl + 1)
     reply = testbot.approve("boss", approval_id).to_clicker
     assert reply.text == f"request {approval_id} has expired; nothing was done"
     assert store.get(approval_id).status == "expired"  # type: ignore[union-attr]
@@ -115,10 +113,7 @@ def test_expired_request_cannot_be_approved_and_is_marked_expired(testbot: TestB
 
 def test_expire_due_marks_old_requests_when_listing(testbot: TestBot) -> None:
     approval_id = request_resize(testbot)
-    testbot.client.hset(
-        f"{testbot.prefix}:approval:{approval_id}", "expires", repr(time.time() - 1)
-    )
-    testbot.client.zadd(f"{testbot.prefix}:approvals:pending", {approval_id: time.time() - 1})
+    testbot.clock.advance(testbot.handler.stores.approvals.ttl + 1)
     assert testbot.send("boss", "/admin approvals").text == "no pending approval requests"
     assert testbot.handler.stores.approvals.get(approval_id).status == "expired"  # type: ignore[union-attr]
 

@@ -112,6 +112,7 @@ def test_a_second_confirm_after_it_was_used(testbot: TestBot) -> None:
 
 def test_an_expired_confirmation(testbot: TestBot) -> None:
     confirm = ask_confirmation(testbot)
+    # a confirmation's lifetime is its Redis key's TTL (Redis's own clock, not the bot's)
     testbot.client.pexpire(f"{testbot.prefix}:confirm:{confirm.value}", 1)
     time.sleep(0.01)
     text = assert_refused_click(testbot, "alice", confirm)
@@ -121,9 +122,7 @@ def test_an_expired_confirmation(testbot: TestBot) -> None:
 
 def test_an_expired_approval(testbot: TestBot) -> None:
     approval_id = request_resize(testbot)
-    testbot.client.hset(
-        f"{testbot.prefix}:approval:{approval_id}", "expires", repr(time.time() - 1)
-    )
+    testbot.clock.advance(testbot.handler.stores.approvals.ttl + 1)
     approve = testbot.button("boss", "approve", approval_id)
     text = assert_refused_click(testbot, "boss", approve, channel=ADMIN_CHANNEL)
     assert text == f"request {approval_id} has expired; nothing was done"
