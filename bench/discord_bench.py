@@ -30,14 +30,6 @@ import redis
 from bot.adapters.discord.bot import JotunheimBot
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
-from bot.adapters.discord.testing import (
-    ADMIN_CHANNEL,
-    ADMIN_ROLE,
-    GUILD,
-    FakeMember,
-    run_autocomplete,
-    run_command,
-)
 from bot.compose import build_handler
 from bot.ports import ButtonClick, Choice, ClickResult, CommandHandler
 from bot.ports.invocation import Identity, Invocation
@@ -47,6 +39,14 @@ from bot.settings.policy import PolicySettings
 from bot.store.identities import IdentityStore
 from jobs.queue import JobRequest, Submitted
 from jobs.state.inventory import Inventory, InventoryEntry
+from tests.support.discord_fakes import (
+    ADMIN_CHANNEL,
+    ADMIN_ROLE,
+    GUILD,
+    FakeMember,
+    run_autocomplete,
+    run_command,
+)
 
 SERVERS = 10_000
 OWNED = 50

@@ -10,8 +10,6 @@ import time
 import redis
 
 from bench import discord_bench
-from bot.adapters.discord.testing import ADMIN_CHANNEL, ADMIN_ROLE, GUILD
-from bot.adapters.slack import testing
 from bot.compose import build_handler
 from bot.dispatch import Dispatcher
 from bot.ports.invocation import Identity
@@ -22,6 +20,8 @@ from jobs.config import JobSettings
 from jobs.queue import RqJobQueue
 from jobs.state.inventory import Inventory, InventoryEntry
 from jobs.state.locks import BusyLocks
+from tests.support import slack_api as testing
+from tests.support.discord_fakes import ADMIN_CHANNEL, ADMIN_ROLE, GUILD
 
 GiB = 1024**3
 OWNED = 50

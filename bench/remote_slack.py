@@ -16,7 +16,7 @@ from typing import IO, Self
 ROOT = Path(__file__).resolve().parents[1]
 _SERVE = (
     "import sys\n"
-    "from bot.adapters.slack.testing import MockSlackApi\n"
+    "from tests.support.slack_api import MockSlackApi\n"
     "with MockSlackApi() as api:\n"
     "    print(api.base_url, flush=True)\n"
     "    sys.stdin.read()  # until the parent closes it\n"

@@ -27,9 +27,9 @@ def measure(mode: str, *args: str) -> int:
 def _bot(prefix: str) -> None:
     from bench.handlers import CUSTOMERS, composed  # noqa: PLC0415  (measured: what it imports)
     from bot.adapters.after_ack import AfterAck, Followups  # noqa: PLC0415
-    from bot.adapters.slack import testing  # noqa: PLC0415
     from bot.adapters.slack.app import build_app  # noqa: PLC0415
     from bot.adapters.slack.notifier import SlackNotifier, build_client  # noqa: PLC0415
+    from tests.support import slack_api as testing  # noqa: PLC0415
 
     client = redis_db15()
     with testing.MockSlackApi() as api:
@@ -48,7 +48,7 @@ def _bot(prefix: str) -> None:
 
 
 def _bare_bolt() -> None:
-    from bot.adapters.slack import testing  # noqa: PLC0415
+    from tests.support import slack_api as testing  # noqa: PLC0415
 
     with testing.MockSlackApi() as api:
         bolt = testing.bare_app(api, process_before_response=True)

@@ -14,11 +14,11 @@ from bench.handlers import CUSTOMERS, composed, seed
 from bench.remote_slack import RemoteMockSlackApi
 from bench.rss import measure as rss_of
 from bot.adapters.after_ack import AfterAck, Followups
-from bot.adapters.slack import testing
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.notifier import SlackNotifier, build_client
 from bot.dispatch import Dispatcher
 from bot.ports.invocation import Identity
+from tests.support import slack_api as testing
 
 SECTION = "4. scale: 10,000 servers, 1,000 linked users"
 SERVERS, LINKED = 10_000, 1_000

@@ -23,7 +23,6 @@ import redis
 
 from bench.remote_slack import RemoteMockSlackApi
 from bot.adapters.after_ack import AfterAck, Followups
-from bot.adapters.slack import testing
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.notifier import SlackNotifier, build_client
 from bot.compose import build_handler
@@ -34,6 +33,7 @@ from bot.settings.policy import PolicySettings
 from jobs.config import JobSettings
 from jobs.queue import RqJobQueue
 from jobs.state.inventory import Inventory, InventoryEntry
+from tests.support import slack_api as testing
 
 Dispatch = Callable[[str, dict[str, str]], tuple[int, str]]
 Row = tuple[str, list[float], str]

@@ -1,143 +1,156 @@
 """Approvals: first decision wins under concurrent clicks, no self-approval, expiry marks
-(not deletes), approval enqueues and tells the requester, denial tells the reason."""
+(not deletes), approval enqueues and tells the requester, denial tells the reason.
+
+Through the testbot (tests/support/testbot.py): alice (acme) owns 101 acme-web, 2 cores,
+4096 MiB and a 32 GiB disk; boss and root are admins; approval cards go to ``admins``."""
 
 from __future__ import annotations
 
 import threading
-import time
 
 import redis
 
 from bot.store.approvals import ApprovalStore
 from jobs.queue import QueueUnavailable
-from tests.commands.conftest import World, make_world, settings
+from tests.commands.kit import FailingQueue, new_prefix
+from tests.support.testbot import TestBot, identity, room, running_testbot
 
 
-def request_resize(world: World) -> str:
-    reply = world.say("alice", "resize 101 cpu=4 memory=8G")
+def request_resize(bot: TestBot) -> str:
+    reply = bot.send("alice", "/server resize 101 cpu=4 memory=8G")
     assert "needs an admin's approval" in reply.text
-    assert world.queue.submitted == []
-    (pending,) = world.handler.stores.approvals.pending()
+    assert bot.jobs_created() == 0
+    (pending,) = bot.handler.stores.approvals.pending()
     return pending.request.id
 
 
-def test_a_relative_disk_size_is_shown_as_the_absolute_size_it_asks_for(world: World) -> None:
-    world.say("alice", "resize 101 disk=+10G")
-    ((_, message),) = world.notifier.posts
-    assert [f.value for f in message.fields] == ["disk 20 GiB → 30 GiB"]
+def told_requester(bot: TestBot) -> list[str]:
+    """What the bot posted where alice asked (her room)."""
+    return [s.text for s in bot.posts() if s.channel == room("alice")]
 
 
-def test_request_is_posted_to_admins_with_cache_before_and_requested_after(world: World) -> None:
-    approval_id = request_resize(world)
-    ((target, message),) = world.notifier.posts
-    assert target.channel == "admins"
-    assert [f.value for f in message.fields] == ["cores 2 → 4", "memory 2048 MiB → 8192 MiB"]
-    assert [(b.action, b.value) for b in message.buttons] == [
+def test_a_relative_disk_size_is_shown_as_the_absolute_size_it_asks_for(testbot: TestBot) -> None:
+    testbot.send("alice", "/server resize 101 disk=+10G")
+    (message,) = testbot.posts()
+    assert [f.value for f in message.reply.fields] == ["disk 32 GiB → 42 GiB"]
+
+
+def test_request_is_posted_to_admins_with_cache_before_and_requested_after(
+    testbot: TestBot,
+) -> None:
+    approval_id = request_resize(testbot)
+    (message,) = testbot.posts()
+    assert message.channel == "admins"
+    assert [f.value for f in message.reply.fields] == [
+        "cores 2 → 4",
+        "memory 4096 MiB → 8192 MiB",
+    ]
+    assert [(b.action, b.value) for b in message.reply.buttons] == [
         ("approve", approval_id),
         ("deny", approval_id),
     ]
-    listed = world.say("boss", "approvals", scope="admin")
+    listed = testbot.send("boss", "/admin approvals")
     assert approval_id in (listed.code or "")
 
 
-def test_concurrent_approvals_enqueue_exactly_one_job(world: World) -> None:
-    approval_id = request_resize(world)
+def test_concurrent_approvals_enqueue_exactly_one_job(testbot: TestBot) -> None:
+    request_resize(testbot)
+    approve = testbot.button("boss", "approve")  # the one card; root sees it in #admins too
     barrier = threading.Barrier(8)
     results: list[str] = []
 
     def click(user: str) -> None:
         barrier.wait()
-        results.append(world.click(user, "approve", approval_id).to_clicker.text)
+        results.append(testbot.click(user, approve).to_clicker.text)
 
     threads = [threading.Thread(target=click, args=(("boss", "root")[i % 2],)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(world.queue.submitted) == 1
+    assert testbot.jobs_created() == 1
     assert sum("queued" in r for r in results) == 1
     assert sum("was already approved" in r for r in results) == 7
-    (job,) = world.queue.submitted
+    (job,) = testbot.requests().values()
     assert (job.kind, job.vmid, job.account) == ("server.resize", 101, "acme")
     assert job.args == {"vmid": 101, "cores": 4, "memory": 8192}
-    assert job.approved_by in ("console:ws:boss", "console:ws:root")
-    told = [r for t, r in world.notifier.posts if t.channel == "general"]
+    assert job.approved_by in (identity("boss").key, identity("root").key)
+    told = told_requester(testbot)
     assert len(told) == 1
-    assert "was approved by" in told[0].text
-    assert "task id will appear here" in told[0].text
+    assert "was approved by" in told[0]
+    assert "task id will appear here" in told[0]
 
 
-def test_requester_cannot_decide_their_own_request(
-    redis_client: redis.Redis, key_prefix: str
-) -> None:
-    as_customer = make_world(redis_client, key_prefix)
-    approval_id = request_resize(as_customer)
-    assert as_customer.click("alice", "approve", approval_id).to_clicker.text == (
+def test_requester_cannot_decide_their_own_request(testbot: TestBot) -> None:
+    approval_id = request_resize(testbot)
+    approve = testbot.button("boss", "approve")
+    assert testbot.click("alice", approve).to_clicker.text == (
         "only admins can decide approval requests"
     )
-    # alice made admin later (same Redis, same prefix): still not her own request to decide
-    as_admin = make_world(redis_client, key_prefix, settings(admins_console=frozenset({"alice"})))
-    assert as_admin.click("alice", "approve", approval_id).to_clicker.text == (
-        "you cannot decide your own request"
-    )
-    assert as_admin.handler.stores.approvals.get(approval_id).status == "pending"  # type: ignore[union-attr]
-    assert as_customer.queue.submitted == []
-    assert as_admin.queue.submitted == []
+    # alice made admin later (the bot restarted on the same Redis and prefix with another
+    # admin list): still not her own request to decide
+    admins = {"admins_console": frozenset({"alice"})}
+    with running_testbot(testbot.client, testbot.prefix, sim=testbot.sim, policy=admins) as again:
+        assert again.click("alice", approve).to_clicker.text == (
+            "you cannot decide your own request"
+        )
+        assert again.handler.stores.approvals.get(approval_id).status == "pending"  # type: ignore[union-attr]
+        assert again.jobs_created() == 0
+        assert testbot.calls == []
 
 
-def test_expired_request_cannot_be_approved_and_is_marked_expired(world: World) -> None:
-    approval_id = request_resize(world)
-    store: ApprovalStore = world.handler.stores.approvals
-    key = f"{world.prefix}:approval:{approval_id}"
-    world.client.hset(key, "expires", repr(time.time() - 1))
-    reply = world.click("boss", "approve", approval_id).to_clicker
+def test_expired_request_cannot_be_approved_and_is_marked_expired(testbot: TestBot) -> None:
+    approval_id = request_resize(testbot)
+    store: ApprovalStore = testbot.handler.stores.approvals
+    testbot.clock.advance(store.ttl + 1)
+    reply = testbot.approve("boss", approval_id).to_clicker
     assert reply.text == f"request {approval_id} has expired; nothing was done"
     assert store.get(approval_id).status == "expired"  # type: ignore[union-attr]
-    assert world.queue.submitted == []
+    assert testbot.jobs_created() == 0
     assert store.pending() == []
-    assert "approval.expired" in world.audit_events()
+    assert "approval.expired" in testbot.audit_events()
 
 
-def test_expire_due_marks_old_requests_when_listing(world: World) -> None:
-    approval_id = request_resize(world)
-    world.client.hset(f"{world.prefix}:approval:{approval_id}", "expires", repr(time.time() - 1))
-    world.client.zadd(f"{world.prefix}:approvals:pending", {approval_id: time.time() - 1})
-    assert world.say("boss", "approvals", scope="admin").text == "no pending approval requests"
-    assert world.handler.stores.approvals.get(approval_id).status == "expired"  # type: ignore[union-attr]
+def test_expire_due_marks_old_requests_when_listing(testbot: TestBot) -> None:
+    approval_id = request_resize(testbot)
+    testbot.clock.advance(testbot.handler.stores.approvals.ttl + 1)
+    assert testbot.send("boss", "/admin approvals").text == "no pending approval requests"
+    assert testbot.handler.stores.approvals.get(approval_id).status == "expired"  # type: ignore[union-attr]
 
 
-def test_denial_tells_the_requester_the_reason(world: World) -> None:
-    approval_id = request_resize(world)
-    result = world.click("boss", "deny", approval_id, reason="too big for this plan")
+def test_denial_tells_the_requester_the_reason(testbot: TestBot) -> None:
+    approval_id = request_resize(testbot)
+    result = testbot.deny("boss", approval_id, reason="too big for this plan")
     assert result.replace_message is not None
     assert "Denied by @boss" in result.replace_message.text
-    told = [r.text for t, r in world.notifier.posts if t.channel == "general"]
-    assert told == [
+    assert told_requester(testbot) == [
         f"@alice: your request {approval_id} (/server resize 101 cpu=4 memory=8G) was denied by "
         "@boss: too big for this plan. Nothing was done."
     ]
-    assert world.click("root", "approve", approval_id).to_clicker.text.startswith(
-        f"request {approval_id} was already denied by console:ws:boss"
+    assert testbot.approve("root", approval_id).to_clicker.text.startswith(
+        f"request {approval_id} was already denied by {identity('boss').key}"
     )
-    assert world.queue.submitted == []
+    assert testbot.jobs_created() == 0
 
 
-def test_approval_is_reopened_when_the_queue_is_down(world: World) -> None:
-    approval_id = request_resize(world)
-    world.queue.fail_with = QueueUnavailable("down")
-    assert (
-        world.click("boss", "approve", approval_id).to_clicker.text
-        == "the queue is unavailable, nothing was done"
-    )
-    assert world.handler.stores.approvals.get(approval_id).status == "pending"  # type: ignore[union-attr]
-    world.queue.fail_with = None
-    assert "queued" in world.click("boss", "approve", approval_id).to_clicker.text
-    assert len(world.queue.submitted) == 1
+def test_approval_is_reopened_when_the_queue_is_down(testbot_redis: redis.Redis) -> None:
+    queue = FailingQueue()
+    with running_testbot(testbot_redis, new_prefix(), queue=queue.around) as bot:
+        approval_id = request_resize(bot)
+        queue.fail_with = QueueUnavailable("down")
+        assert (
+            bot.approve("boss", approval_id).to_clicker.text
+            == "the queue is unavailable, nothing was done"
+        )
+        assert bot.handler.stores.approvals.get(approval_id).status == "pending"  # type: ignore[union-attr]
+        assert bot.jobs_created() == 0
+        queue.fail_with = None
+        assert "queued" in bot.approve("boss", approval_id).to_clicker.text
+        assert bot.jobs_created() == 1
 
 
-def test_configured_approval_commands_replace_the_defaults(
-    redis_client: redis.Redis, key_prefix: str
-) -> None:
-    world = make_world(redis_client, key_prefix, settings(approval_commands=frozenset({"reboot"})))
-    assert "needs an admin's approval" in world.say("alice", "reboot 101").text
-    assert "queued" in world.say("alice", "resize 101 cpu=4").text
+def test_configured_approval_commands_replace_the_defaults(testbot_redis: redis.Redis) -> None:
+    only_reboot = {"approval_commands": frozenset({"reboot"})}
+    with running_testbot(testbot_redis, new_prefix(), policy=only_reboot) as bot:
+        assert "needs an admin's approval" in bot.send("alice", "/server reboot 101").text
+        assert "queued" in bot.send("alice", "/server resize 101 cpu=4").text

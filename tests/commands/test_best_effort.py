@@ -3,6 +3,7 @@ turn the answer into an error: the person is told what was actually done."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,70 +11,90 @@ import redis
 
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply
-from tests.commands.conftest import World
+from tests.commands.kit import new_prefix
+from tests.support.chat import ChatRecorder
+from tests.support.testbot import TestBot, running_testbot
 
 
-class BrokenNotifier:
-    """The chat API is down: every call raises."""
+class ChatApi:
+    """The bot's notifier: the chat as the testbot records it, until the test takes the chat
+    API down; then every call raises, and is counted."""
 
     def __init__(self) -> None:
-        self.calls = 0
+        self.chat = ChatRecorder()
+        self.down = False
+        self.calls = 0  # while down
+
+    def _check(self) -> None:
+        if self.down:
+            self.calls += 1
+            raise RuntimeError("chat API down")
 
     def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
-        self.calls += 1
-        raise RuntimeError("chat API down")
+        self._check()
+        return self.chat.post(target, reply)
 
     def update(self, ref: MessageRef, reply: Reply) -> None:
-        self.calls += 1
-        raise RuntimeError("chat API down")
+        self._check()
+        self.chat.update(ref, reply)
 
     def notify_private(self, target: ReplyTarget, reply: Reply) -> None:
-        self.calls += 1
-        raise RuntimeError("chat API down")
+        self._check()
+        self.chat.notify_private(target, reply)
 
 
-def break_notifier(world: World) -> BrokenNotifier:
-    broken = BrokenNotifier()
-    world.handler.decisions.notifier = broken
-    return broken
+@pytest.fixture
+def chat_api() -> ChatApi:
+    return ChatApi()
 
 
-def test_approval_request_stands_when_the_admin_post_fails(world: World) -> None:
-    broken = break_notifier(world)
-    reply = world.say("alice", "resize 101 cpu=4")
+@pytest.fixture
+def bot(testbot_redis: redis.Redis, chat_api: ChatApi) -> Iterator[TestBot]:
+    """A testbot whose notifier is ``chat_api``; what it posts lands in the testbot's own
+    recorder while the API is up, so ``button``, ``approve`` and ``seen`` still work."""
+    with running_testbot(testbot_redis, new_prefix(), notifier=chat_api) as started:
+        chat_api.chat = started.chat
+        yield started
+
+
+def test_approval_request_stands_when_the_admin_post_fails(bot: TestBot, chat_api: ChatApi) -> None:
+    chat_api.down = True
+    reply = bot.send("alice", "/server resize 101 cpu=4")
     assert "needs an admin's approval" in reply.text
-    assert broken.calls == 1
-    assert len(world.handler.stores.approvals.pending()) == 1
+    assert chat_api.calls == 1
+    assert len(bot.handler.stores.approvals.pending()) == 1
 
 
-def test_approval_answers_queued_when_telling_the_requester_fails(world: World) -> None:
-    world.say("alice", "resize 101 cpu=4")
-    (pending,) = world.handler.stores.approvals.pending()
-    broken = break_notifier(world)
-    result = world.click("boss", "approve", pending.request.id)
+def test_approval_answers_queued_when_telling_the_requester_fails(
+    bot: TestBot, chat_api: ChatApi
+) -> None:
+    bot.send("alice", "/server resize 101 cpu=4")
+    (pending,) = bot.handler.stores.approvals.pending()
+    chat_api.down = True
+    result = bot.approve("boss", pending.request.id)
     assert "queued" in result.to_clicker.text
     assert result.replace_message is not None
     assert result.replace_message.text.startswith("Approved by @boss")
-    assert broken.calls == 1
-    assert len(world.queue.submitted) == 1
+    assert chat_api.calls == 1
+    assert bot.jobs_created() == 1
 
 
-def test_denial_answers_when_telling_the_requester_fails(world: World) -> None:
-    world.say("alice", "resize 101 cpu=4")
-    (pending,) = world.handler.stores.approvals.pending()
-    broken = break_notifier(world)
-    result = world.click("boss", "deny", pending.request.id, reason="too big")
+def test_denial_answers_when_telling_the_requester_fails(bot: TestBot, chat_api: ChatApi) -> None:
+    bot.send("alice", "/server resize 101 cpu=4")
+    (pending,) = bot.handler.stores.approvals.pending()
+    chat_api.down = True
+    result = bot.deny("boss", pending.request.id, reason="too big")
     assert result.to_clicker.text == f"denied request {pending.request.id}"
-    assert broken.calls == 1
-    assert world.handler.stores.approvals.get(pending.request.id).status == "denied"  # type: ignore[union-attr]
+    assert chat_api.calls == 1
+    assert bot.handler.stores.approvals.get(pending.request.id).status == "denied"  # type: ignore[union-attr]
 
 
 AFTER_COMMIT = {"job.queued", "approval.requested", "approval.approved", "approval.denied"}
 
 
-def break_audit_after_commit(world: World, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def break_audit_after_commit(bot: TestBot, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The audit log fails (Redis hiccup) for entries written after the change was made."""
-    audit = world.handler.stores.audit
+    audit = bot.handler.stores.audit
     original = audit.record
     lost: list[str] = []
 
@@ -88,38 +109,39 @@ def break_audit_after_commit(world: World, monkeypatch: pytest.MonkeyPatch) -> l
 
 
 def test_queued_job_is_reported_queued_when_its_audit_entry_fails(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    testbot: TestBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lost = break_audit_after_commit(world, monkeypatch)
-    reply = world.say("alice", "status 101")
-    assert len(world.queue.submitted) == 1
+    lost = break_audit_after_commit(testbot, monkeypatch)
+    reply = testbot.send("alice", "/server status 101")
+    (job_id,) = testbot.requests()
+    assert testbot.jobs_created() == 1
     assert reply.tone == "success"
-    assert reply.text.endswith("(job job-in-1)")
+    assert reply.text.endswith(f"(job {job_id})")
     assert lost == ["job.queued"]
 
 
 def test_approval_flow_tells_the_truth_when_audit_entries_fail(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    testbot: TestBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lost = break_audit_after_commit(world, monkeypatch)
-    asked = world.say("alice", "resize 101 cpu=4")
+    lost = break_audit_after_commit(testbot, monkeypatch)
+    asked = testbot.send("alice", "/server resize 101 cpu=4")
     assert "needs an admin's approval" in asked.text
-    (pending,) = world.handler.stores.approvals.pending()
-    approved = world.click("boss", "approve", pending.request.id)
+    (pending,) = testbot.handler.stores.approvals.pending()
+    approved = testbot.approve("boss", pending.request.id)
     assert "queued" in approved.to_clicker.text
-    assert len(world.queue.submitted) == 1
-    found = world.handler.stores.approvals.get(pending.request.id)
+    assert testbot.jobs_created() == 1
+    found = testbot.handler.stores.approvals.get(pending.request.id)
     assert found is not None
     assert found.status == "approved"  # not reopened: the job exists
     assert lost == ["approval.requested", "approval.approved", "job.queued"]
 
 
 def test_denial_tells_the_truth_when_its_audit_entry_fails(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    testbot: TestBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lost = break_audit_after_commit(world, monkeypatch)
-    world.say("alice", "resize 101 cpu=4")
-    (pending,) = world.handler.stores.approvals.pending()
-    denied = world.click("boss", "deny", pending.request.id)
+    lost = break_audit_after_commit(testbot, monkeypatch)
+    testbot.send("alice", "/server resize 101 cpu=4")
+    (pending,) = testbot.handler.stores.approvals.pending()
+    denied = testbot.deny("boss", pending.request.id)
     assert denied.to_clicker.text == f"denied request {pending.request.id}"
     assert lost == ["approval.requested", "approval.denied"]

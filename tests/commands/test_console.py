@@ -6,9 +6,9 @@ import pytest
 import redis
 
 from bot.adapters.console import ConsoleNotifier, ConsoleSession, parse_identity
-from bot.compose import build_handler
 from bot.ports.invocation import Identity
-from tests.commands.conftest import RecordingQueue, make_world, settings
+from tests.commands.kit import new_prefix
+from tests.support.testbot import running_testbot
 
 
 def test_parse_identity_forms() -> None:
@@ -20,23 +20,25 @@ def test_parse_identity_forms() -> None:
         parse_identity("irc:bob")
 
 
-def test_a_resize_approved_in_the_console(redis_client: redis.Redis, key_prefix: str) -> None:
+def test_a_resize_approved_in_the_console(testbot_redis: redis.Redis) -> None:
+    """The console's notifier is the bot's (and the worker's): posts are printed."""
     lines: list[str] = []
-    world = make_world(redis_client, key_prefix)  # seeds inventory and links console:ws:alice
-    queue = RecordingQueue()
-    chosen = settings(redis_prefix=key_prefix)
-    handler = build_handler(redis_client, ConsoleNotifier(lines.append), queue, settings=chosen)
-    session = ConsoleSession(handler, parse_identity("console:ws:alice"), lines.append)
-    session.feed("/server resize 101 cpu=4")
-    approval_id = world.handler.stores.approvals.pending()[0].request.id
-    session.feed("as console:ws:boss")
-    session.feed(f"approve {approval_id}")
-    session.feed("/server bogus")
-    assert session.feed("quit") is False
-    text = "\n".join(lines)
-    assert f"request {approval_id} sent" in text
-    assert f"[#admins → @alice] Approval request {approval_id}" in text
-    assert "you are now console:ws:boss" in text
-    assert "[#console → @alice] @alice: your request" in text
-    assert "command: expected one of" in text
-    assert len(queue.submitted) == 1
+    notifier = ConsoleNotifier(lines.append)
+    with running_testbot(testbot_redis, new_prefix(), notifier=notifier) as bot:
+        # console:alice is the testbot's alice, acme's customer
+        session = ConsoleSession(bot.handler, parse_identity("console:alice"), lines.append)
+        session.feed("/server resize 101 cpu=4")
+        approval_id = bot.handler.stores.approvals.pending()[0].request.id
+        session.feed("as console:boss")
+        session.feed(f"approve {approval_id}")
+        session.feed("/server bogus")
+        assert session.feed("quit") is False
+        text = "\n".join(lines)
+        assert f"request {approval_id} sent" in text
+        assert f"[#admins → @alice] Approval request {approval_id}" in text
+        assert "you are now console:console:boss" in text
+        assert "[#console → @alice] @alice: your request" in text
+        assert "command: expected one of" in text
+        (request,) = bot.requests().values()
+        assert (request.kind, request.args) == ("server.resize", {"vmid": 101, "cores": 4})
+        assert bot.jobs_created() == 1

@@ -1,118 +1,114 @@
 """Confirmations, rate limits, busy servers, dry runs, identity, audit, and the two kinds of
-errors (a person's, shown; ours, referenced) including Redis being down."""
+errors (a person's, shown; ours, referenced) including Redis being down.
+
+Through the testbot: alice (acme) owns 101 acme-web and 102 acme-db, gina (globex) owns 103
+globex-app, boss and root are admins."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
 
+import pytest
 import redis
 
-from bot.compose import build_handler
-from bot.ports.invocation import Identity, Invocation
-from tests.commands.conftest import (
-    FakeBusyHolder,
-    RecordingNotifier,
-    RecordingQueue,
-    World,
-    make_world,
-    settings,
-)
+from bot.compose import bot_redis
+from tests.commands.kit import FailingQueue, hold_busy_lock, new_prefix
+from tests.support.redis_server import RedisServer
+from tests.support.testbot import TestBot, identity, running_testbot
 
 
-def test_destructive_command_needs_the_requesters_confirmation_once(world: World) -> None:
-    ask = world.say("alice", "stop web1")
-    assert ask.text.startswith("Are you sure? stop server 101 (web1)")
+def test_destructive_command_needs_the_requesters_confirmation_once(testbot: TestBot) -> None:
+    ask = testbot.send("alice", "/server stop acme-web")
+    assert ask.text.startswith("Are you sure? stop server 101 (acme-web)")
     confirm, cancel = ask.buttons
     assert (confirm.action, cancel.action) == ("confirm", "cancel")
-    assert world.queue.submitted == []
-    assert world.click("gina", "confirm", confirm.value).to_clicker.text == (
+    assert testbot.jobs_created() == 0
+    assert testbot.click("gina", confirm).to_clicker.text == (
         "only the person who asked can confirm or cancel this"
     )
-    result = world.click("alice", "confirm", confirm.value)
+    result = testbot.click("alice", confirm)
     assert "queued" in result.to_clicker.text
-    assert world.click("alice", "confirm", confirm.value).to_clicker.text.startswith(
+    assert testbot.click("alice", confirm).to_clicker.text.startswith(
         "this confirmation has expired"
     )
-    (job,) = world.queue.submitted
+    (job,) = testbot.requests().values()
     assert job.args == {"action": "stop", "vmid": 101}
 
 
-def test_cancel_does_nothing(world: World) -> None:
-    ask = world.say("alice", "reset 101")
-    result = world.click("alice", "cancel", ask.buttons[1].value)
+def test_cancel_does_nothing(testbot: TestBot) -> None:
+    ask = testbot.send("alice", "/server reset 101")
+    result = testbot.click("alice", ask.buttons[1])
     assert result.to_clicker.text == "cancelled: /server reset 101; nothing was done"
-    assert world.queue.submitted == []
+    assert testbot.jobs_created() == 0
+    assert testbot.calls == []
 
 
-def test_confirmed_rebuild_still_needs_approval(world: World) -> None:
-    ask = world.say("alice", "rebuild 101 template=debian-12")
-    reply = world.click("alice", "confirm", ask.buttons[0].value).to_clicker
+def test_confirmed_rebuild_still_needs_approval(testbot: TestBot) -> None:
+    testbot.send("alice", "/server rebuild 101 template=debian-12")
+    reply = testbot.confirm("alice")
     assert "needs an admin's approval" in reply.text
-    assert world.queue.submitted == []
+    assert testbot.jobs_created() == 0
 
 
-def test_rate_limit_holds_and_says_how_long_to_wait(
-    redis_client: redis.Redis, key_prefix: str
+def test_rate_limit_holds_and_says_how_long_to_wait(testbot_redis: redis.Redis) -> None:
+    with running_testbot(testbot_redis, new_prefix(), policy={"rate_limit_per_minute": 3}) as bot:
+        replies = [bot.send("alice", "/server list").text for _ in range(5)]
+        assert all(r.startswith("2 server") for r in replies[:3])
+        # the testbot's clock stands still: the whole window is still to wait
+        assert replies[3] == "slow down: at most 3 commands a minute; try again in 60 s"
+        bot.clock.advance(45)
+        later = bot.send("alice", "/server list").text
+        assert later == "slow down: at most 3 commands a minute; try again in 15 s"
+        assert bot.send("gina", "/server list").text.startswith("1 server")  # per identity
+
+
+def test_busy_server_names_the_holder(testbot: TestBot) -> None:
+    hold_busy_lock(testbot, 101, kind="server.resize", requester="@bob", job_id="job-77", age=40)
+    reply = testbot.send("alice", "/server reboot 101")
+    assert reply.text == "server 101 is busy: resize started by @bob 40 s ago (job job-77)"
+    assert testbot.jobs_created() == 0
+    # read-only work is not blocked
+    assert "queued" in testbot.send("alice", "/server status 101").text
+    assert [r.kind for r in testbot.requests().values()] == ["server.status"]
+
+
+def test_dry_run_enqueues_a_plan_only_job_without_confirmation_or_approval(
+    testbot: TestBot,
 ) -> None:
-    world = make_world(redis_client, key_prefix, settings(rate_limit_per_minute=3))
-    replies = [world.say("alice", "list").text for _ in range(5)]
-    assert all(r.startswith("3 server") or r.startswith("2 server") for r in replies[:3])
-    assert replies[3].startswith("slow down: at most 3 commands a minute; try again in ")
-    assert replies[3].endswith(" s")
-    wait = int(replies[3].split("try again in ")[1].removesuffix(" s"))
-    assert 1 <= wait <= 60
-    assert world.say("gina", "list").text.startswith("1 server")  # per identity
-
-
-def test_busy_server_names_the_holder(world: World) -> None:
-    world.busy.held[101] = FakeBusyHolder("job-77", "server.resize", "@bob", time.time() - 40)
-    reply = world.say("alice", "reboot 101")
-    assert reply.text in {
-        f"server 101 is busy: resize started by @bob {s} s ago (job job-77)" for s in (40, 41)
-    }
-    assert world.queue.submitted == []
-    assert "queued" in world.say("alice", "status 101").text  # read-only work is not blocked
-
-
-def test_dry_run_enqueues_a_plan_only_job_without_confirmation_or_approval(world: World) -> None:
-    reply = world.say("alice", "rebuild 101 dry-run=yes")
+    reply = testbot.send("alice", "/server rebuild 101 dry-run=yes")
     assert reply.text.startswith("dry run of rebuild 101 dry-run=yes: the plan will appear here")
-    (job,) = world.queue.submitted
+    assert reply.buttons == ()
+    assert testbot.handler.stores.approvals.pending() == []
+    (job,) = testbot.requests().values()
     assert job.args == {"vmid": 101, "dry_run": True}
 
 
-def test_invite_link_whoami_unlink(world: World) -> None:
-    code = world.say("boss", "invite acme", scope="admin").text.rsplit(" ", 1)[1]
-    assert world.say("carol", f"link {code}", scope="auth").text == (
+def test_invite_link_whoami_unlink(testbot: TestBot) -> None:
+    code = testbot.send("boss", "/admin invite acme").text.rsplit(" ", 1)[1]
+    assert testbot.send("carol", f"/auth link {code}").text == (
         "linked: you now manage the servers of account acme"
     )
-    assert world.say("dave", f"link {code}", scope="auth").text.startswith(
+    assert testbot.send("dave", f"/auth link {code}").text.startswith(
         "code: expected a valid, unused code"
     )
-    assert (
-        world.say("carol", "whoami", scope="auth").text
-        == "console:ws:carol: linked to account acme"
+    carol, u77 = identity("carol").key, identity("U77").key
+    assert testbot.send("carol", "/auth whoami").text == f"{carol}: linked to account acme"
+    assert testbot.send("carol", "/auth unlink").text == "unlinked from account acme"
+    assert "not linked" in testbot.send("carol", "/server status 101").text
+    assert testbot.send("boss", "/admin link U77 globex").text == (
+        f"linked {u77} to account globex"
     )
-    assert world.say("carol", "unlink", scope="auth").text == "unlinked from account acme"
-    assert "not linked" in world.say("carol", "status 101").text
-    assert (
-        world.say("boss", "link U77 globex", scope="admin").text
-        == "linked console:ws:U77 to account globex"
-    )
-    assert world.say("U77", "list").fields[0].label == "201"
-    assert (
-        world.say("boss", "unlink U77", scope="admin").text == "unlinked console:ws:U77 from globex"
-    )
+    assert testbot.send("U77", "/server list").fields[0].label == "103"
+    assert testbot.send("boss", "/admin unlink U77").text == f"unlinked {u77} from globex"
 
 
-def test_audit_has_an_entry_for_every_step(world: World) -> None:
-    world.say("alice", "resize 101 cpu=4")
-    approval_id = world.handler.stores.approvals.pending()[0].request.id
-    world.click("boss", "approve", approval_id)
-    ask = world.say("alice", "stop 101")
-    world.click("alice", "confirm", ask.buttons[0].value)
-    world.say("alice", "status 201")
-    assert world.audit_events() == [
+def test_audit_has_an_entry_for_every_step(testbot: TestBot) -> None:
+    testbot.send("alice", "/server resize 101 cpu=4")
+    testbot.approve("boss")
+    testbot.send("alice", "/server stop 101")
+    testbot.confirm("alice")
+    testbot.send("alice", "/server status 103")  # globex's: refused
+    assert testbot.audit_events() == [
         "invocation",
         "approval.requested",
         "approval.approved",
@@ -123,30 +119,45 @@ def test_audit_has_an_entry_for_every_step(world: World) -> None:
         "invocation",
         "refused",
     ]
-    approved = world.handler.stores.audit.recent(vmid=101, limit=10)
+    approved = testbot.handler.stores.audit.recent(vmid=101, limit=10)
     queued = [e for e in approved if e.event == "job.queued" and e.approver]
-    assert [(e.approver, e.actor) for e in queued] == [("console:ws:boss", "console:ws:boss")]
-    shown = world.say("boss", "audit acme", scope="admin").code or ""
-    assert "approval.requested console:ws:alice vm=101" in shown
+    boss = identity("boss").key
+    assert [(e.approver, e.actor) for e in queued] == [(boss, boss)]
+    shown = testbot.send("boss", "/admin audit acme").code or ""
+    assert f"approval.requested {identity('alice').key} vm=101" in shown
 
 
-def test_redis_down_says_nothing_was_done() -> None:
-    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    queue = RecordingQueue()
-    handler = build_handler(dead, RecordingNotifier(), queue, settings=settings())
-    inv = Invocation(
-        identity=Identity(platform="console", workspace="ws", user="alice"),
-        channel="c",
-        scope="server",
-        text="reboot 101",
-        inbound_id="x",
-    )
-    assert handler.handle(inv).text == "the queue is unavailable, nothing was done"
-    assert queue.submitted == []
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A redis-server of this test's own, to stop: the suite's one is shared."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
 
 
-def test_unexpected_errors_show_only_a_reference(world: World, caplog: object) -> None:
-    world.queue.fail_with = RuntimeError("secret detail")
-    reply = world.say("alice", "reboot 101")
+def test_redis_down_says_nothing_was_done(own_redis: RedisServer) -> None:
+    client = bot_redis(own_redis.url)  # the bot process's client: no retries, short waits
+    with running_testbot(client, new_prefix()) as bot:
+        own_redis.stop()
+        assert bot.send("alice", "/server reboot 101").text == (
+            "the queue is unavailable, nothing was done"
+        )
+        own_redis.start()  # the same data directory: what was written before is back (AOF)
+        assert bot.handler.stores.identities.account_of(identity("alice")) == "acme"
+        assert bot.jobs_created() == 0
+        assert bot.calls == []
+    client.close()
+
+
+def test_unexpected_errors_show_only_a_reference(
+    testbot_redis: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    queue = FailingQueue()
+    queue.fail_with = RuntimeError("secret detail")
+    with running_testbot(testbot_redis, new_prefix(), queue=queue.around) as bot:
+        reply = bot.send("alice", "/server reboot 101")
     assert reply.text.startswith("something went wrong on our side (reference ")
     assert "secret detail" not in reply.text
+    reference = reply.text.rsplit(" ", 1)[1].rstrip(")")
+    assert f"(ref {reference})" in caplog.text  # the detail is logged, under the reference
+    assert "secret detail" in caplog.text

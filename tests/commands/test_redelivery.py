@@ -8,67 +8,76 @@ import time
 
 from bot.ports.notify import ReplyTarget
 from bot.store.approvals import ApprovalRequest, ApprovalStore, ConfirmationStore, Creation
-from tests.commands.conftest import World, identity
+from jobs.kinds import SERVER_RESIZE
+from jobs.queue import JobRequest
+from tests.support.testbot import TestBot, identity, room
 
 
-def test_redelivered_request_creates_one_approval_and_one_admin_post(world: World) -> None:
-    invocation = world.invocation("alice", "resize 101 cpu=4 memory=8G")
-    first = world.handler.handle(invocation)
-    again = world.handler.handle(invocation)
+def test_redelivered_request_creates_one_approval_and_one_admin_post(testbot: TestBot) -> None:
+    invocation = testbot.invocation("alice", "/server resize 101 cpu=4 memory=8G")
+    first = testbot.deliver("alice", invocation)
+    again = testbot.deliver("alice", invocation)
     assert "needs an admin's approval" in first.text
     assert again == first
-    (pending,) = world.handler.stores.approvals.pending()
+    (pending,) = testbot.handler.stores.approvals.pending()
     assert re.fullmatch(r"[0-9a-f]{16}", pending.request.id)
-    assert [t.channel for t, _ in world.notifier.posts] == ["admins"]
-    assert world.audit_events().count("approval.requested") == 1
+    assert [s.channel for s in testbot.posts()] == ["admins"]
+    assert testbot.audit_events().count("approval.requested") == 1
 
-    world.click("boss", "approve", pending.request.id)
-    assert len(world.queue.submitted) == 1
+    testbot.approve("boss", pending.request.id)
+    assert testbot.jobs_created() == 1
     # A replay after the decision still answers the same and enqueues nothing new.
-    assert world.handler.handle(invocation) == first
-    assert len(world.queue.submitted) == 1
-    assert world.handler.stores.approvals.pending() == []
+    assert testbot.deliver("alice", invocation) == first
+    assert testbot.jobs_created() == 1
+    assert testbot.handler.stores.approvals.pending() == []
 
 
-def test_different_inbound_events_get_different_approvals(world: World) -> None:
+def test_different_inbound_events_get_different_approvals(testbot: TestBot) -> None:
     # Different asks: an identical one is refused while the first waits (test_refuse_early).
-    world.say("alice", "resize 101 cpu=4")
-    world.say("alice", "resize 101 cpu=3")
-    assert len({a.request.id for a in world.handler.stores.approvals.pending()}) == 2
+    testbot.send("alice", "/server resize 101 cpu=4")
+    testbot.send("alice", "/server resize 101 cpu=3")
+    assert len({a.request.id for a in testbot.handler.stores.approvals.pending()}) == 2
 
 
-def test_redelivered_destructive_command_reuses_its_confirmation(world: World) -> None:
-    invocation = world.invocation("alice", "stop 101")
-    first = world.handler.handle(invocation)
-    again = world.handler.handle(invocation)
+def test_redelivered_destructive_command_reuses_its_confirmation(testbot: TestBot) -> None:
+    invocation = testbot.invocation("alice", "/server stop 101")
+    first = testbot.deliver("alice", invocation)
+    again = testbot.deliver("alice", invocation)
     assert first.buttons
     assert again == first
     confirmation_id = first.buttons[0].value
     assert re.fullmatch(r"[0-9a-f]{16}", confirmation_id)
-    world.click("alice", "confirm", confirmation_id)
-    assert len(world.queue.submitted) == 1
+    testbot.click("alice", first.buttons[0])
+    assert testbot.jobs_created() == 1
 
 
-def test_create_never_overwrites_an_existing_approval(world: World) -> None:
-    store: ApprovalStore = world.handler.stores.approvals
-    approval_id = store.id_for("console:ws:alice", "in-x")
-    assert approval_id == store.id_for("console:ws:alice", "in-x")
-    assert approval_id != store.id_for("console:ws:gina", "in-x")
+def test_create_never_overwrites_an_existing_approval(testbot: TestBot) -> None:
+    store: ApprovalStore = testbot.handler.stores.approvals
+    alice = identity("alice").key
+    approval_id = store.id_for(alice, "in-x")
+    assert approval_id == store.id_for(alice, "in-x")
+    assert approval_id != store.id_for(identity("gina").key, "in-x")
     now = time.time()
-    target = ReplyTarget(platform="console", workspace="ws", channel="general", requester="alice")
+    target = ReplyTarget(
+        platform="console", workspace="console", channel=room("alice"), requester="alice"
+    )
 
     def request(summary: str) -> ApprovalRequest:
-        return ApprovalRequest(
-            id=approval_id,
-            requester="console:ws:alice",
-            requester_name="@alice",
-            account="acme",
-            target=target,
-            command="resize",
-            text="resize 101 cpu=4",
-            kind="server.resize",
+        job = JobRequest(
+            kind=SERVER_RESIZE.name,
             vmid=101,
             args={"vmid": 101, "cores": 4},
+            target=target,
+            requested_by=alice,
+            inbound_id="in-x",
+            account="acme",
+        )
+        return ApprovalRequest(
+            id=approval_id,
+            job=job,
+            requester_name="@alice",
+            command="resize",
+            text="resize 101 cpu=4",
             summary=summary,
             created=now,
             expires=now + 60,
@@ -81,9 +90,9 @@ def test_create_never_overwrites_an_existing_approval(world: World) -> None:
     assert found.request.summary == "first"
 
 
-def test_confirmation_ids_are_per_person_and_never_overwritten(world: World) -> None:
-    store: ConfirmationStore = world.handler.stores.confirmations
-    alice = world.invocation("alice", "stop 101")
+def test_confirmation_ids_are_per_person_and_never_overwritten(testbot: TestBot) -> None:
+    store: ConfirmationStore = testbot.handler.stores.confirmations
+    alice = testbot.invocation("alice", "/server stop 101")
     same_event_other_text = alice.model_copy(update={"text": "stop 102"})
     gina = alice.model_copy(update={"identity": identity("gina")})
     first = store.create(alice)

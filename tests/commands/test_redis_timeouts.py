@@ -14,7 +14,7 @@ from bot.compose import compose_bot
 from bot.dispatch import UNAVAILABLE
 from bot.ports.invocation import Identity, Invocation
 from bot.settings.policy import PolicySettings
-from tests.commands.conftest import RecordingNotifier
+from tests.support.chat import ChatRecorder
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def test_handler_on_a_hung_redis_answers_unavailable_within_two_seconds(
     blackhole: str, key_prefix: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REDIS_URL", blackhole)
-    handler = compose_bot(RecordingNotifier(), settings=PolicySettings(redis_prefix=key_prefix))
+    handler = compose_bot(ChatRecorder(), settings=PolicySettings(redis_prefix=key_prefix))
     invocation = Invocation(
         identity=Identity(platform="console", workspace="ws", user="alice"),
         display_name="alice",

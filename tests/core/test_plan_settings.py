@@ -17,7 +17,7 @@ from bot.settings import ConfigError, load
 from bot.settings.plan import BackupSettings, PlanSettings
 from bot.settings.policy import PolicySettings
 from bot.settings.worker import WorkerSettings
-from tests.commands.conftest import RecordingNotifier
+from tests.support.chat import ChatRecorder
 
 NEW = {
     "JOTUNHEIM_PLAN_MAX_CORES": "8",
@@ -111,7 +111,7 @@ def test_the_bot_and_the_worker_see_the_same_values(
     }
     for name, value in {**NEW, **worker_only}.items():
         monkeypatch.setenv(name, value)
-    bot = compose_bot(RecordingNotifier(), settings=load(PolicySettings), client=redis_client)
+    bot = compose_bot(ChatRecorder(), settings=load(PolicySettings), client=redis_client)
     worker = context_from_environment(load(WorkerSettings))
     worker.proxmox.client.close()
     worker.redis.close()

@@ -13,8 +13,8 @@ import pytest
 import redis
 
 from bot.adapters.discord.render import EPHEMERAL_FLAG
-from bot.adapters.discord.testing import ADMIN_CHANNEL
 from tests.e2e.flows import FLOWS, delivered_password, run_flow
+from tests.support.discord_fakes import ADMIN_CHANNEL
 from tests.support.discordbot import DiscordKit, running_discordbot
 
 

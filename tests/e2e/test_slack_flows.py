@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from bot.adapters.slack.testing import ADMIN_CHANNEL
 from tests.e2e.flows import FLOWS, delivered_password, run_flow
 from tests.support.conversation import approver_for
+from tests.support.slack_api import ADMIN_CHANNEL
 from tests.support.slackbot import USER_IDS, SlackKit, running_slackbot
 
 

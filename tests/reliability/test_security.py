@@ -10,13 +10,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.adapters.discord.testing import CHANNEL, OTHER_GUILD, FakeMember, run_command
-from bot.adapters.discord.testing_handler import FakeHandler
-from bot.adapters.slack import testing
 from bot.adapters.slack.app import SlackApp, build_app
 from bot.ports.invocation import Identity
 from proxmox.simulator import SIM_TOKEN_SECRET
 from tests.reliability.conftest import Stack
+from tests.support import slack_api as testing
+from tests.support.discord_fakes import CHANNEL, OTHER_GUILD, FakeMember, run_command
+from tests.support.fake_handler import FakeHandler
 
 SLACK_CUSTOMER = Identity(platform="slack", workspace=testing.TEAM, user="UCUST")
 

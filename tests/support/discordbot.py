@@ -15,13 +15,11 @@ import itertools
 import json
 import re
 import shlex
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-import discord
 import httpx
 import redis
 from pydantic import SecretStr
@@ -30,23 +28,24 @@ from bot.adapters.after_ack import AfterAck, Followups
 from bot.adapters.discord.bot import JotunheimBot
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
-from bot.adapters.discord.mock_api import APP_ID, BOT_TOKEN, Call, MockDiscordApi, Scripted
 from bot.adapters.discord.notifier import DiscordNotifier
 from bot.adapters.discord.render import EPHEMERAL_FLAG, TONE_COLOURS, custom_id
 from bot.adapters.discord.spec import CommandSpec, OptionSpec
-from bot.adapters.discord.testing import (
+from bot.adapters.discord.tokens import InteractionTokens
+from bot.ports.invocation import Identity
+from bot.ports.reply import Button, Reply, ReplyField, Tone
+from tests.support.chat import Shown
+from tests.support.discord_api import APP_ID, BOT_TOKEN, Call, MockDiscordApi, Scripted
+from tests.support.discord_fakes import (
     ADMIN_CHANNEL,
     ADMIN_ROLE,
     GUILD,
     FakeInteraction,
     FakeMember,
     FakeMessage,
+    click,
     run_command,
 )
-from bot.adapters.discord.tokens import InteractionTokens
-from bot.ports.invocation import Identity
-from bot.ports.reply import Button, Reply, ReplyField, Tone
-from tests.support.chat import Shown
 from tests.support.platforms import PEOPLE, ChatKit
 from tests.support.testbot import ADMINS, CUSTOMERS, TestBot, running_testbot
 
@@ -64,24 +63,6 @@ def member(user: str) -> FakeMember:
     return FakeMember(USER_IDS[user], user, roles=roles)
 
 
-class RecordingDiscordApi(MockDiscordApi):
-    """The adapter's mock REST API, also keeping each call's answer: a posted message's id
-    is only in the answer."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.answered: list[tuple[Call, Scripted]] = []
-        self._in_order = threading.Lock()
-
-    def answer(
-        self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> Scripted:
-        with self._in_order:  # so that the call just recorded is the one answered
-            scripted = super().answer(method, path, body, headers)
-            self.answered.append((self.calls[-1], scripted))
-        return scripted
-
-
 @dataclass(frozen=True)
 class OnDiscord:
     """A message showing buttons, as a click delivers it, and who can see it."""
@@ -95,9 +76,7 @@ class OnDiscord:
 class DiscordKit(ChatKit[OnDiscord]):
     admin_channel = str(ADMIN_CHANNEL)
 
-    def __init__(
-        self, core: TestBot, api: RecordingDiscordApi, bot: JotunheimBot, posts: Followups
-    ):
+    def __init__(self, core: TestBot, api: MockDiscordApi, bot: JotunheimBot, posts: Followups):
         super().__init__(core)
         self.api = api
         self.bot = bot
@@ -105,6 +84,7 @@ class DiscordKit(ChatKit[OnDiscord]):
         self._read = 0
         self._responses: list[str] = []  # interaction responses everyone in a channel reads
         self._token_owner: dict[str, str] = {}
+        self.interactions: list[FakeInteraction] = []  # every command and click, answered
 
     def room(self, user: str) -> str:
         return str(ROOMS[user])
@@ -117,14 +97,16 @@ class DiscordKit(ChatKit[OnDiscord]):
         # Discord keeps an interaction's token alive for 15 minutes after the command.
         self.api.live_tokens.add(interaction.token)
         self._token_owner[interaction.token] = user
+        self.interactions.append(interaction)
         self._shown_in(interaction, user, clicked=None)
         self._wait_and_collect()
 
     def _click(self, user: str, button: Button, where: OnDiscord) -> None:
         message = FakeMessage(int(where.message), where.components)
         interaction = asyncio.run(
-            click_in(self.bot, message, custom_id(button), user=member(user), channel=where.channel)
+            click(self.bot, message, custom_id(button), user=member(user), channel_id=where.channel)
         )
+        self.interactions.append(interaction)
         self._shown_in(interaction, user, clicked=where)
         self._wait_and_collect()
 
@@ -163,7 +145,7 @@ class DiscordKit(ChatKit[OnDiscord]):
             else:
                 self._responses.append(json.dumps(payload))
                 shown = Shown("post", reply, channel=str(interaction.channel_id), message=message)
-            self._show(shown, _on(interaction.channel_id, message, components, shown.only))
+            self._show(shown, OnDiscord(interaction.channel_id, message, components, shown.only))
 
     def _collect(self) -> None:
         while self._read < len(self.api.answered):
@@ -180,7 +162,7 @@ class DiscordKit(ChatKit[OnDiscord]):
             if channel.startswith("dm"):
                 self._show(Shown("private", reply, only=NAMES[channel.removeprefix("dm")]))
                 return
-            where = _on(int(channel), message, body.get("components") or [], None)
+            where = OnDiscord(int(channel), message, body.get("components") or [], None)
             self._show(Shown("post", reply, channel=channel, message=message), where)
         elif edited := re.fullmatch(r"/channels/(\w+)/messages/(\d+)", path):
             self._show(Shown("edit", reply, channel=edited[1], message=edited[2]))
@@ -196,32 +178,6 @@ def _edit_of(clicked: OnDiscord, reply: Reply) -> Shown:
     """The clicked message, edited: seen by whoever could see it."""
     channel = None if clicked.only else str(clicked.channel)
     return Shown("edit", reply, channel=channel, only=clicked.only, message=clicked.message)
-
-
-def _on(
-    channel: int, message: str, components: list[dict[str, Any]], only: str | None
-) -> OnDiscord:
-    return OnDiscord(channel=channel, message=message, components=components, only=only)
-
-
-async def click_in(
-    client: discord.Client, message: FakeMessage, custom: str, *, user: FakeMember, channel: int
-) -> FakeInteraction:
-    """``testing.click``, in the channel the message is in (a customer confirms in their
-    own channel, not in the admin channel)."""
-    interaction = FakeInteraction(
-        client,
-        kind=discord.InteractionType.component,
-        data={"custom_id": custom, "component_type": 2},
-        user=user,
-        guild_id=GUILD,
-        channel_id=channel,
-        message=message,
-    )
-    client._connection._view_store.dispatch_view(2, custom, interaction)  # type: ignore[arg-type]
-    current = asyncio.current_task()
-    await asyncio.gather(*(t for t in asyncio.all_tasks() if t is not current))
-    return interaction
 
 
 def discord_options(line: str) -> tuple[str, list[str], dict[str, Any]]:
@@ -316,7 +272,7 @@ def running_discordbot(client: redis.Redis, prefix: str) -> Iterator[DiscordKit]
     """The testbot behind the discord.py client, composed as ``jotunheim discord`` composes
     it: the handler posts through ``AfterAck``; the worker's notifier finds the interaction
     tokens the gateway remembered in Redis (same prefix) for private follow-ups."""
-    api = RecordingDiscordApi()
+    api = MockDiscordApi()
     api.start()
     tokens = InteractionTokens(client, prefix=prefix)
     posts = Followups(workers=1, name="discord-after-ack")

@@ -42,6 +42,8 @@ class ChatKit(ABC, Generic[W]):
         self.core = core
         self._shown: list[Shown] = []
         self._clickable: dict[Button, W] = {}
+        self._replaced: dict[Button, W] = {}  # buttons on messages edited since
+        self._joined: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
     # -- what a person does -----------------------------------------------------------------
@@ -56,14 +58,23 @@ class ChatKit(ABC, Generic[W]):
     def room(self, user: str) -> str:
         """The channel this person types in (its platform id)."""
 
-    def press(self, user: str, action: str, *, since: int = 0) -> None:
-        """Click the newest ``action`` button this person was shown that is still clickable."""
+    def press(self, user: str, action: str, *, since: int = 0, stale: bool = False) -> None:
+        """Click the newest ``action`` button this person was shown that is still clickable.
+
+        ``stale``: one on a message that has been edited since, which a client that has not
+        redrawn it yet still shows (two admins clicking Approve at the same moment)."""
+        clickable = self._replaced if stale else self._clickable
         for shown in reversed(self.seen(user, since=since)):
             for button in shown.reply.buttons:
-                if button.action == action and button in self._clickable:
-                    self._click(user, button, self._clickable[button])
+                if button.action == action and button in clickable:
+                    self._click(user, button, clickable[button])
                     return
         raise AssertionError(f"{user} was shown no {action} button to click")
+
+    def join(self, user: str, channel: str) -> None:
+        """``user`` is in ``channel`` too (a customer invited to the admin channel): they see
+        what is posted there and can click it; being there makes no one an admin."""
+        self._joined.setdefault(user, set()).add(channel)
 
     def settle(self) -> None:
         """Run the real worker until it has nothing left, then read what it posted."""
@@ -76,7 +87,8 @@ class ChatKit(ABC, Generic[W]):
 
     # -- what people saw --------------------------------------------------------------------
     def channels_of(self, user: str) -> set[str]:
-        return {self.room(user)} | ({self.admin_channel} if user in ADMINS else set())
+        admin = {self.admin_channel} if user in ADMINS else set()
+        return {self.room(user), *admin, *self._joined.get(user, ())}
 
     def seen(self, user: str, *, since: int = 0) -> list[Shown]:
         channels = self.channels_of(user)
@@ -105,7 +117,7 @@ class ChatKit(ABC, Generic[W]):
             if shown.message is not None:
                 gone = [b for b, w in self._clickable.items() if w.message == shown.message]
                 for button in gone:
-                    del self._clickable[button]
+                    self._replaced[button] = self._clickable.pop(button)
             if where is not None:
                 self._clickable.update(dict.fromkeys(shown.reply.buttons, where))
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,15 +21,15 @@ from urllib.parse import urlencode
 import redis
 
 from bot.adapters.after_ack import AfterAck, Followups
-from bot.adapters.slack import testing
 from bot.adapters.slack.app import SlackApp, build_app
 from bot.adapters.slack.blocks import action_id, action_name
 from bot.adapters.slack.notifier import SlackNotifier, build_client
-from bot.adapters.slack.testing import ADMIN_CHANNEL, BOT_TOKEN, TEAM, Call, MockSlackApi, Scripted
 from bot.ports.invocation import Identity
 from bot.ports.reply import Button, Reply, ReplyField, Tone
+from tests.support import slack_api
 from tests.support.chat import How, Shown
 from tests.support.platforms import PEOPLE, ChatKit
+from tests.support.slack_api import ADMIN_CHANNEL, BOT_TOKEN, TEAM, Call, MockSlackApi, Scripted
 from tests.support.testbot import ADMINS, CUSTOMERS, TestBot, running_testbot
 
 USER_IDS = {name: f"U{name.upper()}" for name in PEOPLE}
@@ -40,22 +39,6 @@ _ICONS: dict[str, Tone] = {
     ":warning: ": "warning",
     ":x: ": "error",
 }
-
-
-class RecordingSlackApi(MockSlackApi):
-    """The adapter's mock Web API, also keeping each call's answer: a posted message's ``ts``
-    is only in the answer, and a click names the message it was on by that ``ts``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.answered: list[tuple[Call, Scripted]] = []
-        self._in_order = threading.Lock()
-
-    def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> Scripted:
-        with self._in_order:  # so that the call just recorded is the one answered
-            answer = super()._answer(method, body, headers)
-            self.answered.append((self.calls[-1], answer))
-        return answer
 
 
 @dataclass(frozen=True)
@@ -70,7 +53,7 @@ class OnSlack:
 class SlackKit(ChatKit[OnSlack]):
     admin_channel = ADMIN_CHANNEL
 
-    def __init__(self, core: TestBot, api: RecordingSlackApi, app: SlackApp, posts: Followups):
+    def __init__(self, core: TestBot, api: MockSlackApi, app: SlackApp, posts: Followups):
         super().__init__(core)
         self.api = api
         self.app = app
@@ -78,27 +61,37 @@ class SlackKit(ChatKit[OnSlack]):
         self._ids = itertools.count(1)
         self._read = 0
         self._acks: list[str] = []  # in-channel acks: everyone in the channel reads them
+        self.acked: list[dict[str, Any]] = []  # every ack, as Slack received it
+        self._last = ""  # the last request's body, for ``redeliver``
         self._responders: dict[str, str] = {}  # response URL name → the person it answers
 
     def room(self, user: str) -> str:
         return f"C{user.upper()}"
 
-    def send(self, user: str, line: str) -> None:
+    def send(self, user: str, line: str, *, conversation: tuple[str, str] | None = None) -> None:
+        """``conversation``: type it elsewhere than in the person's room, given as the
+        (channel id, channel name) Slack sends: a DM, a group DM, a private channel."""
         command, _, text = line.strip().partition(" ")
-        body = self._slash_body(user, command, text)
-        answer = self._dispatch(body)
+        channel, name = conversation or (self.room(user), user)
+        answer = self._dispatch(self._slash_body(user, command, text, channel, name))
         reply = slack_reply(answer)
         if answer.get("response_type") == "in_channel":
             self._acks.append(json.dumps(answer))
-            shown = Shown("post", reply, channel=self.room(user), message=f"ack-{next(self._ids)}")
+            shown = Shown("post", reply, channel=channel, message=f"ack-{next(self._ids)}")
         else:
             shown = Shown("reply", reply, only=user, message=f"ack-{next(self._ids)}")
         assert shown.message is not None
-        self._show(shown, OnSlack(self.room(user), shown.message, ephemeral=shown.only is not None))
+        self._show(shown, OnSlack(channel, shown.message, ephemeral=shown.only is not None))
+        self._collect()
+
+    def redeliver(self) -> None:
+        """Slack delivering the last request again, as it does when an ack was late: the same
+        body (so the same trigger id) with ``x-slack-retry-num``."""
+        self._dispatch(self._last, retry=1)
         self._collect()
 
     def _click(self, user: str, button: Button, where: OnSlack) -> None:
-        index = next(i for i, b in enumerate(self._buttons_on(where)) if b == button)
+        index = self._buttons_on(where, button).index(button)
         self._dispatch(self._action_body(user, index, button, where))
         self._collect()
 
@@ -110,13 +103,19 @@ class SlackKit(ChatKit[OnSlack]):
         return self._acks + [json.dumps(c.body) for c in shared]
 
     # -- Slack's side -----------------------------------------------------------------------
-    def _dispatch(self, body: str) -> dict[str, Any]:
-        status, answer = testing.dispatch(self.app.bolt, body, testing.signed_headers(body))
+    def _dispatch(self, body: str, *, retry: int = 0) -> dict[str, Any]:
+        headers = slack_api.signed_headers(body)
+        if retry:
+            headers["x-slack-retry-num"] = str(retry)
+        self._last = body
+        status, answer = slack_api.dispatch(self.app.bolt, body, headers)
         assert status == 200, answer
         # Every platform call the request caused happens after the ack: wait for them.
         self.app.followups.wait()
         self._posts.wait()
-        return json.loads(answer) if answer else {}
+        acked: dict[str, Any] = json.loads(answer) if answer else {}
+        self.acked.append(acked)
+        return acked
 
     def _collect(self) -> None:
         while self._read < len(self.api.answered):
@@ -139,19 +138,21 @@ class SlackKit(ChatKit[OnSlack]):
             _, _, message = name.partition(".")
             self._show(Shown("edit", reply, only=self._responders[name], message=message))
 
-    def _buttons_on(self, where: OnSlack) -> list[Button]:
+    def _buttons_on(self, where: OnSlack, button: Button) -> list[Button]:
+        """The message's buttons as shown with ``button`` (a stale click's message has been
+        edited since): a click names its button by its position among them."""
         with self._lock:
             for shown in reversed(self._shown):
-                if shown.message == where.message:
+                if shown.message == where.message and button in shown.reply.buttons:
                     return list(shown.reply.buttons)
-        raise AssertionError(f"no message {where.message}")
+        raise AssertionError(f"no message {where.message} with {button}")
 
-    def _slash_body(self, user: str, command: str, text: str) -> str:
+    def _slash_body(self, user: str, command: str, text: str, channel: str, name: str) -> str:
         responder = f"cmd-{next(self._ids)}"
         self._responders[responder] = user
         return urlencode({
             "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "hosting",
-            "channel_id": self.room(user), "channel_name": user, "user_id": USER_IDS[user],
+            "channel_id": channel, "channel_name": name, "user_id": USER_IDS[user],
             "user_name": user, "command": command, "text": text, "api_app_id": "A0001",
             "response_url": self.api.response_url(responder),
             "trigger_id": f"trigger-{next(self._ids)}",
@@ -222,9 +223,9 @@ SLACK_POLICY: dict[str, object] = {
 def running_slackbot(client: redis.Redis, prefix: str) -> Iterator[SlackKit]:
     """The testbot behind the bolt App, composed as ``jotunheim slack`` composes it: the
     handler posts through ``AfterAck`` (after the ack), the worker through its own notifier."""
-    api = RecordingSlackApi()
+    api = MockSlackApi()
     with api:
-        settings = testing.settings(api)
+        settings = slack_api.settings(api)
         bot_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url))
         worker_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url))
         posts = Followups(workers=1, name="slack-after-ack")

@@ -17,13 +17,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import cast, get_args
 
 import redis
 from rq import Queue, SimpleWorker
+from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from bot.dispatch import Dispatcher
@@ -37,7 +38,7 @@ from bot.settings.worker import WorkerSettings
 from jobs.config import PRIORITIES
 from jobs.context import WorkerContext, installed_context
 from jobs.node import sync_inventory
-from jobs.queue import rq_queue
+from jobs.queue import JobQueue, JobRequest, rq_queue
 from proxmox.simulator import Simulator
 from proxmox.simulator.app import RecordedCall
 from tests.support.chat import ChatRecorder, Shown
@@ -89,6 +90,41 @@ class TestBot:
             text=text,
             inbound_id=f"{self.prefix}-in-{next(self._ids)}",
         )
+        reply = self.handler.handle(invocation)
+        self.chat.answered(user, reply)
+        return reply
+
+    def invocation(
+        self,
+        user: str,
+        line: str,
+        *,
+        channel: str | None = None,
+        as_identity: Identity | None = None,
+        roles: frozenset[str] = frozenset(),
+        direct_message: bool = False,
+    ) -> Invocation:
+        """The ``Invocation`` an adapter would build for ``line``, for a test that delivers it
+        itself (twice, as a redelivered event) or needs what ``send`` does not set: another
+        platform's identity, the chat roles, a direct message."""
+        word, _, text = line.strip().partition(" ")
+        scope = word.removeprefix("/")
+        assert word.startswith("/"), f"not a command: {line!r}"
+        assert scope in get_args(Scope), f"not a command: {line!r}"
+        return Invocation(
+            identity=as_identity or identity(user),
+            display_name=user,
+            channel=channel or room(user),
+            scope=cast(Scope, scope),
+            text=text,
+            inbound_id=f"{self.prefix}-in-{next(self._ids)}",
+            roles=roles,
+            is_direct_message=direct_message,
+        )
+
+    def deliver(self, user: str, invocation: Invocation) -> Reply:
+        """Hand the handler this invocation (again, when a platform redelivers an event);
+        its direct answer is recorded as shown to ``user``."""
         reply = self.handler.handle(invocation)
         self.chat.answered(user, reply)
         return reply
@@ -163,6 +199,22 @@ class TestBot:
         """RQ jobs this bot's queues have ever held (nothing enqueued stays 0)."""
         return sum(1 for _ in self.client.scan_iter(match=f"rq:job:{self.prefix}-*", count=1000))
 
+    def posts(self) -> list[Shown]:
+        """Every message posted to a channel (not answers, edits or private messages)."""
+        return [s for s in self.chat.shown if s.how == "post"]
+
+    def requests(self) -> dict[str, JobRequest]:
+        """What the bot enqueued: job id → the request its RQ job carries, oldest first.
+        Only submitted jobs: the steps, tracking and deliveries a worker adds are not."""
+        found: list[tuple[float, str, JobRequest]] = []
+        for key in self.client.scan_iter(match=f"rq:job:{self.prefix}-*", count=1000):
+            job_id = key.decode().removeprefix("rq:job:")
+            job = Job.fetch(job_id, connection=self.client, serializer=JSONSerializer)
+            if job.meta.get("root") == job_id:  # a chain's root: the submitted job itself
+                created = job.created_at.timestamp() if job.created_at else 0.0
+                found.append((created, job_id, JobRequest.model_validate(job.args[0])))
+        return {job_id: request for _, job_id, request in sorted(found)}
+
     def audit_events(self) -> list[str]:
         return [e.event for e in reversed(self.handler.stores.audit.recent(limit=1000))]
 
@@ -178,6 +230,16 @@ class TestBot:
                     burst=True, with_scheduler=True, logging_level="WARNING"
                 )
                 time.sleep(0.02)
+
+    def work_once(self) -> None:
+        """One burst of the real worker without its scheduler: what is queued runs (and what
+        that queues), while what it schedules for later (a tracking poll, a retry) stays
+        scheduled — a chain caught in the middle, e.g. waiting on a long Proxmox task."""
+        queues = [rq_queue(self.client, self.worker.settings, p) for p in PRIORITIES]
+        with installed_context(self.worker):
+            SimpleWorker(queues, connection=self.client, serializer=JSONSerializer).work(
+                burst=True, with_scheduler=False, logging_level="WARNING"
+            )
 
     def sync(self) -> None:
         with installed_context(self.worker):
@@ -204,6 +266,7 @@ def running_testbot(
     notifier: Notifier | None = None,
     worker_notifier: Notifier | None = None,
     clock: FakeClock | None = None,
+    queue: Callable[[JobQueue], JobQueue] | None = None,
 ) -> Iterator[TestBot]:
     """A testbot on ``client`` under ``prefix`` (its keys and RQ keys removed afterwards).
 
@@ -211,7 +274,9 @@ def running_testbot(
     (default: ``notifier``) as the worker's: a platform kit passes its real notifiers in front
     of a mock chat API, and the recorder then holds only the answers of ``send`` and
     ``click``. Bot and worker read ``clock`` (default: a fresh ``FakeClock``), so a test moves
-    time with ``bot.clock.advance(seconds)``; RQ's scheduler still runs on real time."""
+    time with ``bot.clock.advance(seconds)``; RQ's scheduler still runs on real time.
+    ``queue`` wraps the bot's real job queue (a test's fault-injecting fake of the
+    ``JobQueue`` port around it)."""
     sim = sim or _fast_demo_simulator()
     clock = clock or FakeClock()
     chat = ChatRecorder()
@@ -232,6 +297,8 @@ def running_testbot(
         )
         if worker_notifier is not None:
             context = dataclasses.replace(context, notifier=worker_notifier)
+        if queue is not None:
+            handler.jobs.queue = queue(handler.jobs.queue)
         for user, account in CUSTOMERS.items():
             handler.stores.identities.link(identity(user), account)
         bot = TestBot(client, prefix, sim, handler, context, chat, clock)

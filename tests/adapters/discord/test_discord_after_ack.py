@@ -12,13 +12,13 @@ from pydantic import SecretStr
 
 from bot.adapters.after_ack import Followups
 from bot.adapters.discord.cli import compose_handler
-from bot.adapters.discord.mock_api import APP_ID, BOT_TOKEN, MockDiscordApi, Scripted
 from bot.adapters.discord.settings import DiscordRestSettings
 from bot.adapters.discord.tokens import InteractionTokens
 from bot.ports.invocation import Identity, Invocation
 from bot.settings.policy import PolicySettings
 from bot.store.identities import IdentityStore
 from jobs.state.inventory import Inventory, InventoryEntry
+from tests.support.discord_api import APP_ID, BOT_TOKEN, MockDiscordApi, Scripted
 
 CUSTOMER = Identity(platform="discord", workspace="1111", user="42")
 ADMIN_CHANNEL = "777"

@@ -13,7 +13,7 @@ from bot.adapters.discord.buttons import HandlerButton, view_of
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
 from bot.adapters.discord.render import custom_id
-from bot.adapters.discord.testing import (
+from tests.support.discord_fakes import (
     ADMIN_ROLE,
     GUILD,
     OTHER_GUILD,
@@ -21,7 +21,7 @@ from bot.adapters.discord.testing import (
     FakeMessage,
     click,
 )
-from bot.adapters.discord.testing_handler import FakeHandler, approval_request
+from tests.support.fake_handler import FakeHandler, approval_request
 
 ADMIN = FakeMember(7, "boss", roles=(ADMIN_ROLE,))
 CUSTOMER = FakeMember(42, "cust")
@@ -36,7 +36,7 @@ def fresh_bot(handler: FakeHandler) -> JotunheimBot:
 
 @pytest.fixture
 def handler() -> FakeHandler:
-    return FakeHandler()
+    return FakeHandler(admins=frozenset({str(ADMIN_ROLE)}))
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_approve_reaches_handler_once_and_edits_message(
     assert handler.jobs == ["job-req1"]
     edit, note = interaction.sent
     assert edit.method == "edit_message"
-    assert edit.text == "Approved by <@7>"
+    assert edit.text == "Approved by @boss"
     view = edit.kwargs["view"]
     assert [(b.label, b.disabled) for b in view.children] == [
         ("Approve", True),
@@ -73,7 +73,7 @@ def test_second_click_changes_nothing(handler: FakeHandler, message: FakeMessage
     assert handler.jobs == ["job-req1"]
     [sent] = again.sent
     assert sent.method == "send_message"
-    assert sent.text == "Already decided."
+    assert sent.text == "Already approved."
     assert sent.kwargs["ephemeral"] is True
 
 

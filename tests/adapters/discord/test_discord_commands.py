@@ -11,7 +11,7 @@ import pytest
 from bot.adapters.discord.bot import JotunheimBot
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
-from bot.adapters.discord.testing import (
+from tests.support.discord_fakes import (
     ADMIN_ROLE,
     CHANNEL,
     GUILD,
@@ -21,7 +21,7 @@ from bot.adapters.discord.testing import (
     run_autocomplete,
     run_command,
 )
-from bot.adapters.discord.testing_handler import FakeHandler
+from tests.support.fake_handler import FakeHandler
 
 CUSTOMER = FakeMember(42, "cust")
 OTHER_CUSTOMER = FakeMember(43, "other")

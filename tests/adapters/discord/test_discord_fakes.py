@@ -8,7 +8,7 @@ import inspect
 import discord
 import pytest
 
-from bot.adapters.discord.testing import (
+from tests.support.discord_fakes import (
     FakeInteraction,
     FakeMember,
     FakeMessage,

@@ -10,11 +10,11 @@ import pytest
 import redis
 from pydantic import SecretStr
 
-from bot.adapters.discord.mock_api import APP_ID, BOT_TOKEN, MockDiscordApi, Scripted
 from bot.adapters.discord.notifier import DiscordApiError, DiscordNotifier, DiscordUnauthorized
 from bot.adapters.discord.tokens import TOKEN_TTL_SECONDS, InteractionTokens
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply, ReplyField
+from tests.support.discord_api import APP_ID, BOT_TOKEN, MockDiscordApi, Scripted
 
 TARGET = ReplyTarget(platform="discord", workspace="1111", channel="3333", requester="42")
 

@@ -11,8 +11,8 @@ import pytest
 from pydantic import SecretStr
 
 from bot.adapters.discord.cli import sync
-from bot.adapters.discord.mock_api import APP_ID, BOT_TOKEN, MockDiscordApi
 from bot.adapters.discord.settings import DiscordSettings
+from tests.support.discord_api import APP_ID, BOT_TOKEN, MockDiscordApi
 
 GUILD = 4242
 

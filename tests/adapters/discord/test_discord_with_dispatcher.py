@@ -1,170 +1,92 @@
-"""End to end on the bot side: the real dispatcher on real Redis (db 15, own prefix), the
-approval posted through the Discord REST notifier to a local mock Discord API, and the
-posted buttons clicked through a freshly started client's view store."""
+"""End to end on the bot side, through the Discord kit (the real discord.py tree in front of
+the testbot: the real handler on the suite's redis-server and the real RQ queues): the
+approval posted through the REST notifier to the mock Discord API, and the posted buttons
+clicked through a freshly started client's view store."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
+import uuid
 from collections.abc import Iterator
 
-import httpx
 import pytest
 import redis
-from pydantic import SecretStr
 
 from bot.adapters.discord.bot import JotunheimBot
 from bot.adapters.discord.catalog import default_specs
-from bot.adapters.discord.gateway import Gateway
-from bot.adapters.discord.mock_api import APP_ID, BOT_TOKEN, MockDiscordApi
-from bot.adapters.discord.notifier import DiscordNotifier
-from bot.adapters.discord.testing import (
-    ADMIN_CHANNEL,
-    ADMIN_ROLE,
-    GUILD,
-    FakeMember,
-    FakeMessage,
-    click,
-    run_autocomplete,
-    run_command,
-)
-from bot.adapters.discord.tokens import InteractionTokens
-from bot.compose import build_handler
-from bot.ports.invocation import Identity
-from bot.settings.policy import PolicySettings
-from bot.store.identities import IdentityStore
-from jobs.queue import JobRequest, Submitted
-from jobs.state.inventory import Inventory, InventoryEntry
-
-CUSTOMER = FakeMember(42, "cust")
-ADMIN = FakeMember(7, "boss", roles=(ADMIN_ROLE,))
-STRANGER = FakeMember(8, "nobody")
-
-
-class RecordingQueue:
-    """A ``JobQueue`` that enqueues once per inbound id, like the RQ one."""
-
-    def __init__(self) -> None:
-        self.submitted: list[JobRequest] = []
-        self._lock = threading.Lock()
-
-    def submit(self, request: JobRequest) -> Submitted:
-        with self._lock:
-            duplicate = any(r.inbound_id == request.inbound_id for r in self.submitted)
-            if not duplicate:
-                self.submitted.append(request)
-            return Submitted(job_id=f"job-{request.inbound_id}", duplicate=duplicate)
+from jobs.config import PRIORITIES
+from jobs.queue import JobRequest, rq_queue
+from tests.support.discord_api import APP_ID
+from tests.support.discord_fakes import GUILD, run_autocomplete
+from tests.support.discordbot import ROOMS, USER_IDS, DiscordKit, member, running_discordbot
 
 
 @pytest.fixture
-def api() -> Iterator[MockDiscordApi]:
-    server = MockDiscordApi()
-    server.start()
-    yield server
-    server.stop()
+def kit(testbot_redis: redis.Redis) -> Iterator[DiscordKit]:
+    with running_discordbot(testbot_redis, f"discord-{uuid.uuid4().hex[:10]}") as running:
+        yield running
 
 
-@pytest.fixture
-def queue() -> RecordingQueue:
-    return RecordingQueue()
+def queued(kit: DiscordKit) -> list[JobRequest]:
+    """What the handler put on the RQ queues (the worker has not run)."""
+    queues = [rq_queue(kit.core.client, kit.core.worker.settings, p) for p in PRIORITIES]
+    return [JobRequest.model_validate(job.args[0]) for q in queues for job in q.get_jobs()]
 
 
-@pytest.fixture
-def bot(
-    api: MockDiscordApi, queue: RecordingQueue, redis_client: redis.Redis, key_prefix: str
-) -> JotunheimBot:
-    settings = PolicySettings(
-        admin_roles_discord=frozenset({str(ADMIN_ROLE)}),
-        admin_channel_discord=str(ADMIN_CHANNEL),
-        redis_prefix=key_prefix,
-    )
-    tokens = InteractionTokens(redis_client, prefix=key_prefix)
-    notifier = DiscordNotifier(
-        httpx.Client(timeout=5),
-        bot_token=SecretStr(BOT_TOKEN),
-        application_id=APP_ID,
-        api_base=api.base,
-        tokens=tokens,
-    )
-    handler = build_handler(redis_client, notifier, queue, settings=settings)
-    IdentityStore(redis_client, prefix=key_prefix).link(
-        Identity(platform="discord", workspace=str(GUILD), user="42"), "acme"
-    )
-    Inventory(redis_client, prefix=key_prefix).replace_all(
-        [
-            InventoryEntry(vmid=101, node="pve1", name="web1", owner="acme", memory_mib=4096),
-            InventoryEntry(vmid=102, node="pve1", name="db1", owner="acme"),
-            InventoryEntry(vmid=201, node="pve1", name="shop", owner="globex"),
-        ],
-        now=1.0,
-    )
-    gateway = Gateway(handler, guild_ids=[GUILD], defer_after=1.5, tokens=tokens)
-    return JotunheimBot(gateway, default_specs(), application_id=APP_ID, guild_ids=[GUILD])
-
-
-def approval_message(api: MockDiscordApi) -> tuple[str, FakeMessage]:
-    [posted] = [m for m in api.messages.values() if m["channel_id"] == str(ADMIN_CHANNEL)]
-    return posted["id"], FakeMessage(int(posted["id"]), posted["components"])
-
-
-def test_resize_asks_admins_and_one_approval_enqueues_once(
-    bot: JotunheimBot,
-    api: MockDiscordApi,
-    queue: RecordingQueue,
-    redis_client: redis.Redis,
-    key_prefix: str,
-) -> None:
-    asked = asyncio.run(
-        run_command(bot, "server", ["resize"], {"vm": "101", "memory": "8G"}, user=CUSTOMER)
-    )
-    [ack] = asked.sent
+def test_resize_asks_admins_and_one_approval_enqueues_once(kit: DiscordKit) -> None:
+    kit.send("alice", "/server resize 101 memory=8G")
+    [ack] = kit.interactions[-1].sent
     assert ack.method == "send_message"
     assert ack.kwargs["ephemeral"] is True
     assert "approval" in ack.text.lower(), ack.text
-    assert queue.submitted == []
+    assert queued(kit) == []
     # The interaction token waits in Redis (with a TTL) for a private follow-up, not in a job.
-    assert redis_client.ttl(f"{key_prefix}:dc:itok:3333:42") > 0
-
-    message_id, message = approval_message(api)
-    approve = next(
-        c.custom_id
-        for row in message.components
-        for c in row.children
-        if isinstance(c, __import__("discord").Button) and c.label == "Approve"
+    token_key = f"{kit.core.prefix}:dc:itok:{ROOMS['alice']}:{USER_IDS['alice']}"
+    assert kit.core.client.ttl(token_key) > 0
+    [approval] = [m for m in kit.api.messages.values() if m["channel_id"] == kit.admin_channel]
+    # As after a restart: the new client knows the registered button classes, no old view.
+    kit.bot = JotunheimBot(
+        kit.bot.gateway, default_specs(), application_id=APP_ID, guild_ids=[GUILD]
     )
-    restarted = JotunheimBot(bot.gateway, default_specs(), application_id=APP_ID, guild_ids=[GUILD])
 
-    refused = asyncio.run(click(restarted, message, approve, user=STRANGER))
-    assert queue.submitted == []
-    assert refused.sent[0].kwargs["ephemeral"] is True
-    assert "only admins" in refused.sent[0].text
+    kit.join("gina", kit.admin_channel)  # being in the admin channel makes no one an admin
+    kit.press("gina", "approve")
+    [refused] = kit.interactions[-1].sent
+    assert queued(kit) == []
+    assert refused.kwargs["ephemeral"] is True
+    assert "only admins" in refused.text
 
-    first = asyncio.run(click(restarted, message, approve, user=ADMIN))
-    [job] = queue.submitted
+    kit.press("boss", "approve")
+    [job] = queued(kit)
     assert (job.kind, job.vmid, job.account) == ("server.resize", 101, "acme")
-    edit = first.sent[0]
+    edit = kit.interactions[-1].sent[0]
     assert edit.method == "edit_message"
     assert "approved" in edit.text.lower()
     assert all(b.disabled for b in edit.kwargs["view"].children)
 
-    second = asyncio.run(click(restarted, message, approve, user=ADMIN))
-    assert len(queue.submitted) == 1
-    assert second.sent[0].method == "send_message"
-    assert second.sent[0].kwargs["ephemeral"] is True
-    assert message_id in api.messages
+    kit.press("boss", "approve", stale=True)  # a double click, before the edit showed
+    assert len(queued(kit)) == 1
+    again = kit.interactions[-1].sent[0]
+    assert again.method == "send_message"
+    assert again.kwargs["ephemeral"] is True
+    assert approval["id"] in kit.api.messages
 
 
-def test_autocomplete_through_dispatcher_shows_only_own_servers(bot: JotunheimBot) -> None:
-    customer = asyncio.run(
-        run_autocomplete(bot, "server", ["status"], {"vm": ""}, "vm", user=CUSTOMER)
-    )
-    assert sorted(c.value for c in customer.sent[0].kwargs["choices"]) == ["101", "102"]
-    admin = asyncio.run(run_autocomplete(bot, "server", ["status"], {"vm": "sh"}, "vm", user=ADMIN))
-    assert [c.value for c in admin.sent[0].kwargs["choices"]] == ["201"]
+def test_autocomplete_through_dispatcher_shows_only_own_servers(kit: DiscordKit) -> None:
+    def offered(user: str, typed: str) -> list[str]:
+        done = asyncio.run(
+            run_autocomplete(kit.bot, "server", ["status"], {"vm": typed}, "vm", user=member(user))
+        )
+        return sorted(c.value for c in done.sent[0].kwargs["choices"])
+
+    assert offered("alice", "") == ["101", "102"]
+    assert offered("boss", "glo") == ["103"]  # an admin finds anyone's server by name
 
 
-def test_someone_elses_server_looks_nonexistent(bot: JotunheimBot, queue: RecordingQueue) -> None:
-    theirs = asyncio.run(run_command(bot, "server", ["status"], {"vm": "201"}, user=CUSTOMER))
-    nothing = asyncio.run(run_command(bot, "server", ["status"], {"vm": "999"}, user=CUSTOMER))
-    assert queue.submitted == []
-    assert theirs.sent[0].text.replace("201", "N") == nothing.sent[0].text.replace("999", "N")
+def test_someone_elses_server_looks_nonexistent(kit: DiscordKit) -> None:
+    kit.send("alice", "/server status 103")  # gina's
+    kit.send("alice", "/server status 999")
+    theirs, nothing = (i.sent[0].text for i in kit.interactions)
+
+    assert kit.core.jobs_created() == 0
+    assert theirs.replace("103", "N") == nothing.replace("999", "N")

@@ -11,98 +11,22 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-from bot.adapters.slack import testing
 from bot.adapters.slack.app import SlackApp, build_app
 from bot.adapters.slack.notifier import SlackNotifier, build_client
-from bot.adapters.slack.testing import (
+from bot.ports.invocation import Identity, Invocation
+from tests.support import slack_api
+from tests.support.fake_handler import APPROVAL_ID, FakeHandler
+from tests.support.slack_api import (
     ADMIN_CHANNEL,
     SIGNING_SECRET,
-    TEAM,
     MockSlackApi,
     action_body,
     command_body,
     settings,
     signed_headers,
 )
-from bot.ports import ButtonClick, Choice, ClickResult
-from bot.ports.invocation import Identity, Invocation
-from bot.ports.notify import Notifier, ReplyTarget
-from bot.ports.reply import Button, Reply, ReplyField
 
 APPROVE = "jh:0:approval.approve"
-
-APPROVAL = Reply(
-    text="carol asks to resize server 101",
-    fields=(
-        ReplyField(label="Requested by", value="carol"),
-        ReplyField(label="Server", value="101 (web-1)"),
-        ReplyField(label="Plan", value="memory 4096 MiB → 8192 MiB"),
-    ),
-    buttons=(
-        Button(
-            action="approval.approve",
-            value="apr-42",
-            label="Approve",
-            style="primary",
-            confirm="Resize server 101 for carol?",
-        ),
-        Button(action="approval.deny", value="apr-42", label="Deny", style="danger"),
-    ),
-    ephemeral=False,
-)
-
-
-class FakeHandler:
-    """Records what it was given; answers a resize with "sent for approval", decides an
-    approval once (first decision wins) and treats a repeated inbound id as a duplicate."""
-
-    def __init__(
-        self, notifier: Notifier | None = None, admins: frozenset[str] = frozenset({"UADMIN"})
-    ) -> None:
-        self.notifier = notifier
-        self.invocations: list[Invocation] = []
-        self.clicks: list[ButtonClick] = []
-        self.duplicates: list[str] = []
-        self.decisions: dict[str, str] = {}
-        self._seen: set[str] = set()
-        self._admins = admins
-
-    def handle(self, invocation: Invocation) -> Reply:
-        self.invocations.append(invocation)
-        if self._is_duplicate(invocation.inbound_id):
-            return Reply(text="Already received.")
-        if self.notifier is not None and invocation.text.startswith("resize"):
-            # What the real handler's approval path does: post to the admin channel.
-            admins = ReplyTarget(
-                platform="slack", workspace=TEAM, channel=ADMIN_CHANNEL, requester="UCUST"
-            )
-            self.notifier.post(admins, APPROVAL)
-        return Reply(text="Resize of server 101 sent to the admins for approval.")
-
-    def click(self, click: ButtonClick) -> ClickResult:
-        self.clicks.append(click)
-        if self._is_duplicate(click.inbound_id):
-            return ClickResult(to_clicker=Reply(text="Already handled."))
-        if click.identity.user not in self._admins:
-            return ClickResult(to_clicker=Reply(text="Only admins can decide.", tone="error"))
-        if click.value in self.decisions:
-            return ClickResult(to_clicker=Reply(text=f"Already {self.decisions[click.value]}."))
-        verdict = "approved" if click.action == "approval.approve" else "denied"
-        self.decisions[click.value] = verdict
-        decided = Reply(text=f"{verdict.capitalize()} by @{click.display_name}", ephemeral=False)
-        return ClickResult(to_clicker=Reply(text=f"You {verdict} it."), replace_message=decided)
-
-    def complete_server(
-        self, identity: Identity, roles: frozenset[str], typed: str
-    ) -> list[Choice]:
-        return []
-
-    def _is_duplicate(self, inbound_id: str) -> bool:
-        if inbound_id in self._seen:
-            self.duplicates.append(inbound_id)
-            return True
-        self._seen.add(inbound_id)
-        return False
 
 
 @pytest.fixture
@@ -113,7 +37,8 @@ def api() -> Iterator[MockSlackApi]:
 
 @pytest.fixture
 def handler(api: MockSlackApi) -> FakeHandler:
-    return FakeHandler(SlackNotifier(build_client("xoxb-test", api.base_url)))
+    notifier = SlackNotifier(build_client("xoxb-test", api.base_url))
+    return FakeHandler(admins=frozenset({"UADMIN"}), notifier=notifier, admin_channel=ADMIN_CHANNEL)
 
 
 @pytest.fixture
@@ -127,7 +52,7 @@ Response = tuple[int, str]
 
 
 def dispatch(app: SlackApp, body: str, headers: dict[str, str] | None = None) -> Response:
-    response = testing.dispatch(
+    response = slack_api.dispatch(
         app.bolt, body, signed_headers(body) if headers is None else headers
     )
     app.followups.wait()
@@ -197,24 +122,24 @@ def test_customer_resize_posts_the_approval_to_the_admin_channel_as_block_kit(
     approve, deny = blocks[-1]["elements"]
     assert (approve["action_id"], approve["value"], approve["style"]) == (
         APPROVE,
-        "apr-42",
+        APPROVAL_ID,
         "primary",
     )
     assert approve["confirm"]["text"]["text"] == "Resize server 101 for carol?"
     assert approve["confirm"]["confirm"]["text"] == "Approve"
-    assert (deny["value"], deny["style"], "confirm" in deny) == ("apr-42", "danger", False)
+    assert (deny["value"], deny["style"], "confirm" in deny) == (APPROVAL_ID, "danger", False)
 
 
 def test_approve_click_replaces_the_buttons_with_the_decision(
     app: SlackApp, handler: FakeHandler, api: MockSlackApi
 ) -> None:
-    response = dispatch(app, action_body(APPROVE, "apr-42", message_ts="1700000000.000777"))
+    response = dispatch(app, action_body(APPROVE, APPROVAL_ID, message_ts="1700000000.000777"))
 
     assert response[0] == 200
     [click] = handler.clicks
     assert (click.action, click.value, click.identity.user) == (
         "approval.approve",
-        "apr-42",
+        APPROVAL_ID,
         "UADMIN",
     )
     assert click.message_id == "1700000000.000777"
@@ -229,13 +154,13 @@ def test_approve_click_replaces_the_buttons_with_the_decision(
 def test_second_click_and_retried_delivery_do_not_act_twice(
     app: SlackApp, handler: FakeHandler, api: MockSlackApi
 ) -> None:
-    first = action_body(APPROVE, "apr-42", trigger="click-1")
+    first = action_body(APPROVE, APPROVAL_ID, trigger="click-1")
     dispatch(app, first)
-    dispatch(app, action_body(APPROVE, "apr-42", trigger="click-2"))
+    dispatch(app, action_body(APPROVE, APPROVAL_ID, trigger="click-2"))
     retry_headers = {**signed_headers(first), "x-slack-retry-num": "1"}
     dispatch(app, first, retry_headers)
 
-    assert handler.decisions == {"apr-42": "approved"}
+    assert handler.decisions == {APPROVAL_ID: "approved"}
     assert handler.duplicates == ["slack:T0001:click-1"]
     assert len(api.calls_to("chat.update")) == 1
     told = [c.body["text"] for c in api.calls_to("chat.postEphemeral")]
@@ -256,7 +181,7 @@ def test_retried_command_delivery_carries_the_same_inbound_id(
 def test_non_admin_click_is_refused_privately_and_changes_nothing(
     app: SlackApp, handler: FakeHandler, api: MockSlackApi
 ) -> None:
-    dispatch(app, action_body(APPROVE, "apr-42", user="UCUST"))
+    dispatch(app, action_body(APPROVE, APPROVAL_ID, user="UCUST"))
 
     assert handler.decisions == {}
     assert api.calls_to("chat.update") == []
@@ -269,7 +194,7 @@ def test_non_admin_click_is_refused_privately_and_changes_nothing(
 def test_click_on_an_ephemeral_message_replaces_it_through_its_response_url(
     app: SlackApp, api: MockSlackApi
 ) -> None:
-    body = action_body(APPROVE, "apr-42", ephemeral=True, response_url=api.response_url("c1"))
+    body = action_body(APPROVE, APPROVAL_ID, ephemeral=True, response_url=api.response_url("c1"))
     dispatch(app, body)
 
     [replaced] = api.calls_to("/response/c1")
@@ -289,18 +214,13 @@ def test_configured_command_names_and_scopes(api: MockSlackApi, handler: FakeHan
     assert unknown[0] == 404
 
 
-class ExplodingHandler(FakeHandler):
-    def handle(self, invocation: Invocation) -> Reply:
-        raise RuntimeError("redis went away; secret=hunter2")
-
-    def click(self, click: ButtonClick) -> ClickResult:
-        raise RuntimeError("redis went away")
-
-
-def test_handler_failure_acks_a_generic_error_without_its_text(api: MockSlackApi) -> None:
-    app = build_app(ExplodingHandler(), settings(api))
+def test_handler_failure_acks_a_generic_error_without_its_text(
+    api: MockSlackApi, handler: FakeHandler
+) -> None:
+    handler.fail = True  # it raises, with a secret in the message
+    app = build_app(handler, settings(api))
     ack = ack_json(dispatch(app, command_body("list")))
-    dispatch(app, action_body(APPROVE, "apr-42"))
+    dispatch(app, action_body(APPROVE, APPROVAL_ID))
 
     assert ack["text"].startswith("Something went wrong")
     assert "hunter2" not in json.dumps(ack)

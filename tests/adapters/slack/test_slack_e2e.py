@@ -1,112 +1,48 @@
-"""Through the real command handler (bot.compose.build_handler) on real Redis (db 15, own key
-prefix) and the real RQ job queue: a customer's resize needs approval; the admin's click
-enqueues exactly one job however often Slack delivers it or people click."""
+"""Through the Slack kit (the real bolt App in front of the testbot: the real handler on the
+suite's redis-server and the real RQ queues): a customer's resize needs approval; the
+admin's click enqueues exactly one job however often Slack delivers it or people click."""
 
 from __future__ import annotations
 
-import json
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import redis
 
-from bot.adapters.after_ack import AfterAck, Followups
-from bot.adapters.slack import testing
-from bot.adapters.slack.app import SlackApp, build_app
-from bot.adapters.slack.notifier import SlackNotifier, build_client
-from bot.adapters.slack.testing import ADMIN_CHANNEL, TEAM, MockSlackApi
-from bot.compose import build_handler
-from bot.dispatch import Dispatcher
-from bot.ports.invocation import Identity
-from bot.settings.policy import PolicySettings
-from jobs.config import JobSettings
-from jobs.queue import RqJobQueue, rq_queue
-from jobs.state.inventory import Inventory, InventoryEntry
-
-GiB = 1024**3
-
-
-@dataclass
-class World:
-    app: SlackApp
-    api: MockSlackApi
-    handler: Dispatcher
-    deferred: Followups
-    jobs: JobSettings
-    client: redis.Redis
-
-    def send(self, body: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
-        result = testing.dispatch(
-            self.app.bolt, body, testing.signed_headers(body) if headers is None else headers
-        )
-        self.app.followups.wait()
-        self.deferred.wait()
-        return result
-
-    def queued(self) -> int:
-        return sum(
-            len(rq_queue(self.client, self.jobs, p).job_ids) for p in ("high", "default", "low")
-        )
+from tests.support.slack_api import ADMIN_CHANNEL, Call
+from tests.support.slackbot import USER_IDS, SlackKit, running_slackbot
 
 
 @pytest.fixture
-def world(redis_client: redis.Redis, key_prefix: str) -> Iterator[World]:
-    policy = PolicySettings(
-        _env_file=None,
-        admins_slack=frozenset({"UADMIN", "UADMIN2"}),
-        admin_channel_slack=ADMIN_CHANNEL,
-        redis_prefix=key_prefix,
-    )
-    jobs = JobSettings(prefix=key_prefix)
-    with MockSlackApi() as api:
-        notifier = SlackNotifier(build_client(testing.BOT_TOKEN, api.base_url))
-        deferred = Followups(workers=1)
-        queue = RqJobQueue(redis_client, settings=jobs)
-        handler = build_handler(redis_client, AfterAck(notifier, deferred), queue, settings=policy)
-        _seed(handler, Inventory(redis_client, prefix=key_prefix))
-        app = build_app(handler, testing.settings(api), notifier=notifier)
-        yield World(app, api, handler, deferred, jobs, redis_client)
-        app.followups.shutdown()
-        deferred.shutdown()
-    rq_keys = list(redis_client.scan_iter(match=f"*{key_prefix}*", count=500))
-    if rq_keys:
-        redis_client.delete(*rq_keys)
+def slack(testbot_redis: redis.Redis) -> Iterator[SlackKit]:
+    with running_slackbot(testbot_redis, f"slack-{uuid.uuid4().hex[:10]}") as kit:
+        yield kit
 
 
-def _seed(handler: Dispatcher, inventory: Inventory) -> None:
-    web1 = InventoryEntry(
-        vmid=101,
-        node="pve1",
-        name="web1",
-        status="running",
-        owner="acme",
-        cores=2,
-        memory_mib=4096,
-        disk_bytes=20 * GiB,
-    )
-    inventory.replace_all([web1], now=1.0)
-    handler.stores.identities.link(Identity(platform="slack", workspace=TEAM, user="UCUST"), "acme")
+def posted_to(slack: SlackKit, channel: str) -> list[tuple[Call, str]]:
+    """The messages posted to ``channel``, each with the ``ts`` Slack answered it with."""
+    return [
+        (call, str(answer.body["ts"]))
+        for call, answer in slack.api.answered
+        if call.method == "chat.postMessage" and call.body["channel"] == channel
+    ]
 
 
-def request_approval(world: World) -> tuple[str, str]:
-    """The customer's resize; returns (approval id, ts of the admin-channel message)."""
-    status, _ = world.send(testing.command_body("resize 101 memory=8G", user="UCUST"))
-    assert status == 200
-    [posted] = world.api.calls_to("chat.postMessage")
-    approve = posted.body["blocks"][-1]["elements"][0]
-    ts = "1700000000.000001"
-    return str(approve["value"]), ts
+def request_approval(slack: SlackKit) -> str:
+    """Alice's resize of her 4 GiB server 101; returns the ts of the approval request."""
+    slack.send("alice", "/server resize 101 memory=8G")
+    [(_, ts)] = posted_to(slack, ADMIN_CHANNEL)
+    return ts
 
 
-def test_customer_resize_acks_privately_and_asks_the_admin_channel(world: World) -> None:
-    status, body = world.send(testing.command_body("resize 101 memory=8G", user="UCUST"))
+def test_customer_resize_acks_privately_and_asks_the_admin_channel(slack: SlackKit) -> None:
+    request_approval(slack)
 
-    assert status == 200
-    assert '"response_type": "ephemeral"' in body
-    assert "needs an admin" in body
-    [posted] = world.api.calls_to("chat.postMessage")
+    [ack] = slack.acked
+    assert ack["response_type"] == "ephemeral"
+    assert "needs an admin" in ack["text"]
+    [posted] = slack.api.calls_to("chat.postMessage")
     assert posted.body["channel"] == ADMIN_CHANNEL
     approve, deny = posted.body["blocks"][-1]["elements"]
     assert approve["action_id"].endswith(":approve")
@@ -114,67 +50,59 @@ def test_customer_resize_acks_privately_and_asks_the_admin_channel(world: World)
     assert approve["value"] == deny["value"]
     assert "4096" in str(posted.body["blocks"])
     assert "8192" in str(posted.body["blocks"])
-    assert world.queued() == 0
+    assert slack.core.jobs_created() == 0
 
 
-def test_admin_approval_enqueues_once_whatever_is_clicked_or_redelivered(world: World) -> None:
-    approval_id, ts = request_approval(world)
-    approve = "jh:0:approve"
-    click = testing.action_body(approve, approval_id, user="UADMIN", trigger="t1", message_ts=ts)
+def test_admin_approval_enqueues_once_whatever_is_clicked_or_redelivered(
+    slack: SlackKit,
+) -> None:
+    ts = request_approval(slack)
 
-    world.send(click)
-    world.send(
-        testing.action_body(approve, approval_id, user="UADMIN2", trigger="t2", message_ts=ts)
-    )
-    world.send(click, {**testing.signed_headers(click), "x-slack-retry-num": "1"})
+    slack.press("boss", "approve")
+    slack.redeliver()  # Slack retries boss's click: the same trigger id
+    slack.press("root", "approve", stale=True)  # root's client still showed the buttons
 
-    assert world.queued() == 1
-    [update] = world.api.calls_to("chat.update")
+    assert slack.core.jobs_created() == 1
+    [update] = slack.api.calls_to("chat.update")
     assert (update.body["channel"], update.body["ts"]) == (ADMIN_CHANNEL, ts)
     assert update.body["text"].startswith("Approved by")
     assert all(block["type"] != "actions" for block in update.body["blocks"])
-    told = [c.body["text"] for c in world.api.calls_to("chat.postEphemeral")]
-    assert len(told) == 3
+    told = [c.body["text"] for c in slack.api.calls_to("chat.postEphemeral")]
+    assert len(told) == 3, told
     assert all("already approved" in text for text in told[1:])
-    requester_news = [
-        c for c in world.api.calls_to("chat.postMessage") if c.body["channel"] == "CGENERAL"
-    ]
-    assert len(requester_news) == 1
+    assert len(posted_to(slack, slack.room("alice"))) == 1  # the requester hears it once
 
 
-def test_non_admin_cannot_approve(world: World) -> None:
-    approval_id, ts = request_approval(world)
-    world.send(testing.action_body("jh:0:approve", approval_id, user="UCUST", message_ts=ts))
+def test_non_admin_cannot_approve(slack: SlackKit) -> None:
+    request_approval(slack)
+    slack.join("alice", ADMIN_CHANNEL)  # being in the admin channel makes no one an admin
+    slack.press("alice", "approve")
 
-    assert world.queued() == 0
-    assert world.api.calls_to("chat.update") == []
-    [refusal] = world.api.calls_to("chat.postEphemeral")
-    assert refusal.body["user"] == "UCUST"
+    assert slack.core.jobs_created() == 0
+    assert slack.api.calls_to("chat.update") == []
+    [refusal] = slack.api.calls_to("chat.postEphemeral")
+    assert refusal.body["user"] == USER_IDS["alice"]
     assert "only admins" in refusal.body["text"]
 
 
-def command_in(text: str, channel_id: str, channel_name: str) -> str:
-    """A /admin command as Slack sends it from the given conversation."""
-    fields = dict(parse_qsl(testing.command_body(text, command="/admin", user="UADMIN")))
-    return urlencode({**fields, "channel_id": channel_id, "channel_name": channel_name})
-
-
 DIRECT_MESSAGES = {
-    "group DM": ("G0MPDM0001", "mpdm-alice--bob-1"),
+    "group DM": ("G0MPDM0001", "mpdm-boss--root-1"),
     "DM": ("D0DM000001", "directmessage"),
 }
 
 
 @pytest.mark.parametrize("where", DIRECT_MESSAGES)
-def test_admin_commands_are_refused_in_direct_and_group_messages(world: World, where: str) -> None:
-    status, body = world.send(command_in("node list", *DIRECT_MESSAGES[where]))
+def test_admin_commands_are_refused_in_direct_and_group_messages(
+    slack: SlackKit, where: str
+) -> None:
+    slack.send("boss", "/admin node list", conversation=DIRECT_MESSAGES[where])
 
-    assert status == 200
-    assert json.loads(body)["text"] == "/admin node list cannot be used in a direct message"
+    [ack] = slack.acked
+    assert ack["text"] == "/admin node list cannot be used in a direct message"
 
 
-def test_admin_commands_answer_in_a_private_channel(world: World) -> None:
-    status, body = world.send(command_in("node list", "G0PRIVATE1", "ops-private"))
+def test_admin_commands_answer_in_a_private_channel(slack: SlackKit) -> None:
+    slack.send("boss", "/admin node list", conversation=("G0PRIVATE1", "ops-private"))
 
-    assert status == 200
-    assert json.loads(body)["text"] == "1 node(s)"
+    [ack] = slack.acked
+    assert ack["text"] == "3 node(s)"  # the demo fleet's servers sit on its three nodes

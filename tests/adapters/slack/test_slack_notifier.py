@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.adapters.slack.notifier import SlackDeliveryError, SlackNotifier, build_client, from_env
-from bot.adapters.slack.testing import MockSlackApi, Scripted
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply
+from tests.support.slack_api import MockSlackApi, Scripted
 
 UPID = "UPID:pve1:000A1B2C:0C3D4E5F:65A1B2C3:qmresize:101:jotunheim@pve!bot:"
 TARGET = ReplyTarget(

@@ -8,15 +8,15 @@ import threading
 import httpx
 import pytest
 
-from bot.adapters.slack import cli, testing
+from bot.adapters.slack import cli
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.blocks import action_id, action_name, render_blocks
 from bot.adapters.slack.settings import SlackSettings
-from bot.adapters.slack.testing import MockSlackApi
-from bot.ports import ButtonClick, Choice, ClickResult
-from bot.ports.invocation import Identity, Invocation
 from bot.ports.reply import Button, Reply
 from bot.settings import ConfigError, load
+from tests.support import slack_api
+from tests.support.fake_handler import FakeHandler
+from tests.support.slack_api import MockSlackApi
 
 TOKEN = "xoxb-123-456-secretpart"
 
@@ -87,38 +87,23 @@ def test_oversized_text_is_clipped_to_slack_limits() -> None:
     assert len(blocks[1]["elements"][0]["text"]["text"]) == 75
 
 
-class EchoHandler:
-    """Answers every command with its own text: enough to see a request got through."""
-
-    def handle(self, invocation: Invocation) -> Reply:
-        return Reply(text=f"got {invocation.text}")
-
-    def click(self, click: ButtonClick) -> ClickResult:
-        return ClickResult(to_clicker=Reply(text="clicked"))
-
-    def complete_server(
-        self, identity: Identity, roles: frozenset[str], typed: str
-    ) -> list[Choice]:
-        return []
-
-
 def test_http_mode_serves_signed_requests_through_waitress() -> None:
     with MockSlackApi() as api:
-        chosen = testing.settings(api, host="127.0.0.1", port=0)
-        app = build_app(EchoHandler(), chosen)
+        chosen = slack_api.settings(api, host="127.0.0.1", port=0)
+        app = build_app(FakeHandler(), chosen)
         server = cli.http_server(app, chosen)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         try:
             url = f"http://127.0.0.1:{server.effective_port}/slack/events"
-            body = testing.command_body("status 101")
-            ok = httpx.post(url, content=body, headers=testing.signed_headers(body))
-            forged_headers = {**testing.signed_headers(body), "X-Slack-Signature": "v0=00"}
+            body = slack_api.command_body("status 101")
+            ok = httpx.post(url, content=body, headers=slack_api.signed_headers(body))
+            forged_headers = {**slack_api.signed_headers(body), "X-Slack-Signature": "v0=00"}
             forged = httpx.post(url, content=body, headers=forged_headers)
         finally:
             server.close()
             thread.join(timeout=5)
             app.followups.shutdown()
     assert ok.status_code == 200
-    assert "got status 101" in ok.text
+    assert "ok: status 101" in ok.text
     assert forged.status_code == 401

@@ -1,11 +1,11 @@
-"""Test and benchmark support, never used by the running bot: a local mock Slack Web API,
+"""Test and benchmark kit, never used by the running bot: a local mock Slack Web API,
 signed requests, and ``dispatch`` through a bolt App.
 
 Like bolt-python's own tests: a threaded stdlib HTTP server on 127.0.0.1 answers the Web API
 methods we call and records every call; the App's WebClient points at it through
 ``base_url``; requests are signed with the signing secret and go through ``App.dispatch``.
-It lives in the adapter because only ``bot/adapters/`` may import slack_bolt, and both the
-tests and ``bench/slack_ack.py`` need it.
+It lives in ``tests/support`` (bolt-python keeps its mock Web API server under ``tests/``
+too) so that the installed package carries no test code; ``bench/`` imports it from here.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from pydantic import SecretStr
 from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 
-from .settings import SlackSettings
+from bot.adapters.slack.settings import SlackSettings
 
 # Fixed test credentials: they only ever reach the local mock server.
-SIGNING_SECRET = "test-signing-secret-0123456789"  # noqa: S105
-BOT_TOKEN = "xoxb-test-token-not-real"  # noqa: S105
+SIGNING_SECRET = "test-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-test-token-not-real"
 TEAM = "T0001"
 ADMIN_CHANNEL = "CADMIN"
 
@@ -61,6 +61,8 @@ class MockSlackApi:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        # Each call with its answer: a posted message's ``ts`` is only in the answer.
+        self.answered: list[tuple[Call, Scripted]] = []
         self._scripts: dict[str, list[Scripted]] = {}
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -93,13 +95,17 @@ class MockSlackApi:
             return [c for c in self.calls if c.method == method]
 
     def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> Scripted:
+        call = Call(method, body, headers)
         with self._lock:
-            self.calls.append(Call(method, body, headers))
+            self.calls.append(call)
             queued = self._scripts.get(method)
             if queued:
-                return queued.pop(0)
-            ts = f"1700000000.{next(self._ts):06d}"
-        return Scripted(200, _success(method, body, ts))
+                answer = queued.pop(0)
+            else:
+                ts = f"1700000000.{next(self._ts):06d}"
+                answer = Scripted(200, _success(method, body, ts))
+            self.answered.append((call, answer))
+        return answer
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self

@@ -274,15 +274,18 @@ async def click(
     *,
     user: FakeMember | FakeUser,
     guild_id: int | None = GUILD,
+    channel_id: int = ADMIN_CHANNEL,
 ) -> FakeInteraction:
-    """Deliver a button click the way the gateway does: through the client's view store."""
+    """Deliver a button click the way the gateway does: through the client's view store.
+    ``channel_id``: where the message is (approvals are in the admin channel; a customer
+    confirms in their own)."""
     interaction = FakeInteraction(
         client,
         kind=discord.InteractionType.component,
         data={"custom_id": custom_id, "component_type": 2},
         user=user,
         guild_id=guild_id,
-        channel_id=ADMIN_CHANNEL,
+        channel_id=channel_id,
         message=message,
     )
     client._connection._view_store.dispatch_view(2, custom_id, interaction)  # type: ignore[arg-type]

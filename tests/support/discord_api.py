@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-BOT_TOKEN = "test-bot-token-not-real"  # noqa: S105  (a fake for the mock)
+BOT_TOKEN = "test-bot-token-not-real"
 APP_ID = 99
 
 
@@ -58,6 +58,8 @@ def _app_info() -> dict[str, Any]:
 class MockDiscordApi:
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        # Each call with its answer: a posted message's id is only in the answer.
+        self.answered: list[tuple[Call, Scripted]] = []
         self.live_tokens: set[str] = set()
         self.messages: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, list[Any]] = {}  # "global" or a guild id → commands
@@ -89,13 +91,17 @@ class MockDiscordApi:
     def answer(
         self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
     ) -> Scripted:
+        call = Call(method, path, body, headers)
         with self._lock:
-            self.calls.append(Call(method, path, body, headers))
+            self.calls.append(call)
             if self._scripts:
-                return self._scripts.pop(0)
-            return self._route(method, path, body, headers)
+                answer = self._scripts.pop(0)
+            else:
+                answer = self._route(method, path, body, headers)
+            self.answered.append((call, answer))
+            return answer
 
-    def _route(  # noqa: PLR0911  (one return per endpoint)
+    def _route(
         self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
     ) -> Scripted:
         path = path.removeprefix("/api/v10")
@@ -162,7 +168,7 @@ class MockDiscordApi:
 
             do_GET = do_POST = do_PATCH = do_PUT = _serve  # noqa: N815
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002
+            def log_message(self, format: str, *args: Any) -> None:
                 return  # quiet test output
 
         return Handler
