@@ -1,7 +1,7 @@
-"""Notifier implementations that need no chat platform: a recording fake for tests and a
-log/console notifier for the console adapter, the demo and workers without a platform.
+"""Notifiers that need no chat platform: the log (workers without one) and the router that
+sends each message through the notifier of the platform its request came from.
 
-Slack and Discord notifiers live with their adapters. Private replies are never logged
+Slack, Discord and console notifiers live with their adapters. Private replies are never logged
 with their code block: that is where a generated password travels.
 """
 
@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import itertools
 import logging
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, TextIO
+from typing import Literal
 
 from bot.ports.invocation import Platform
 from bot.ports.notify import MessageRef, Notifier, ReplyTarget
@@ -101,30 +100,6 @@ class LogNotifier:
         self._log.info(
             "[private to %s] %s (details shown to them only)", target.requester, reply.text
         )
-
-
-class ConsoleNotifier:
-    """Prints to a terminal (the console adapter): the person at it is the requester, so a
-    private reply is shown in full there."""
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self._out = stream or sys.stdout
-        self._ids = itertools.count(1)
-
-    def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
-        ref = MessageRef(channel=target.channel, id=f"c{next(self._ids)}")
-        self._write(f"[#{target.channel} {ref.id}] {reply.plain()}")
-        return ref
-
-    def update(self, ref: MessageRef, reply: Reply) -> None:
-        self._write(f"[#{ref.channel} {ref.id} edited] {reply.plain()}")
-
-    def notify_private(self, target: ReplyTarget, reply: Reply) -> None:
-        self._write(f"[only you, {target.requester}] {reply.plain()}")
-
-    def _write(self, line: str) -> None:
-        self._out.write(line + "\n")
-        self._out.flush()
 
 
 class RoutingNotifier:

@@ -17,7 +17,8 @@ import redis
 from rq import SimpleWorker, Worker
 from rq.serializers import JSONSerializer
 
-from bot.notifiers import ConsoleNotifier, LogNotifier, RoutingNotifier
+from bot.adapters.console import ConsoleNotifier
+from bot.notifiers import LogNotifier, RoutingNotifier
 from bot.ports.audit import AuditLog
 from bot.ports.invocation import Platform
 from bot.ports.notify import Notifier
@@ -44,6 +45,10 @@ PLATFORM_NOTIFIERS = {
 }
 
 
+def _print_line(line: str) -> None:
+    print(line, flush=True)
+
+
 def build_notifier(spec: str, connection: redis.Redis, prefix: str) -> Notifier:
     """``log``, ``console``, platforms to post to (``slack,discord``), or ``module:factory``.
 
@@ -54,7 +59,7 @@ def build_notifier(spec: str, connection: redis.Redis, prefix: str) -> Notifier:
         log.warning("JOTUNHEIM_WORKER_NOTIFIER=log: task updates go to the log, not to chat")
         return LogNotifier()
     if spec == "console":
-        return ConsoleNotifier()
+        return ConsoleNotifier(_print_line)
     if ":" in spec:
         factory: Callable[[], Notifier] = _resolve(spec)
         return factory()
