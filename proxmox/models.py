@@ -157,10 +157,6 @@ class VmConfig(_Model):
     def boot_disk(self) -> Disk | None:
         return next((self.disks[k] for k in _BOOT_ORDER if k in self.disks), None)
 
-    @property
-    def password_set(self) -> bool:
-        return self.cipassword is not None
-
 
 def _disks_of(raw: dict[str, Any]) -> dict[str, Disk]:
     disks = {}

@@ -129,9 +129,6 @@ class Command:
     def usage(self) -> str:
         return " ".join([self.slash, *(a.usage() for a in self.args)])
 
-    def placeholders_in(self, example: str) -> tuple[Placeholder, ...]:
-        return tuple(p for p in self.placeholders if p.written in example)
-
 
 @dataclass(frozen=True)
 class Parsed:

@@ -71,14 +71,6 @@ class Inventory:
         raw = self._r.get(f"{self._p}:vm:{vmid}")
         return InventoryEntry.model_validate_json(raw) if raw else None
 
-    def resolve(self, ref: str) -> InventoryEntry | None:
-        """A server named by VMID or by a name only one server has (else ``None``); digits
-        are a VMID only in its one form (``0101`` is none)."""
-        if ref.isdigit():
-            return self.get(int(ref)) if ref.isascii() and ref[0] != "0" else None
-        found = self.named(ref)
-        return found[0] if len(found) == 1 else None
-
     def named(self, name: str, *, owner: str | None = None) -> list[InventoryEntry]:
         """Every server called ``name`` (case-insensitive), by VMID; only ``owner``'s if
         given, so another account's server of the same name neither hides nor shows."""

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
-from proxmox.client import expect_upid
 from proxmox.models import PendingItem, VmConfig
 from proxmox.repositories._base import Repository, dicts, vm_path
-from proxmox.upid import UPID
 
 # Characters PVE's `urlencoded` format allows unescaped (JSONSchema.pm, pve-verify-urlencoded).
 _URL_SAFE = "-_.!~*'()"
@@ -32,21 +30,6 @@ class ConfigRepository(Repository):
     ) -> None:
         """PUT: applied at once; what cannot hot-plug lands in ``pending``."""
         self.client.put(vm_path(node, vmid, "config"), config_body(changes, digest, delete))
-
-    def update_async(
-        self,
-        node: str,
-        vmid: int,
-        changes: Mapping[str, object],
-        *,
-        digest: str | None = None,
-        delete: Sequence[str] = (),
-    ) -> UPID:
-        """POST: the same change as a ``qmconfig`` task (needed when disks get allocated)."""
-        path = vm_path(node, vmid, "config")
-        return expect_upid(
-            self.client.post(path, config_body(changes, digest, delete)), "POST", path
-        )
 
     def pending(self, node: str, vmid: int) -> list[PendingItem]:
         path = vm_path(node, vmid, "pending")

@@ -55,9 +55,6 @@ CALLS: dict[str, RepositoryCall] = {
     "ConfigRepository.get": lambda p, t: p.config.get(t.node, t.vmid),
     "ConfigRepository.get#current": lambda p, t: p.config.get(t.node, t.vmid, current=True),
     "ConfigRepository.update": _update,
-    "ConfigRepository.update_async": lambda p, t: p.config.update_async(
-        t.node, t.vmid, {"cipassword": "n3w-Passw0rd", "memory": "current=2048"}
-    ),
     "ConfigRepository.pending": lambda p, t: p.config.pending(t.node, t.vmid),
     "DiskRepository.resize": lambda p, t: p.disks.resize(
         t.node, t.vmid, "scsi0", "64G", digest=p.config.get(t.node, t.vmid).digest

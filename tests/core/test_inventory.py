@@ -24,19 +24,19 @@ def test_replace_all_follows_moves_and_forgets_deleted_vms(
 
     assert inv.get(101) == entry(101, node="pve2", owner="acme")
     assert inv.get(102) is None
-    assert inv.resolve("vm102") is None
+    assert inv.named("vm102") == []
     assert [e.vmid for e in inv.owned_by("acme")] == [101]
     assert inv.synced_at() == 2.0
 
 
-def test_resolve_by_vmid_or_case_insensitive_name(
+def test_names_are_found_case_insensitively(
     redis_client: redis.Redis, key_prefix: str
 ) -> None:
     inv = Inventory(redis_client, prefix=key_prefix)
     inv.replace_all([entry(101, name="Web-1", owner="acme")], now=1.0)
 
-    assert inv.resolve("101") == inv.resolve("web-1") == inv.get(101)
-    assert inv.resolve("web-2") is None
+    assert inv.named("web-1") == inv.named("WEB-1") == [inv.get(101)]
+    assert inv.named("web-2") == []
 
 
 def test_put_moves_ownership_and_name_index(redis_client: redis.Redis, key_prefix: str) -> None:
@@ -46,8 +46,8 @@ def test_put_moves_ownership_and_name_index(redis_client: redis.Redis, key_prefi
 
     assert inv.owned_by("acme") == []
     assert [e.vmid for e in inv.owned_by("globex")] == [105]
-    assert inv.resolve("old") is None
-    assert inv.resolve("new") == entry(105, name="new", owner="globex")
+    assert inv.named("old") == []
+    assert inv.named("new") == [entry(105, name="new", owner="globex")]
 
 
 def test_remove_clears_every_index(redis_client: redis.Redis, key_prefix: str) -> None:
@@ -56,7 +56,7 @@ def test_remove_clears_every_index(redis_client: redis.Redis, key_prefix: str) -
     inv.remove(107)
 
     assert inv.get(107) is None
-    assert inv.resolve("gone") is None
+    assert inv.named("gone") == []
     assert inv.owned_by("acme") == []
     assert inv.all() == []
 
@@ -116,9 +116,9 @@ def test_named_finds_every_server_of_a_name_or_only_an_owners(
     assert [e.vmid for e in inv.named("shop", owner="globex")] == [201]
     assert [e.vmid for e in inv.named("shop", owner="acme")] == [103]
     assert inv.named("shop", owner="nobody") == []
-    assert inv.resolve("shop") is None  # ambiguous: no guess
+    assert len(inv.named("shop")) == 2  # both: the policy refuses to guess
     inv.remove(103)
-    assert inv.resolve("shop") == entry(201, name="shop", owner="globex")
+    assert inv.named("shop") == [entry(201, name="shop", owner="globex")]
     inv.put(entry(201, name="store", owner="globex"))
     assert inv.named("shop") == []
     assert [e.vmid for e in inv.named("store", owner="globex")] == [201]

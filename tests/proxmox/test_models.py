@@ -73,7 +73,6 @@ def test_config_quirks() -> None:
     assert config.lock == "backup"
     assert config.hotplug == "0"
     assert config.cipassword == models.MASKED_PASSWORD
-    assert config.password_set
     assert config.boot_disk is not None
     assert config.boot_disk.key == "virtio0"  # virtio0 comes before ide0
     assert config.boot_disk.options == {"iothread": "1", "size": "32G"}
@@ -87,7 +86,7 @@ def test_config_without_optional_keys_uses_pve_defaults() -> None:
     assert config.disks == {}
     assert config.boot_disk is None
     assert config.sshkeys is None
-    assert not config.password_set
+    assert config.cipassword is None
 
 
 @pytest.mark.parametrize(

@@ -66,12 +66,6 @@ def test_update_encodes_plain_sshkeys_once(rig: Rig) -> None:
     assert rig.last.params["sshkeys"] == sent
 
 
-def test_config_update_async_returns_the_task(rig: Rig) -> None:
-    upid = rig.pve.config.update_async("pve1", 101, {"memory": 4096})
-    assert (upid.type, upid.vmid) == ("qmconfig", 101)
-    assert (rig.last.method, rig.last.params) == ("POST", {"memory": 4096})
-
-
 def test_pending(rig: Rig) -> None:
     pending = rig.pve.config.pending("pve1", 101)
     assert [(p.key, p.pending, p.delete) for p in pending] == [

@@ -62,10 +62,15 @@ def find_value(placeholder: Placeholder, seen: str) -> str:
     raise AssertionError(f"no {placeholder.written} in what was seen:\n{seen}")
 
 
+def placeholders_in(command: Command, example: str) -> tuple[Placeholder, ...]:
+    """The run-time values (``<backup>``) this example of the command names."""
+    return tuple(p for p in command.placeholders if p.written in example)
+
+
 def fill_placeholders(bot: TestBot, command: Command, example: str, actor: str) -> str:
     """Run each placeholder's yielding command (an /admin one as an admin) and put the
     value it showed in the example."""
-    for placeholder in command.placeholders_in(example):
+    for placeholder in placeholders_in(command, example):
         runner = ADMINS[0] if placeholder.yielded_by.startswith("/admin") else actor
         done = perform(bot, runner, placeholder.yielded_by)
         example = example.replace(placeholder.written, find_value(placeholder, done.text))

@@ -16,7 +16,7 @@ from typing import Generic, Protocol, TypeVar
 from bot.commands import build_registry
 from bot.ports.reply import Button
 from tests.support.chat import Shown
-from tests.support.conversation import Done, approver_for, find_value
+from tests.support.conversation import Done, approver_for, find_value, placeholders_in
 from tests.support.testbot import ADMINS, TestBot
 
 REGISTRY = build_registry()
@@ -143,7 +143,7 @@ def fill_placeholders(kit: ChatKit[W], line: str, actor: str) -> str:
         (c for c in REGISTRY.commands if line.startswith(c.slash + " ")),
         key=lambda c: len(c.slash),
     )
-    for placeholder in command.placeholders_in(line):
+    for placeholder in placeholders_in(command, line):
         done = perform(kit, actor, placeholder.yielded_by)
         line = line.replace(placeholder.written, find_value(placeholder, done.text))
     return line
