@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 from pydantic.fields import FieldInfo
@@ -73,26 +73,11 @@ class RenamedVariables(PydanticBaseSettingsSource):
         return None
 
 
-def _with_renamed(
-    settings_cls: type[BaseSettings],
-    renamed: Mapping[str, str],
-    init_settings: PydanticBaseSettingsSource,
-    env_settings: PydanticBaseSettingsSource,
-    dotenv_settings: PydanticBaseSettingsSource,
-    file_secret_settings: PydanticBaseSettingsSource,
-) -> tuple[PydanticBaseSettingsSource, ...]:
-    legacy = RenamedVariables(settings_cls, renamed, (env_settings, dotenv_settings))
-    return init_settings, env_settings, dotenv_settings, legacy, file_secret_settings
+class WithRenamedVariables(BaseSettings):
+    """Settings whose variables had other names: ``RENAMED`` (old name → field) are still
+    read, after the new names, each with a one-line warning."""
 
-
-class PlanSettings(BaseSettings):
-    """Per-plan ceilings of a resize or build (today one plan for every account)."""
-
-    model_config = env_config("JOTUNHEIM_PLAN_")
-
-    max_cores: int = Field(default=16, ge=1, description="CPU cores a server may have")
-    max_memory_mib: int = Field(default=65536, ge=128, description="memory in MiB")
-    max_disk_gib: int = Field(default=1024, ge=1, description="boot disk size in GiB")
+    RENAMED: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def settings_customise_sources(
@@ -103,13 +88,24 @@ class PlanSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        renamed = {
-            "JOTUNHEIM_WORKER_MAX_CORES": "max_cores",
-            "JOTUNHEIM_WORKER_MAX_MEMORY_MIB": "max_memory_mib",
-            "JOTUNHEIM_WORKER_MAX_DISK_GIB": "max_disk_gib",
-        }
-        sources = (init_settings, env_settings, dotenv_settings, file_secret_settings)
-        return _with_renamed(settings_cls, renamed, *sources)
+        legacy = RenamedVariables(settings_cls, cls.RENAMED, (env_settings, dotenv_settings))
+        return init_settings, env_settings, dotenv_settings, legacy, file_secret_settings
+
+
+class PlanSettings(WithRenamedVariables):
+    """Per-plan ceilings of a resize or build (today one plan for every account)."""
+
+    model_config = env_config("JOTUNHEIM_PLAN_")
+
+    max_cores: int = Field(default=16, ge=1, description="CPU cores a server may have")
+    max_memory_mib: int = Field(default=65536, ge=128, description="memory in MiB")
+    max_disk_gib: int = Field(default=1024, ge=1, description="boot disk size in GiB")
+
+    RENAMED: ClassVar[Mapping[str, str]] = {
+        "JOTUNHEIM_WORKER_MAX_CORES": "max_cores",
+        "JOTUNHEIM_WORKER_MAX_MEMORY_MIB": "max_memory_mib",
+        "JOTUNHEIM_WORKER_MAX_DISK_GIB": "max_disk_gib",
+    }
 
     def limits(self) -> Limits:
         """The same ceilings as the Actions layer takes them."""
@@ -120,7 +116,7 @@ class PlanSettings(BaseSettings):
         )
 
 
-class BackupSettings(BaseSettings):
+class BackupSettings(WithRenamedVariables):
     """The storage backups are written to, and the only one a restore or delete may name."""
 
     model_config = env_config("JOTUNHEIM_BACKUP_")
@@ -129,15 +125,4 @@ class BackupSettings(BaseSettings):
         default="backup", pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", description="a PVE storage id"
     )
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        renamed = {"JOTUNHEIM_WORKER_BACKUP_STORAGE": "storage"}
-        sources = (init_settings, env_settings, dotenv_settings, file_secret_settings)
-        return _with_renamed(settings_cls, renamed, *sources)
+    RENAMED: ClassVar[Mapping[str, str]] = {"JOTUNHEIM_WORKER_BACKUP_STORAGE": "storage"}
