@@ -23,7 +23,11 @@ from bot.ports.audit import AuditLog
 from bot.ports.clock import SYSTEM_CLOCK, Clock
 from bot.ports.notify import Notifier
 from jobs.config import JobSettings
+from jobs.queue import Enqueuer
 from jobs.state.chains import ChainStore
+from jobs.state.inventory import Inventory
+from jobs.state.locks import BusyLocks
+from jobs.state.reservations import RedisVmidReservations
 from proxmox.repositories import Proxmox
 
 ActionFactory = Callable[["WorkerContext"], Action[Any]]
@@ -48,8 +52,21 @@ class WorkerContext:
     def cluster(self) -> str:
         return self.settings.cluster
 
+    # The Redis state a job reads and writes, all under this worker's prefix and cluster.
     def chains(self) -> ChainStore:
         return ChainStore(self.redis, prefix=self.prefix, clock=self.clock)
+
+    def locks(self) -> BusyLocks:
+        return BusyLocks(self.redis, prefix=self.prefix, cluster=self.cluster)
+
+    def reservations(self) -> RedisVmidReservations:
+        return RedisVmidReservations(self.redis, prefix=self.prefix, cluster=self.cluster)
+
+    def inventory(self) -> Inventory:
+        return Inventory(self.redis, prefix=self.prefix, cluster=self.cluster)
+
+    def enqueuer(self) -> Enqueuer:
+        return Enqueuer(self.redis, self.settings)
 
     def action_for(self, kind: str) -> Action[Any]:
         factory = self.actions.get(kind)

@@ -21,7 +21,7 @@ from jobs.chain.report import Reporter, public
 from jobs.config import JobSettings
 from jobs.context import current
 from jobs.queue import JobRequest, fetch_job, rq_queue
-from jobs.state.inventory import Inventory, inventory_entry
+from jobs.state.inventory import inventory_entry
 from proxmox.errors import ProxmoxApiException
 
 log = logging.getLogger(__name__)
@@ -41,9 +41,7 @@ def sync_inventory(request_data: dict[str, Any] | None = None) -> dict[str, Any]
         _tell(request_data, f"✗ sync: Proxmox did not answer: {exc.message}", "error")
         return {"synced": False, "error": exc.message}
     entries = [e for r in resources if (e := inventory_entry(r, ctx.actions_config))]
-    Inventory(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).replace_all(
-        entries, now=ctx.clock.now()
-    )
+    ctx.inventory().replace_all(entries, now=ctx.clock.now())
     servers = sum(1 for e in entries if not e.template)
     _tell(request_data, f"✓ sync: the inventory now lists {servers} server(s)", "success")
     return {"synced": True, "vms": len(entries)}

@@ -20,12 +20,11 @@ from actions.server.resize import ResizeAction
 from actions.server.status import StatusAction
 from jobs import kinds
 from jobs.context import ActionFactory, WorkerContext, plain
-from jobs.state.inventory import Inventory, inventory_entry
-from jobs.state.reservations import RedisVmidReservations
+from jobs.state.inventory import inventory_entry
 
 
 def _build(ctx: WorkerContext) -> BuildAction:
-    reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
+    reservations = ctx.reservations()
     return BuildAction(ctx.proxmox, ctx.actions_config, reservations)
 
 
@@ -35,7 +34,7 @@ class CachedAssignAction(AssignAction):
 
     def __init__(self, ctx: WorkerContext) -> None:
         super().__init__(ctx.proxmox, ctx.actions_config)
-        self._inventory = Inventory(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
+        self._inventory = ctx.inventory()
 
     def execute(self, request: AssignRequest, context: Mapping[str, JSON]) -> StepResult:
         result = super().execute(request, context)
@@ -60,7 +59,7 @@ class CachedDeleteAction(DeleteAction):
 
     def __init__(self, ctx: WorkerContext) -> None:
         super().__init__(ctx.proxmox, ctx.actions_config)
-        self._inventory = Inventory(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
+        self._inventory = ctx.inventory()
 
     def destroy(self, request: DeleteRequest, context: Mapping[str, JSON]) -> StepResult:
         result = super().destroy(request, context)

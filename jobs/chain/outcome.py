@@ -14,10 +14,7 @@ from jobs import kinds
 from jobs.chain.report import Reporter, audit_job, public
 from jobs.chain.wording import duration, label
 from jobs.context import WorkerContext
-from jobs.queue import Enqueuer
 from jobs.state.chains import ChainState
-from jobs.state.locks import BusyLocks
-from jobs.state.reservations import RedisVmidReservations
 from proxmox.errors import ProxmoxApiException
 
 log = logging.getLogger(__name__)
@@ -61,16 +58,14 @@ def release_reservation(ctx: WorkerContext, state: ChainState) -> None:
     vmid = state.context.get("vmid")
     if state.request.kind != kinds.SERVER_BUILD.name or not isinstance(vmid, int):
         return
-    reservations = RedisVmidReservations(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
+    reservations = ctx.reservations()
     if reservations.holder(vmid) == state.root:
         reservations.release(vmid)
 
 
 def release_lock(ctx: WorkerContext, state: ChainState) -> None:
     if state.request.vmid is not None:
-        BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).release(
-            state.request.vmid, state.root
-        )
+        ctx.locks().release(state.request.vmid, state.root)
 
 
 def fail_chain(
@@ -90,7 +85,7 @@ def fail_chain(
     state = store.finish(state, "failed", message)
     release_lock(ctx, state)
     release_reservation(ctx, state)
-    Enqueuer(ctx.redis, ctx.settings).cancel(f"{state.root}-s{index + 1}")
+    ctx.enqueuer().cancel(f"{state.root}-s{index + 1}")
     request = state.request
     audit_job(ctx, request, "job.failed", job_id=state.root, result=message)
     if announce:

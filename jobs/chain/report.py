@@ -16,7 +16,7 @@ from rq import Retry, get_current_job
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply, ReplyField, Tone
 from jobs.context import WorkerContext, current
-from jobs.queue import Enqueuer, JobRequest
+from jobs.queue import JobRequest
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +73,7 @@ class Reporter:
     def _later(self, payload: dict[str, Any], reply: Reply) -> None:
         payload = {**payload, "reply": reply.model_dump(mode="json"), "attempt": 1}
         try:
-            Enqueuer(self._ctx.redis, self._ctx.settings).delivery(
-                payload, self._ctx.settings.delivery_intervals[0]
-            )
+            self._ctx.enqueuer().delivery(payload, self._ctx.settings.delivery_intervals[0])
         except Exception:
             log.exception("could not queue a message delivery retry")
 

@@ -31,7 +31,7 @@ from jobs.context import WorkerContext, current, installed
 from jobs.kinds import KINDS
 from jobs.queue import JobRequest, job_id_for
 from jobs.state.chains import ChainState
-from jobs.state.locks import BusyInfo, BusyLocks
+from jobs.state.locks import BusyInfo
 from proxmox.errors import ProxmoxApiException
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def _preflight(ctx: WorkerContext, state: ChainState) -> None:
     holder = BusyInfo(
         job_id=state.root, kind=request.kind, requester=request.requested_by, since=ctx.clock.now()
     )
-    locks = BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster)
+    locks = ctx.locks()
     busy = locks.acquire(request.vmid, holder, ctx.settings.lock_ttl)
     if busy is not None:
         raise ActionError(busy.describe(request.vmid, now=ctx.clock.now()))
@@ -121,9 +121,7 @@ def _preflight(ctx: WorkerContext, state: ChainState) -> None:
 def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
     request = state.request
     if request.vmid is not None:
-        BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).refresh(
-            request.vmid, state.root, ctx.settings.lock_ttl
-        )
+        ctx.locks().refresh(request.vmid, state.root, ctx.settings.lock_ttl)
     if index == 0 and state.steps[0].started is None:
         audit_job(
             ctx, request, "job.started", job_id=state.root, args=request.args,

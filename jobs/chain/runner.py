@@ -21,7 +21,6 @@ from jobs.chain.outcome import complete_chain
 from jobs.chain.report import Reporter, audit_job, public
 from jobs.chain.wording import label
 from jobs.context import WorkerContext
-from jobs.queue import Enqueuer
 from jobs.state.chains import ChainState
 
 Outcome = dict[str, Any] | Retry
@@ -62,7 +61,7 @@ def after_step(
     itself and whose next step is already queued behind it."""
     state = record_result(ctx, state, index, result)
     more = index + 1 < len(state.steps)
-    enqueue = Enqueuer(ctx.redis, ctx.settings)
+    enqueue = ctx.enqueuer()
     if result.upid:
         ref = announce_task(ctx, state, result)
         if follow_here is not None:
@@ -106,4 +105,4 @@ def _track(
         "ref": ref.model_dump(mode="json") if ref else None,
         "started": ctx.clock.now(),
     }
-    Enqueuer(ctx.redis, ctx.settings).tracking(state.root, index, state.kind, args)
+    ctx.enqueuer().tracking(state.root, index, state.kind, args)

@@ -31,7 +31,6 @@ from jobs.chain.runner import Outcome, after_step
 from jobs.chain.wording import duration, label
 from jobs.context import WorkerContext, current
 from jobs.state.chains import ChainState
-from jobs.state.locks import BusyLocks
 from proxmox.errors import ProxmoxApiException, ProxmoxLocked, classify_message
 from proxmox.models import TaskStatus
 from proxmox.upid import UPID
@@ -70,9 +69,7 @@ def track_task(raw: dict[str, Any]) -> dict[str, Any] | Retry:
     if state is None or state.status != "running":
         return {"skipped": f"chain {args.root} is not running"}
     if state.request.vmid is not None:
-        BusyLocks(ctx.redis, prefix=ctx.prefix, cluster=ctx.cluster).refresh(
-            state.request.vmid, state.root, ctx.settings.lock_ttl
-        )
+        ctx.locks().refresh(state.request.vmid, state.root, ctx.settings.lock_ttl)
     if state.steps[args.index].state == "pending":
         return _rerun(ctx, state, args)
     upid = UPID.parse(args.upid)

@@ -29,9 +29,7 @@ def test_replace_all_follows_moves_and_forgets_deleted_vms(
     assert inv.synced_at() == 2.0
 
 
-def test_names_are_found_case_insensitively(
-    redis_client: redis.Redis, key_prefix: str
-) -> None:
+def test_names_are_found_case_insensitively(redis_client: redis.Redis, key_prefix: str) -> None:
     inv = Inventory(redis_client, prefix=key_prefix)
     inv.replace_all([entry(101, name="Web-1", owner="acme")], now=1.0)
 
