@@ -69,11 +69,17 @@ class Step:
     types: any task of ours on the VM since the attempt began counts.
 
     ``finds_own_task``: the task is filed under another VM (a clone runs under the
-    template's VMID on its node), so the step itself looks for it when it runs again."""
+    template's VMID on its node), so the step itself looks for it when it runs again.
+    ``says``: what the request's card shows while the step runs ("growing the disk")."""
 
     name: str
     tasks: tuple[str, ...] = ()
     finds_own_task: bool = False
+    says: str = ""
+
+    @property
+    def doing(self) -> str:
+        return self.says or self.name.replace("_", " ")
 
 
 class StepResult(BaseModel):
@@ -87,6 +93,8 @@ class StepResult(BaseModel):
     pending: tuple[str, ...] = ()
     private: SecretStr | None = None
     needs_reboot: bool = False
+    # Nothing was asked of this step (no disk change, no reboot): the card leaves it out.
+    skipped: bool = False
 
 
 class ActionError(Exception):
@@ -101,8 +109,14 @@ class Action(Generic[R]):
     one method per step (``steps`` declares them, in order)."""
 
     name: ClassVar[str]
+    title: ClassVar[str] = ""  # what people call the operation: "Resize", "Restore backup"
     request_model: ClassVar[type[BaseModel]]
     steps: ClassVar[tuple[Step, ...]] = (Step("execute"),)
+
+    def heading(self, request: R) -> str:
+        """The operation in words for this request (a power action names its verb)."""
+        del request
+        return self.title or self.name
 
     @classmethod
     def step_names(cls) -> tuple[str, ...]:
@@ -114,6 +128,11 @@ class Action(Generic[R]):
             if declared.name == name:
                 return declared
         raise ValueError(f"{cls.name} has no step {name!r}; steps: {', '.join(cls.step_names())}")
+
+    def step_says(self, step: str, request: R) -> str:
+        """The step in words for this request (a power action's one step names its verb)."""
+        del request
+        return self.step(step).doing
 
     def task_types(self, step: str, request: R) -> tuple[str, ...]:
         """The task types ``step`` may start for this request (see ``Step``)."""

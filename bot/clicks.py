@@ -189,7 +189,7 @@ class Decisions:
         self._tell(
             request.job.target,
             Reply(
-                text=f"{_asked(request)} was approved by {actor.mention}. {queued.text}",
+                text=f"{_asked(request)} was approved by {actor.mention}; its card follows.",
                 ephemeral=False,
                 tone="success",
             ),

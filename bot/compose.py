@@ -30,6 +30,7 @@ from bot.settings.redis import RedisSettings
 from bot.store.approvals import ApprovalStore, ConfirmationStore
 from bot.store.identities import IdentityStore
 from bot.store.ratelimit import RateLimiter
+from bot.store.refs import RequestRefs
 from bot.submit import JobSubmitter
 from jobs.queue import JobQueue
 from jobs.state.inventory import Inventory
@@ -95,7 +96,7 @@ def build_handler(
         jobs=JobBoard(client, prefix=prefix),
     )
     refusals = CertainRefusals(limits=plan.limits(), backup_storage=backup.storage)
-    jobs = JobSubmitter(queue, stores.audit)
+    jobs = JobSubmitter(queue, stores.audit, RequestRefs(client, prefix=prefix), prefix=prefix)
     return Dispatcher(registry, policy, stores, jobs, notifier, refusals=refusals)
 
 

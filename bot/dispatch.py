@@ -206,7 +206,7 @@ class Dispatcher:
         """A job id is answered from Redis now; a UPID needs Proxmox, so it becomes a job."""
         ref: str = parsed.get("task")
         if not UPID.is_valid(ref):
-            found = self.stores.jobs.find(ref)
+            found = self.stores.jobs.find(self._job_id(ref))
             if found is None or not self.policy.may_see_job(actor, found.request):
                 raise Refusal(f"job {ref} not found")
             return job_reply(found, now=self.policy.clock.now())
@@ -217,9 +217,13 @@ class Dispatcher:
             entry = self._owned_task_server(actor, ref, vmid)
         request = job_request(actor, inv, parsed, entry)
         command = format_command(parsed)
-        return self.jobs.submit(
-            actor, request, command_text=command, queued=f"looking up {command}"
-        )
+        return self.jobs.submit(actor, request, command_text=command, queued=command)
+
+    def _job_id(self, ref: str) -> str:
+        """The job a ``#reference`` names (a job id as ``/admin queue`` lists it is one)."""
+        if ref.startswith("#"):
+            return self.jobs.refs.job_of(ref) or ref
+        return ref
 
     def _owned_task_server(self, actor: Actor, ref: str, vmid: int | None) -> InventoryEntry:
         """The same answer for another account's task as for one that does not exist."""
@@ -233,7 +237,7 @@ class Dispatcher:
     def _queue(self, actor: Actor, retry: str | None) -> Reply:
         if retry is None:
             return self.stores.jobs.queue_reply()
-        ok, message = self.stores.jobs.retry(retry)
+        ok, message = self.stores.jobs.retry(self._job_id(retry))
         self.audit_done("job.queued" if ok else "refused", actor, job_id=retry, result=message)
         return Reply(text=message, tone="success" if ok else "warning")
 

@@ -75,15 +75,15 @@ class JobBoard:
 
 def job_reply(found: Found, *, now: float) -> Reply:
     request = found.request
-    what = label(request)
+    what = f"{_shown_ref(request.ref, found.job_id)} {label(request)}"
     chain = found.chain
     if chain is None:
         outcome = found.status + (f": {found.error}" if found.error else "")
-        return Reply(text=f"job {found.job_id}: {what} — {outcome}")
-    lines = [step_line(i, len(chain.steps), s) for i, s in enumerate(chain.steps)]
+        return Reply(text=f"{what} — {outcome}")
+    lines = [step_line(i, len(chain.steps), s) for i, s in enumerate(chain.steps) if not s.skipped]
     lines += [f"⚠ {note}" for note in chain.notes]
     return Reply(
-        text=f"job {found.job_id}: {what} — {chain_outcome(chain, now=now)}\n{chain.render()}",
+        text=f"{what} — {chain_outcome(chain, now=now)}\n{chain.render()}",
         code="\n".join(lines),
         tone={"running": "info", "succeeded": "success", "failed": "error"}[chain.status],
     )
@@ -98,8 +98,13 @@ def chain_outcome(chain: ChainState, *, now: float) -> str:
     return f"failed after {took}: {chain.error or 'unknown error'}"
 
 
+def _shown_ref(ref: str, job_id: str) -> str:
+    """A request's ``#reference``; a job that ran no request keeps its id (admins only)."""
+    return f"#{ref}" if ref else job_id
+
+
 def step_line(index: int, total: int, step: StepState) -> str:
-    parts = [f"{index + 1}/{total} {step.name}: {step.state}"]
+    parts = [f"{index + 1}/{total} {step.doing}: {step.state}"]
     parts += [step.summary] if step.summary else []
     parts += [f"task {step.upid}"] if step.upid else []
     parts += [f"error: {step.error}"] if step.error else []
@@ -118,10 +123,13 @@ def queue_reply(
     ]
     if chains:
         lines += ["", "in progress:"]
-        lines += [f"  {c.root}  {label(c.request)}: {c.render()}" for c in chains]
+        lines += [
+            f"  {_shown_ref(c.request.ref, c.root)}  {label(c.request)}: {c.render()}"
+            for c in chains
+        ]
     if failed:
-        lines += ["", "failed (retry one: /admin queue retry=<job id>):"]
-        lines += [f"  {f.id}  {f.description}  {f.error}" for f in failed]
+        lines += ["", "failed (retry one: /admin queue retry=#ref):"]
+        lines += [f"  {_shown_ref(f.ref, f.id)}  {f.error}" for f in failed]
     text = (
         f"{total['queued']} queued, {total['started']} running, "
         f"{len(chains)} chain(s) in progress, {total['failed']} failed"

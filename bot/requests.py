@@ -43,4 +43,5 @@ def target_of(inv: Invocation) -> ReplyTarget:
         channel=inv.channel,
         requester=inv.identity.user,
         thread=inv.thread,
+        requester_name=f"@{inv.display_name or inv.identity.user}",
     )

@@ -1,25 +1,31 @@
 """Handing a job to the queue and answering like a direct command: one way for a typed
-command, a confirmed one and an approved request alike."""
+command, a confirmed one and an approved request alike. The answer names the request by
+its short reference (``#k3f9``), never by its job id."""
 
 from __future__ import annotations
 
 from bot.ports.audit import AuditLog
 from bot.ports.invocation import Actor
 from bot.ports.reply import Reply
-from jobs.queue import JobQueue, JobRequest
+from bot.store.refs import RequestRefs
+from jobs.kinds import KINDS
+from jobs.queue import JobQueue, JobRequest, job_id_for
 
 
 class JobSubmitter:
-    def __init__(self, queue: JobQueue, audit: AuditLog) -> None:
+    def __init__(self, queue: JobQueue, audit: AuditLog, refs: RequestRefs, *, prefix: str) -> None:
         self.queue = queue
         self._audit = audit
+        self.refs = refs
+        self._prefix = prefix
 
     def submit(
         self, actor: Actor, request: JobRequest, *, command_text: str, queued: str = ""
     ) -> Reply:
         """Enqueue once per inbound id (a redelivery is told it was queued already) and
-        audit it; ``queued`` replaces the default wording for reads."""
-        submitted = self.queue.submit(request)
+        audit it; ``queued`` names what a read looks up."""
+        ref = self.refs.assign(job_id_for(self._prefix, request.inbound_id))
+        submitted = self.queue.submit(request.model_copy(update={"ref": ref}))
         self._audit.record_committed(
             "job.queued",
             actor=actor.key,
@@ -30,12 +36,13 @@ class JobSubmitter:
             job_id=submitted.job_id,
             result="duplicate" if submitted.duplicate else "queued",
         )
-        if request.args.get("dry_run"):
-            text = f"dry run of {command_text}: the plan will appear here; nothing will be changed"
-        elif submitted.duplicate:
-            text = f"{command_text} was already queued"
-        elif queued:
-            text = f"{queued}: the answer will appear here"
+        kind = KINDS.get(request.kind)
+        if submitted.duplicate:
+            text = f"{command_text} is already queued as #{ref}"
+        elif request.args.get("dry_run"):
+            text = f"Working out the plan for {command_text} (#{ref}); nothing will be changed"
+        elif kind is not None and not kind.mutating:
+            text = f"Looking up {queued or command_text}… (#{ref})"
         else:
-            text = f"{command_text}: queued; the Proxmox task id will appear here"
-        return Reply(text=f"{text} (job {submitted.job_id})", tone="success")
+            text = f"Queued #{ref}: {command_text}. Its card below shows how it goes."
+        return Reply(text=text, tone="info")

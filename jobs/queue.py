@@ -44,6 +44,7 @@ class JobRequest(BaseModel):
     inbound_id: str = Field(description="platform delivery id; the job id derives from it")
     approved_by: str | None = None
     account: str | None = Field(default=None, description="customer account (ownership)")
+    ref: str = Field(default="", description="the short reference people use (#k3f9)")
 
 
 class Submitted(BaseModel):

@@ -24,7 +24,8 @@ class BackupCreateRequest(VmRequest):
 
 class BackupCreateAction(ServerAction[BackupCreateRequest]):
     name = "backup.create"
-    steps = (Step("execute", ("vzdump",)),)
+    title = "Backup"
+    steps = (Step("execute", ("vzdump",), says="backing up"),)
     request_model = BackupCreateRequest
 
     def plan(self, request: BackupCreateRequest) -> Plan:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actions.backup.listing import backups_of
-from actions.base import JSON, ActionError, Change, Plan, StepResult
+from actions.base import JSON, ActionError, Change, Plan, Step, StepResult
 from actions.common import ServerAction, VmRequest
 from actions.volumes import backup_of
 
@@ -21,6 +21,8 @@ class BackupDeleteRequest(VmRequest):
 
 class BackupDeleteAction(ServerAction[BackupDeleteRequest]):
     name = "backup.delete"
+    title = "Delete backup"
+    steps = (Step("execute", says="deleting the backup"),)
     request_model = BackupDeleteRequest
 
     def plan(self, request: BackupDeleteRequest) -> Plan:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from actions.base import JSON, ActionError, Plan, StepResult
+from actions.base import JSON, ActionError, Plan, Step, StepResult
 from actions.common import ServerAction, VmRequest
 from actions.sizes import human_bytes
 from actions.volumes import parse_backup_volid
@@ -19,6 +19,8 @@ class BackupListRequest(VmRequest):
 
 class BackupListAction(ServerAction[BackupListRequest]):
     name = "backup.list"
+    title = "Backups"
+    steps = (Step("execute", says="reading the backups"),)
     request_model = BackupListRequest
 
     def plan(self, request: BackupListRequest) -> Plan:

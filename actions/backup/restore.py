@@ -31,13 +31,14 @@ class RestoreRequest(VmRequest):
 
 class RestoreAction(ServerAction[RestoreRequest]):
     name = "backup.restore"
+    title = "Restore backup"
     request_model = RestoreRequest
     steps = (
-        Step("prepare"),
-        Step("stop", STOP_TASKS),
-        Step("restore", ("qmrestore",)),
-        Step("retag"),
-        Step("start", START_TASKS),
+        Step("prepare", says="checking the backup"),
+        Step("stop", STOP_TASKS, says="stopping the server"),
+        Step("restore", ("qmrestore",), says="restoring"),
+        Step("retag", says="restoring its owner"),
+        Step("start", START_TASKS, says="starting it"),
     )
 
     def _backup(self, request: RestoreRequest, node: str) -> BackupRef:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from pydantic import field_validator
 
-from actions.base import JSON, ActionError, Change, Plan, StepResult
+from actions.base import JSON, ActionError, Change, Plan, Step, StepResult
 from actions.common import ServerAction, VmRequest, update_config
 from proxmox.models import VmConfig
 
@@ -36,6 +36,8 @@ class AssignRequest(VmRequest):
 
 class AssignAction(ServerAction[AssignRequest]):
     name = "server.assign"
+    title = "Assign owner"
+    steps = (Step("execute", says="setting the owner"),)
     request_model = AssignRequest
 
     def plan(self, request: AssignRequest) -> Plan:

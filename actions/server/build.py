@@ -72,13 +72,14 @@ class BuildRequest(BaseModel):
 
 class BuildAction(ServerAction[BuildRequest]):
     name = "server.build"
+    title = "New server"
     request_model = BuildRequest
     steps = (
-        Step("allocate"),
-        Step("clone", finds_own_task=True),
-        Step("configure"),
-        Step("grow_disk", ("resize",)),
-        Step("start", START_TASKS),
+        Step("allocate", says="choosing a server number"),
+        Step("clone", finds_own_task=True, says="copying the template"),
+        Step("configure", says="setting it up"),
+        Step("grow_disk", ("resize",), says="growing the disk"),
+        Step("start", START_TASKS, says="starting it"),
     )
 
     def __init__(self, px: Proxmox, config: ActionsConfig, reservations: VmidReservations) -> None:

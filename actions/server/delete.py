@@ -21,8 +21,12 @@ class DeleteRequest(VmRequest):
 
 class DeleteAction(ServerAction[DeleteRequest]):
     name = "server.delete"
+    title = "Delete server"
     request_model = DeleteRequest
-    steps = (Step("stop", STOP_TASKS), Step("destroy", ("qmdestroy",)))
+    steps = (
+        Step("stop", STOP_TASKS, says="stopping it"),
+        Step("destroy", ("qmdestroy",), says="deleting it"),
+    )
 
     def plan(self, request: DeleteRequest) -> Plan:
         found = find_vm(self.px.cluster, request.vmid)

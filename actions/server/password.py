@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from pydantic import Field, SecretStr
 
-from actions.base import JSON, Change, Plan, StepResult
+from actions.base import JSON, Change, Plan, Step, StepResult
 from actions.common import ServerAction, VmRequest, update_config
 from actions.passwords import generate_password
 from proxmox.errors import ProxmoxApiException
@@ -23,6 +23,8 @@ class PasswordRequest(VmRequest):
 
 class PasswordAction(ServerAction[PasswordRequest]):
     name = "server.password"
+    title = "New password"
+    steps = (Step("execute", says="setting a new password"),)
     request_model = PasswordRequest
 
     def plan(self, request: PasswordRequest) -> Plan:

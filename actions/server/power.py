@@ -63,7 +63,15 @@ class PowerRequest(VmRequest):
 
 class PowerAction(ServerAction[PowerRequest]):
     name = "server.power"
+    title = "Power"
     request_model = PowerRequest
+
+    def heading(self, request: PowerRequest) -> str:
+        return request.action.capitalize()  # "Reboot", "Shutdown"
+
+    def step_says(self, step: str, request: PowerRequest) -> str:
+        del step  # one step
+        return _GERUND[request.action]
 
     def task_types(self, step: str, request: PowerRequest) -> tuple[str, ...]:
         del step  # one step; its task depends on the verb

@@ -31,16 +31,17 @@ class RebuildRequest(VmRequest):
 
 class RebuildAction(ServerAction[RebuildRequest]):
     name = "server.rebuild"
+    title = "Rebuild"
     request_model = RebuildRequest
     steps = (
-        Step("prepare"),
-        Step("backup", ("vzdump",)),
-        Step("stop", STOP_TASKS),
-        Step("destroy", ("qmdestroy",)),
-        Step("clone", finds_own_task=True),
-        Step("configure"),
-        Step("grow_disk", ("resize",)),
-        Step("start", START_TASKS),
+        Step("prepare", says="checking the server"),
+        Step("backup", ("vzdump",), says="taking a backup first"),
+        Step("stop", STOP_TASKS, says="stopping it"),
+        Step("destroy", ("qmdestroy",), says="removing the old system"),
+        Step("clone", finds_own_task=True, says="copying the template"),
+        Step("configure", says="setting it up"),
+        Step("grow_disk", ("resize",), says="growing the disk"),
+        Step("start", START_TASKS, says="starting it"),
     )
 
     def plan(self, request: RebuildRequest) -> Plan:
@@ -130,7 +131,7 @@ class RebuildAction(ServerAction[RebuildRequest]):
 
     def backup(self, request: RebuildRequest, context: Mapping[str, JSON]) -> StepResult:
         if not request.backup:
-            return StepResult(summary="no backup asked", context=dict(context))
+            return StepResult(summary="no backup asked", context=dict(context), skipped=True)
         node = str(context["node"])
         notes = backup_notes(request.requested_by, "before rebuild")
         upid = start_backup(self.px, self.config, node, request.vmid, notes)

@@ -46,12 +46,13 @@ class ResizeRequest(VmRequest):
 
 class ResizeAction(ServerAction[ResizeRequest]):
     name = "server.resize"
+    title = "Resize"
     request_model = ResizeRequest
     steps = (
-        Step("prepare"),
-        Step("configure"),
-        Step("grow_disk", ("resize",)),
-        Step("reboot", ("qmreboot",)),
+        Step("prepare", says="checking the server"),
+        Step("configure", says="changing CPU and memory"),
+        Step("grow_disk", ("resize",), says="growing the disk"),
+        Step("reboot", ("qmreboot",), says="rebooting"),
     )
 
     def plan(self, request: ResizeRequest) -> Plan:
@@ -191,7 +192,7 @@ class ResizeAction(ServerAction[ResizeRequest]):
     def grow_disk(self, request: ResizeRequest, context: Mapping[str, JSON]) -> StepResult:
         key, target = context.get("disk_key"), context.get("disk_bytes")
         if not isinstance(key, str) or not isinstance(target, int):
-            return StepResult(summary="no disk change asked", context=dict(context))
+            return StepResult(summary="no disk change asked", context=dict(context), skipped=True)
         node = self.where(request.vmid, context)
 
         def attempt() -> StepResult:
@@ -215,7 +216,7 @@ class ResizeAction(ServerAction[ResizeRequest]):
 
     def reboot(self, request: ResizeRequest, context: Mapping[str, JSON]) -> StepResult:
         if not request.reboot:
-            return StepResult(summary="no reboot asked", context=dict(context))
+            return StepResult(summary="no reboot asked", context=dict(context), skipped=True)
         node = self.where(request.vmid, context)
         if self.px.power.status(node, request.vmid).status != "running":
             return StepResult(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actions.base import JSON, Plan, StepResult
+from actions.base import JSON, Plan, Step, StepResult
 from actions.common import ServerAction, VmRequest
 from actions.sizes import human_bytes, human_duration
 from proxmox.models import PendingItem
@@ -21,6 +21,8 @@ class StatusRequest(VmRequest):
 
 class StatusAction(ServerAction[StatusRequest]):
     name = "server.status"
+    title = "Status"
+    steps = (Step("execute", says="reading the status"),)
     request_model = StatusRequest
 
     def plan(self, request: StatusRequest) -> Plan:

@@ -35,6 +35,8 @@ _UPID = re.compile(
 )
 # A root job id is <prefix>-<32 hex> (jobs.queue.job_id_for); a chain's own jobs add -s<k>/-t<k>.
 _JOB_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}-[0-9a-f]{32}(?:-[st][0-9]{1,3})?$")
+# A request's short reference (bot.store.refs): lowercase base32, "#" optional on input.
+_REF = re.compile(r"^#?[a-z2-7]{4,12}$")
 _TOPIC = re.compile(r"^[a-z-]{1,20}(?: [a-z-]{1,20}){0,2}$")
 _AUDIT_FILTER = re.compile(r"^(?:[1-9][0-9]{2,8}|[a-z0-9][a-z0-9_-]{0,31}|[a-z]+:[\w.-]+:[\w.-]+)$")
 _MAX_NOTE = 120
@@ -157,9 +159,16 @@ def _user(text: str) -> str:
 
 
 def _task_ref(text: str) -> str:
-    """A UPID (checked as one) or else a job id; never something that is half of each."""
+    """A UPID (checked as one), a request reference or a job id; never half of each."""
     if text[:5].upper() == "UPID:":
         return _check(_UPID, text)
+    return _job_ref(text)
+
+
+def _job_ref(text: str) -> str:
+    """``#k3f9`` (returned with its ``#``) or a job id as ``/admin queue`` lists it."""
+    if _REF.match(text.lower()):
+        return "#" + text.lower().lstrip("#")
     return _check(_JOB_ID, text)
 
 
@@ -206,11 +215,9 @@ BACKUP = ValueType(
     lambda t: _check(_BACKUP, t),
 )
 UPID_TYPE = ValueType("UPID", "a Proxmox task id (UPID:…)", str, lambda t: _check(_UPID, t))
-JOB_ID = ValueType(
-    "JOB", "a job id as shown in a reply (… (job jh-…))", str, lambda t: _check(_JOB_ID, t)
-)
+JOB_ID = ValueType("#REF", "a request's reference as its reply showed it (#k3f9)", str, _job_ref)
 TASK_REF = ValueType(
-    "UPID|JOB", "a Proxmox task id (UPID:…) or a job id as shown in a reply", str, _task_ref
+    "#REF|UPID", "a request's reference (#k3f9) or a Proxmox task id (UPID:…)", str, _task_ref
 )
 TOPIC = ValueType(
     "COMMAND", "a command name, e.g. resize", str, lambda t: _check(_TOPIC, t.lower())

@@ -142,18 +142,18 @@ COMMANDS: tuple[Command, ...] = (
             Arg(
                 "task",
                 TASK_REF,
-                "a job id from a reply, or a Proxmox task id (UPID)",
+                "a request's #reference from a reply, or a Proxmox task id (UPID)",
                 required=True,
                 positional=True,
                 job_key="upid",
             ),
         ),
-        ("task <job>", "task <upid>"),
+        ("task <ref>", "task <upid>"),
         placeholders=(
-            Placeholder("job", JOB_ID, "/server reboot 101", "the job id a reply showed"),
+            Placeholder("ref", JOB_ID, "/server reboot 101", "the #reference a reply showed"),
             Placeholder("upid", UPID_TYPE, "/server reboot 101", "the task id a reply showed"),
         ),
-        job_kind=kinds.TASK_STATUS,  # for a UPID; a job id is answered from Redis at once
+        job_kind=kinds.TASK_STATUS,  # for a UPID; a reference is answered from Redis at once
     ),
     Command(
         "server",

@@ -26,6 +26,9 @@ class ReplyTarget(BaseModel):
     channel: str
     requester: str
     thread: str | None = None
+    requester_name: str = ""  # how chat shows them ("@alice"); never an identity key
+    # A message this post answers (the request's card): Slack threads it, Discord replies.
+    reply_to: str | None = None
 
 
 class MessageRef(BaseModel):

@@ -41,6 +41,8 @@ class Reply(BaseModel):
     code: str | None = None
     ephemeral: bool = True
     tone: Tone = "info"
+    # Notify the requester: the notifier writes the platform's own mention in front.
+    mention: bool = False
 
     def plain(self) -> str:
         """A plain-text rendering (console, logs of what was sent, notifications)."""

@@ -14,7 +14,7 @@ from jobs.inprocess import InProcessWorker, JobWaitTimeout
 CUSTOMER, ADMIN, ACCOUNT = "console:alice", "console:boss", "acme"
 
 _APPROVAL = re.compile(r"request (\S+) sent")
-_JOB = re.compile(r"\(job ([A-Za-z0-9_.-]+)\)")
+_REF = re.compile(r"(#[a-z2-7]{4,12})\b")
 _CONFIRM = re.compile(r"\(confirm (\S+)\)")
 _SUCCEEDED = ("succeeded", "finished")
 
@@ -60,12 +60,16 @@ class Script:
             self._write(f"    {line}")
 
     def wait(self, reply: str) -> str:
-        """Wait for the job the reply names (polling Redis, bounded); return its id."""
-        job_id = self.find(_JOB, reply, "a job id")
+        """Wait for the request the reply names (polling Redis, bounded); return its
+        ``#reference``."""
+        ref = self.find(_REF, reply, "a request reference")
+        job_id = self._handler.jobs.refs.job_of(ref)
+        if job_id is None:
+            raise DemoStepFailed(f"no request {ref}")
         status = self._worker.wait_done(job_id, self._timeout)
         if status not in _SUCCEEDED:
-            raise DemoStepFailed(f"job {job_id} ended {status}")
-        return job_id
+            raise DemoStepFailed(f"request {ref} ended {status}")
+        return ref
 
     def confirm_if_asked(self, who: str, reply: str) -> str:
         found = _CONFIRM.search(reply)
@@ -90,8 +94,8 @@ def play(
         s.step("2. the customer asks for a resize: it needs an admin's approval")
         approval = s.find(_APPROVAL, s.say(CUSTOMER, "/server resize 101 cpu=4 disk=40G"), "id")
         s.step("3. the admin approves: the UPID arrives, then the task completes")
-        job_id = s.wait(s.say(ADMIN, f"approve {approval}"))
-        s.say(CUSTOMER, f"/server task {job_id}")
+        ref = s.wait(s.say(ADMIN, f"approve {approval}"))
+        s.say(CUSTOMER, f"/server task {ref}")
         s.step("4. the customer reboots to apply the pending changes")
         s.wait(s.confirm_if_asked(CUSTOMER, s.say(CUSTOMER, "/server reboot 101")))
         s.step("5. the customer takes a backup")

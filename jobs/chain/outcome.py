@@ -10,9 +10,10 @@ from typing import NoReturn
 from rq import get_current_job
 
 from actions.vm import find_vm
+from bot.ports.reply import Reply
 from jobs import kinds
-from jobs.chain.report import Reporter, audit_job, public
-from jobs.chain.wording import duration, label
+from jobs.chain import card
+from jobs.chain.report import Reporter, audit_job
 from jobs.context import WorkerContext
 from jobs.state.chains import ChainState
 from proxmox.errors import ProxmoxApiException
@@ -74,70 +75,51 @@ def fail_chain(
     index: int,
     message: str,
     *,
-    announce: bool = True,
     show_state: bool = True,
 ) -> ChainState:
     """Stop the chain at step ``index``: record, free the server, cancel what would follow,
-    and tell the requester which step failed and (unless ``show_state`` is False: an
-    ownership refusal) what state the server is in."""
+    and show on the card which step failed and (unless ``show_state`` is False: an
+    ownership refusal, which must read exactly like a server that does not exist) what
+    state the server is in."""
     store = ctx.chains()
     state = store.update_step(state, index, state="failed", error=message, ended=ctx.clock.now())
-    state = store.finish(state, "failed", message)
+    vm = vm_state(ctx, state) if show_state else None
+    shown = f"{message}. The server is {vm}." if vm is not None else message
+    state = store.finish(state, "failed", shown)
     release_lock(ctx, state)
     release_reservation(ctx, state)
     ctx.enqueuer().cancel(f"{state.root}-s{index + 1}")
-    request = state.request
-    audit_job(ctx, request, "job.failed", job_id=state.root, result=message)
-    if announce:
-        text = _failure_text(ctx, state, index, message, show_state=show_state)
-        Reporter(ctx).post(request.target, public(text, tone="error"))
-    return state
-
-
-def _failure_text(
-    ctx: WorkerContext, state: ChainState, index: int, message: str, *, show_state: bool
-) -> str:
-    what = label(state.request)
-    if len(state.steps) > 1:
-        text = (
-            f"✗ {what} stopped at step {index + 1}/{len(state.steps)} "
-            f"({state.steps[index].name}): {message}"
-        )
-    else:
-        text = f"✗ {what} failed: {message}"
-    if not show_state:
-        return text
-    vm = vm_state(ctx, state)
-    vmid = target_vmid(state)
-    if vm is not None and vmid is not None:
-        text += f"\nServer {vmid} is {vm}."
-    return text
+    audit_job(ctx, state.request, "job.failed", job_id=state.root, result=message)
+    return _announce(ctx, state, reveal=show_state)
 
 
 def complete_chain(
-    ctx: WorkerContext, state: ChainState, summary: str, *, announce: bool = True
+    ctx: WorkerContext, state: ChainState, summary: str, *, exit_status: str | None = None
 ) -> ChainState:
-    store = ctx.chains()
-    state = store.finish(state, "succeeded")
+    state = ctx.chains().finish(state, "succeeded")
     release_lock(ctx, state)
-    request = state.request
-    audit_job(ctx, request, "job.succeeded", job_id=state.root, result=summary)
-    if announce:
-        Reporter(ctx).post(
-            request.target,
-            public(success_text(state, summary, now=ctx.clock.now()), tone="success"),
-        )
+    audit_job(ctx, state.request, "job.succeeded", job_id=state.root, result=summary)
+    if not is_mutating(state):
+        # A read answers privately with the data itself: no card, nothing in the channel.
+        Reporter(ctx).private(state.request.target, Reply(text=summary, tone="info"))
+        return state
+    return _announce(ctx, state, exit_status=exit_status)
+
+
+def _announce(
+    ctx: WorkerContext, state: ChainState, *, exit_status: str | None = None, reveal: bool = True
+) -> ChainState:
+    if not is_mutating(state):
+        Reporter(ctx).private(state.request.target, Reply(text=f"✗ {state.error}", tone="error"))
+        return state
+    state = card.show(ctx, state, final=True, exit_status=exit_status, reveal=reveal)
+    card.notify_requester(ctx, state, reveal=reveal)
     return state
 
 
-def success_text(state: ChainState, summary: str, *, now: float) -> str:
-    what = label(state.request)
-    if len(state.steps) > 1:
-        took = duration((state.ended or now) - state.started)
-        text = f"✓ {what} done in {took}: {state.render()}"
-    else:
-        text = f"✓ {what}: {summary}"
-    return "\n".join([text, *(f"⚠ {note}" for note in state.notes)])
+def is_mutating(state: ChainState) -> bool:
+    kind = kinds.KINDS.get(state.kind)
+    return kind is None or kind.mutating
 
 
 def fail_and_raise(

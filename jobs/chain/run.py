@@ -11,6 +11,7 @@ report itself: a worker that died mid-job (``AbandonedJobError``).
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -21,10 +22,11 @@ from rq.job import Job
 
 from actions.base import ActionError
 from bot.ports.reply import Reply
+from jobs.chain import card
 from jobs.chain.adopt import attempt
 from jobs.chain.outcome import ReportedFailure, fail_and_raise, fail_chain, raise_reported
 from jobs.chain.preflight import NotOwned, check_owner, typed_request
-from jobs.chain.report import Reporter, audit_job, public
+from jobs.chain.report import Reporter, audit_job
 from jobs.chain.runner import Outcome, after_step
 from jobs.chain.wording import label
 from jobs.context import WorkerContext, current, installed
@@ -46,7 +48,9 @@ def start(request_data: dict[str, Any]) -> Outcome:
     job = get_current_job()
     root = job.id if job else job_id_for(ctx.prefix, request.inbound_id)
     action = ctx.action_for(request.kind)
-    state = ctx.chains().ensure(root, request, action.step_names())
+    typed = typed_request(action, request, chain=root)
+    steps = tuple(replace(s, says=action.step_says(s.name, typed)) for s in action.steps)
+    state = ctx.chains().ensure(root, request, steps)
     if state.status != "running":
         # A redelivered root job of a finished chain: running it again would repeat the
         # operation (a second reboot) and take the busy lock with nobody to release it.
@@ -83,19 +87,20 @@ def _execute(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
 
 
 def _dry_run(ctx: WorkerContext, request: JobRequest) -> Outcome:
-    """``dry-run=yes``: read live state, post the Action's plan, change nothing (no lock)."""
-    what = f"dry run of {label(request)}"
+    """``dry-run=yes``: read live state, show the requester the Action's plan privately,
+    change nothing (no lock)."""
+    what = f"Dry run of {label(request)}"
     try:
         check_owner(ctx, request)
         action = ctx.action_for(request.kind)
         plan = action.plan(typed_request(action, request))
     except (ProxmoxApiException, ActionError) as exc:
         message = exc.message if isinstance(exc, ProxmoxApiException) else str(exc)
-        Reporter(ctx).post(request.target, public(f"✗ {what}: {message}", tone="error"))
+        Reporter(ctx).private(request.target, Reply(text=f"✗ {what}: {message}", tone="error"))
         audit_job(ctx, request, "job.failed", result=message)
         raise_reported(message)
-    reply = Reply(text=f"{what}: nothing was changed", code=plan.render(), ephemeral=False)
-    Reporter(ctx).post(request.target, reply)
+    reply = Reply(text=f"{what}: nothing was changed", code=plan.render())
+    Reporter(ctx).private(request.target, reply)
     audit_job(ctx, request, "job.succeeded", result="dry run")
     return {"dry_run": True, "plan": plan.render()}
 
@@ -146,10 +151,8 @@ def _retry_or_fail(ctx: WorkerContext, state: ChainState, index: int, message: s
     store = ctx.chains()
     # Re-read: the attempt recorded when it started, which the retry must look back to.
     state = store.get(state.root) or state
-    store.update_step(state, index, state="pending", error=f"retrying: {message}")
-    if attempts == 0:
-        text = f"{label(state.request)}: Proxmox says “{message}”; trying again shortly."
-        Reporter(ctx).post(state.request.target, public(text, tone="warning"))
+    state = store.update_step(state, index, state="pending", error=f"retrying: {message}")
+    card.show(ctx, state)
     return Retry(max=ctx.settings.retry_cap, interval=list(ctx.settings.retry_intervals))
 
 
@@ -177,9 +180,9 @@ def on_failure(
         reason = "the worker running it stopped unexpectedly"
     else:
         reason = f"internal error ({exc_type.__name__ if exc_type else 'unknown'})"
-    step = state.steps[index].name
+    doing = state.steps[index].doing
     if job.retries_left:
-        text = f"⚠ {label(state.request)}: {reason} during {step}; running it again."
-        Reporter(ctx).post(state.request.target, public(text, tone="warning"))
+        state = ctx.chains().update_step(state, index, error=f"retrying: {reason}")
+        card.show(ctx, state)
         return
-    fail_chain(ctx, state, index, f"{reason} during {step}")
+    fail_chain(ctx, state, index, f"{reason} while {doing}")

@@ -22,13 +22,11 @@ from pydantic import BaseModel, ConfigDict
 from rq import Retry, get_current_job
 
 from actions.base import ActionError
-from bot.ports.notify import MessageRef
-from bot.ports.reply import Tone
+from jobs.chain import card
 from jobs.chain.adopt import attempt
 from jobs.chain.outcome import complete_chain, fail_and_raise, fail_chain, raise_reported
-from jobs.chain.report import Reporter, public
 from jobs.chain.runner import Outcome, after_step
-from jobs.chain.wording import duration, label
+from jobs.chain.wording import duration
 from jobs.context import WorkerContext, current
 from jobs.state.chains import ChainState
 from proxmox.errors import ProxmoxApiException, ProxmoxLocked, classify_message
@@ -46,7 +44,6 @@ class TrackArgs(BaseModel):
     root: str
     index: int
     upid: str
-    ref: MessageRef | None = None
     started: float
 
 
@@ -97,28 +94,20 @@ def _again(ctx: WorkerContext) -> Retry:
 def _still_running(
     ctx: WorkerContext, state: ChainState, args: TrackArgs, upid: UPID, elapsed: float
 ) -> dict[str, Any] | Retry:
-    step = state.steps[args.index]
     if elapsed >= ctx.settings.tracking_deadline:
-        text = (
-            f"⌛ {label(state.request)}: {step.summary} is still running after "
-            f"{duration(elapsed)}; I stopped watching it (task {args.upid})."
+        message = (
+            f"the task is still running after {duration(elapsed)}; I stopped watching it "
+            "(it goes on in Proxmox)"
         )
-        Reporter(ctx).update(state.request.target, args.ref, public(text, tone="warning"))
-        fail_chain(
-            ctx,
-            state,
-            args.index,
-            f"still running after {duration(elapsed)}",
-            announce=len(state.steps) > 1,  # a single step's edited message says it all
-        )
+        fail_chain(ctx, state, args.index, message)
         raise_reported("tracking deadline reached")
     if upid.type in PROGRESS_TASK_TYPES:
-        _show_progress(ctx, state, args, upid)
+        _show_progress(ctx, state, upid)
     return _again(ctx)
 
 
-def _show_progress(ctx: WorkerContext, state: ChainState, args: TrackArgs, upid: UPID) -> None:
-    """Read only the log lines not seen yet; edit the message when the percentage moved."""
+def _show_progress(ctx: WorkerContext, state: ChainState, upid: UPID) -> None:
+    """Read only the log lines not seen yet; show it on the card when the percentage moved."""
     job = get_current_job()
     meta = job.meta if job else {}
     offset = int(meta.get("log_offset", 0))
@@ -132,10 +121,7 @@ def _show_progress(ctx: WorkerContext, state: ChainState, args: TrackArgs, upid:
     if percent is not None and percent != meta.get("percent"):
         if job is not None:
             job.meta["percent"] = percent
-        text = f"{label(state.request)}: {state.steps[args.index].summary} … {percent:.0f}%"
-        Reporter(ctx).update(
-            state.request.target, args.ref, public(text, fields={"Task": args.upid})
-        )
+        card.show(ctx, state, progress=percent)
     if job is not None:
         job.save_meta()  # type: ignore[no-untyped-call]
 
@@ -143,26 +129,19 @@ def _show_progress(ctx: WorkerContext, state: ChainState, args: TrackArgs, upid:
 def _succeeded(
     ctx: WorkerContext, state: ChainState, args: TrackArgs, task: TaskStatus, elapsed: float
 ) -> dict[str, Any]:
-    store = ctx.chains()
-    step = state.steps[args.index]
     exit_text = task.exitstatus or "OK"
-    tone: Tone = "warning" if task.warnings else "success"
-    text = f"✓ {label(state.request)}: {step.summary} — {exit_text} in {duration(elapsed)}"
-    Reporter(ctx).update(state.request.target, args.ref, public(text, tone=tone))
-    state = store.update_step(state, args.index, state="done", ended=ctx.clock.now())
+    state = ctx.chains().update_step(state, args.index, state="done", ended=ctx.clock.now())
     if args.index + 1 == len(state.steps):
-        # A single step's edited message already is the outcome; a chain gets a summary.
-        complete_chain(ctx, state, step.summary, announce=len(state.steps) > 1)
-    return {"upid": args.upid, "exitstatus": exit_text}
+        complete_chain(ctx, state, state.steps[args.index].summary, exit_status=exit_text)
+    else:
+        card.show(ctx, state)  # the next step waits on this job and starts now
+    return {"upid": args.upid, "exitstatus": exit_text, "took": duration(elapsed)}
 
 
 def _failed(
     ctx: WorkerContext, state: ChainState, args: TrackArgs, error: str, elapsed: float
 ) -> NoReturn:
-    step = state.steps[args.index]
-    text = f"✗ {label(state.request)}: {step.summary} — failed after {duration(elapsed)}: {error}"
-    Reporter(ctx).update(state.request.target, args.ref, public(text, tone="error"))
-    fail_chain(ctx, state, args.index, error, announce=len(state.steps) > 1)
+    fail_chain(ctx, state, args.index, f"{error} (after {duration(elapsed)})")
     raise_reported(error)
 
 
@@ -203,12 +182,7 @@ def _retry_locked(ctx: WorkerContext, state: ChainState, args: TrackArgs, error:
         error=f"retrying: {error}",
     )
     retry = _backoff(ctx)
-    wait = retry.intervals[0]
-    text = (
-        f"⚠ {label(state.request)}: {step.summary} — Proxmox says “{error}”; "
-        f"trying again in {duration(wait)}."
-    )
-    Reporter(ctx).update(state.request.target, args.ref, public(text, tone="warning"))
+    card.show(ctx, ctx.chains().get(state.root) or state)
     return retry
 
 
@@ -226,23 +200,19 @@ def _rerun(ctx: WorkerContext, state: ChainState, args: TrackArgs) -> Outcome:
     except ActionError as exc:
         fail_and_raise(ctx, state, args.index, str(exc))
 
-    def follow_here(upid: str, ref: MessageRef | None) -> Outcome:
-        _follow(upid, ref, started=ctx.clock.now())
+    def follow_here(upid: str) -> Outcome:
+        _follow(upid, started=ctx.clock.now())
         return _again(ctx)
 
     return after_step(ctx, state, args.index, result, follow_here=follow_here)
 
 
-def _follow(upid: str, ref: MessageRef | None, *, started: float) -> None:
+def _follow(upid: str, *, started: float) -> None:
     """From now on this job tracks ``upid`` (its arguments cannot change; its meta can)."""
     job = get_current_job()
     if job is None:
         return
-    follow = {
-        "upid": upid,
-        "ref": ref.model_dump(mode="json") if ref else None,
-        "started": started,
-    }
+    follow = {"upid": upid, "started": started}
     job.meta.update(follow=follow, log_offset=0)
     job.meta.pop("percent", None)
     job.save_meta()  # type: ignore[no-untyped-call]

@@ -13,7 +13,9 @@ from typing import Any, Literal
 import redis
 from pydantic import BaseModel, ConfigDict, Field
 
+from actions.base import Step
 from bot.ports.clock import SYSTEM_CLOCK, Clock
+from bot.ports.notify import MessageRef
 from jobs.queue import JobRequest
 
 StepStateName = Literal["pending", "running", "task", "done", "failed"]
@@ -34,6 +36,12 @@ class StepState(BaseModel):
     # Tasks this step started that failed on a lock and were given up for a fresh attempt;
     # a re-run must never mistake one of them for the task it is looking for.
     tried: tuple[str, ...] = ()
+    skipped: bool = False  # nothing was asked of it (the card leaves it out)
+    says: str = ""  # the step in words ("growing the disk"), from the Action's declaration
+
+    @property
+    def doing(self) -> str:
+        return self.says or self.name.replace("_", " ")
 
 
 class ChainState(BaseModel):
@@ -48,6 +56,9 @@ class ChainState(BaseModel):
     notes: tuple[str, ...] = ()
     started: float
     ended: float | None = None
+    # The request's one card in chat (posted once, then edited) and when it was last shown.
+    card: MessageRef | None = None
+    card_shown: float = 0.0
 
     @property
     def kind(self) -> str:
@@ -57,9 +68,10 @@ class ChainState(BaseModel):
         return self.steps[index]
 
     def render(self) -> str:
-        """``clone ✓ → configure ✓ → resize … → start`` for chat."""
+        """``copying the template ✓ → setting it up …`` for chat."""
         marks = {"pending": "", "running": " …", "task": " …", "done": " ✓", "failed": " ✗"}
-        return " → ".join(f"{s.name}{marks[s.state]}" for s in self.steps)
+        shown = [s for s in self.steps if not s.skipped]
+        return " → ".join(f"{s.doing}{marks[s.state]}" for s in shown)
 
 
 class ChainStore:
@@ -73,12 +85,12 @@ class ChainStore:
     def _key(self, root: str) -> str:
         return f"{self._p}:{root}"
 
-    def ensure(self, root: str, request: JobRequest, steps: tuple[str, ...]) -> ChainState:
+    def ensure(self, root: str, request: JobRequest, steps: tuple[Step, ...]) -> ChainState:
         """Create the chain once; a re-run root job finds (and keeps) the existing state."""
         fresh = ChainState(
             root=root,
             request=request,
-            steps=tuple(StepState(name=s) for s in steps),
+            steps=tuple(StepState(name=s.name, says=s.says) for s in steps),
             started=self._clock.now(),
         )
         self._r.set(self._key(root), fresh.model_dump_json(), nx=True, ex=_TTL)

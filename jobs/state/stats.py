@@ -36,16 +36,17 @@ class FailedJob:
     description: str
     error: str
     ended: float
+    ref: str = ""  # the request's short reference, when the job ran a request
 
 
 def counts(client: redis.Redis, settings: JobSettings) -> list[tuple[str, Counts]]:
     """Per queue: queued / started / scheduled / deferred / failed."""
-    rows = []
+    rows: list[tuple[str, Counts]] = []
     for priority in PRIORITIES:
         queue = rq_queue(client, settings, priority)
         rows.append(
             (
-                queue.name,
+                priority,  # the queue's name carries the deployment's key prefix
                 {
                     "queued": queue.count,
                     "started": queue.started_job_registry.get_job_count(cleanup=False),
@@ -80,17 +81,28 @@ def failed(client: redis.Redis, settings: JobSettings, limit: int = 20) -> list[
             description=job.description or job.func_name or "",
             error=last_error(job),
             ended=job.ended_at.timestamp() if job.ended_at else 0.0,
+            ref=_ref_of(job),
         )
         for job in failed_jobs(client, settings, limit)
     ]
 
 
 def last_error(job: Job) -> str:
-    """The last line of the recorded exception (the message, not the traceback)."""
+    """The last line of the recorded exception: its message, without the exception's
+    module path and class (``jobs.chain.outcome.ReportedFailure: …`` is for the log)."""
     result = job.latest_result()
     text = (result.exc_string if result is not None else None) or ""
     text = text.strip()
-    return text.splitlines()[-1] if text else "(no error recorded)"
+    if not text:
+        return "(no error recorded)"
+    last = text.splitlines()[-1]
+    name, colon, message = last.partition(": ")
+    return message if colon and name.replace(".", "").replace("_", "").isalnum() else last
+
+
+def _ref_of(job: Job) -> str:
+    first = job.args[0] if job.args else None
+    return str(first.get("ref") or "") if isinstance(first, dict) else ""
 
 
 def retry(client: redis.Redis, settings: JobSettings, job_id: str) -> str:

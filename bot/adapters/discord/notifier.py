@@ -76,7 +76,13 @@ class DiscordNotifier:
 
     def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
         channel = target.thread or target.channel
+        if reply.mention:  # a real mention notifies; "@alice" in text does not
+            reply = reply.model_copy(update={"text": f"<@{target.requester}> {reply.text}"})
         body = message_payload(reply) | {"nonce": nonce(target, reply), "enforce_nonce": True}
+        if reply.mention:
+            body["allowed_mentions"] = {"users": [target.requester]}
+        if target.reply_to:
+            body["message_reference"] = {"message_id": target.reply_to, "fail_if_not_exists": False}
         sent = self._bot("POST", f"/channels/{channel}/messages", body)
         return MessageRef(channel=channel, id=str(sent["id"]))
 

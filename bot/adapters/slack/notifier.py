@@ -61,9 +61,13 @@ class SlackNotifier:
         self._sleep = sleep
 
     def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
+        if reply.mention:  # a real mention notifies; "@alice" in text does not
+            reply = reply.model_copy(
+                update={"text": f"<@{_user_id(target.requester)}> {reply.text}"}
+            )
         payload: dict[str, Any] = {"channel": target.channel, **message_payload(reply)}
-        if target.thread:
-            payload["thread_ts"] = target.thread
+        if target.reply_to or target.thread:
+            payload["thread_ts"] = target.reply_to or target.thread
         response = self._call("chat.postMessage", payload)
         return MessageRef(channel=str(response["channel"]), id=str(response["ts"]))
 

@@ -1,0 +1,208 @@
+"""The request's one card: posted once when its chain starts, edited at every later state,
+so a customer follows a resize on a single message instead of a post per step.
+
+The card names the operation and the server in words, who asked, where the chain is
+("growing the disk (3 of 4)", a progress bar for long tasks), the Proxmox task id once there
+is one, and the outcome with its duration and what the person must still do. When the chain
+ends, one short notice in the card's thread mentions the requester, so they are notified.
+
+Edits closer than ``MIN_EDIT_INTERVAL`` apart are skipped (the next one shows the newer
+state anyway), the final state never is: it goes through the reporter, which retries a
+failed delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from actions.base import Action
+from bot.ports.reply import Button, Reply, ReplyField, Tone
+from jobs.chain.report import Reporter
+from jobs.chain.wording import duration
+from jobs.context import WorkerContext
+from jobs.kinds import KINDS
+from jobs.state.chains import ChainState, StepState
+
+log = logging.getLogger(__name__)
+MIN_EDIT_INTERVAL = 1.0  # seconds; the platforms rate-limit edits of one message
+_BAR_CELLS = 10
+# Steps that only check and read before anything is changed: the card does not list them.
+_CHECKS = frozenset({"prepare", "allocate"})
+REBOOT_NOTE = "takes effect after a reboot"
+
+
+def show(
+    ctx: WorkerContext,
+    state: ChainState,
+    *,
+    progress: float | None = None,
+    final: bool = False,
+    exit_status: str | None = None,
+    reveal: bool = True,
+) -> ChainState:
+    """Bring the card up to date (post it the first time); returns the state that records it.
+    ``reveal`` False: an ownership refusal, which names the server by its number only."""
+    if not _has_card(state):
+        return state
+    now = ctx.clock.now()
+    if not final and state.card is not None and now - state.card_shown < MIN_EDIT_INTERVAL:
+        return state
+    reply = render(ctx, state, progress=progress, exit_status=exit_status, now=now, reveal=reveal)
+    target = state.request.target
+    if state.card is None:
+        ref = Reporter(ctx).post(target, reply) if final else _try_post(ctx, state, reply)
+        if ref is None:
+            return state  # not shown yet: the next state change posts it
+        return ctx.chains().save(state.model_copy(update={"card": ref, "card_shown": now}))
+    if final:
+        Reporter(ctx).update(target, state.card, reply)  # retried until delivered
+    else:
+        try:
+            ctx.notifier.update(state.card, reply)
+        except Exception as exc:  # a missed edit is caught up by the next one
+            log.warning("editing the card of %s failed (%s)", state.root, type(exc).__name__)
+            return state
+    return ctx.chains().save(state.model_copy(update={"card_shown": now}))
+
+
+def notify_requester(ctx: WorkerContext, state: ChainState, *, reveal: bool = True) -> None:
+    """The one completion notice: in the card's thread, mentioning the requester."""
+    target = state.request.target
+    if state.card is not None:
+        target = target.model_copy(update={"reply_to": state.card.id})
+    outcome = "is done" if state.status == "succeeded" else "did not go through"
+    text = f"{_heading(ctx, state)} of {_server(ctx, state, reveal)} {outcome}."
+    tone: Tone = "success" if state.status == "succeeded" else "error"
+    Reporter(ctx).post(target, Reply(text=text, ephemeral=False, tone=tone, mention=True))
+
+
+def render(
+    ctx: WorkerContext,
+    state: ChainState,
+    *,
+    progress: float | None = None,
+    exit_status: str | None = None,
+    now: float,
+    reveal: bool = True,
+) -> Reply:
+    lines = [f"{_heading(ctx, state)} · {_server(ctx, state, reveal)}", _asked_by(state)]
+    lines.append(_state_line(state, progress, now))
+    lines += [f"• {s.summary}" for s in _worth_showing(state)]
+    lines += _pending(state)
+    fields = []
+    upid = next((s.upid for s in reversed(state.steps) if s.upid), None)
+    if upid is not None:
+        fields.append(ReplyField(label="Task", value=upid))
+    if exit_status and state.status != "running":
+        fields.append(ReplyField(label="Proxmox", value=exit_status))
+    return Reply(
+        text="\n".join(lines),
+        fields=tuple(fields),
+        buttons=_next_actions(state),
+        ephemeral=False,
+        tone=_tone(state, exit_status),
+    )
+
+
+def _heading(ctx: WorkerContext, state: ChainState) -> str:
+    action: Action[Any] = ctx.action_for(state.kind)
+    try:
+        return action.heading(action.request_model.model_validate(state.request.args))
+    except ValueError:
+        return action.title or action.name
+
+
+def _server(ctx: WorkerContext, state: ChainState, reveal: bool = True) -> str:
+    """``acme-web (101)``: the name the inventory knows, and the VMID once."""
+    vmid = state.request.vmid if state.request.vmid is not None else state.context.get("vmid")
+    name = state.context.get("name") or state.request.args.get("name")
+    if not reveal:
+        return f"server {vmid}"
+    if isinstance(vmid, int):
+        entry = ctx.inventory().get(vmid)
+        name = entry.name if entry is not None and entry.name else name
+        return f"{name} ({vmid})" if name else f"server {vmid}"
+    return str(name) if name else "a new server"
+
+
+def _asked_by(state: ChainState) -> str:
+    target, request = state.request.target, state.request
+    who = target.requester_name or "you"
+    line = f"asked by {who}" + (f" for {request.account}" if request.account else "")
+    line += " · approved" if request.approved_by else ""
+    return line + (f" · #{request.ref}" if request.ref else "")
+
+
+def _state_line(state: ChainState, progress: float | None, now: float) -> str:
+    if state.status == "succeeded":
+        return f"✓ Done in {duration((state.ended or now) - state.started)}"
+    index, step = _current(state)
+    doing = step.doing
+    if state.status == "failed":
+        done = any(s.state == "done" and not s.skipped for s in state.steps[:index])
+        verb = "Stopped" if done else "Failed"
+        return f"✗ {verb} while {doing}: {state.error or step.error or 'unknown error'}"
+    where = f" ({index + 1} of {len(state.steps)})" if len(state.steps) > 1 else ""
+    line = f"⏳ {doing[:1].upper()}{doing[1:]}{where}"
+    if step.error:  # a retry is waiting: say why
+        line += f" — {step.error.removeprefix('retrying: ')}; trying again shortly"
+    if step.state == "pending" and index == 0 and step.started is None:
+        line = "⏳ Queued"
+    if progress is not None:
+        filled = round(progress / 100 * _BAR_CELLS)
+        line += f" · {'▰' * filled}{'▱' * (_BAR_CELLS - filled)} {progress:.0f}%"
+    return line
+
+
+def _current(state: ChainState) -> tuple[int, StepState]:
+    for index, step in enumerate(state.steps):
+        if step.state != "done":
+            return index, step
+    return len(state.steps) - 1, state.steps[-1]
+
+
+def _worth_showing(state: ChainState) -> list[StepState]:
+    """Steps that did something: not the checks, not what nobody asked for."""
+    return [
+        s
+        for s in state.steps
+        if s.state == "done" and s.summary and not s.skipped and s.name not in _CHECKS
+    ]
+
+
+def _pending(state: ChainState) -> list[str]:
+    """What the person must still do: changes Proxmox keeps pending until a reboot."""
+    if not state.notes:
+        return []
+    waiting = [n for n in state.notes if n != REBOOT_NOTE]
+    told = f": {', '.join(waiting)}" if waiting else ""
+    return [f"⚠ Takes effect after a reboot{told} — run /server reboot when it suits you"]
+
+
+def _next_actions(state: ChainState) -> tuple[Button, ...]:
+    del state  # a Reboot button for pending changes comes with its own request (not yet)
+    return ()
+
+
+def _tone(state: ChainState, exit_status: str | None) -> Tone:
+    if state.status == "failed":
+        return "error"
+    if state.status == "succeeded":
+        warned = bool(state.notes) or (exit_status or "").startswith("WARNINGS")
+        return "warning" if warned else "success"
+    return "info"
+
+
+def _has_card(state: ChainState) -> bool:
+    """Requests that change something get a card; reads answer privately instead."""
+    kind = KINDS.get(state.kind)
+    return kind is None or kind.mutating
+
+
+def _try_post(ctx: WorkerContext, state: ChainState, reply: Reply) -> Any:
+    try:
+        return ctx.notifier.post(state.request.target, reply)
+    except Exception as exc:  # the next state change posts it; the final one is retried
+        log.warning("posting the card of %s failed (%s)", state.root, type(exc).__name__)
+        return None
