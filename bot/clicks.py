@@ -182,7 +182,7 @@ class Decisions:
             update={"inbound_id": f"approval:{request.id}", "approved_by": actor.key}
         )
         try:
-            queued = self.jobs.submit(actor, job, command_text=request.text)
+            ref, _ = self.jobs.enqueue(actor, job, command_text=request.text)
         except (QueueUnavailable, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             self.approvals.reopen(request.id, actor.key)
             raise
@@ -195,6 +195,7 @@ class Decisions:
             ),
         )
         decided = Reply(text=f"Approved by {actor.mention}: {request.summary}", tone="success")
+        queued = Reply(text=f"Approved: queued as #{ref} for {request.requester_name}")
         return ClickResult(to_clicker=queued, replace_message=decided)
 
     def _denied(self, actor: Actor, request: ApprovalRequest, reason: str) -> ClickResult:

@@ -22,8 +22,22 @@ class JobSubmitter:
     def submit(
         self, actor: Actor, request: JobRequest, *, command_text: str, queued: str = ""
     ) -> Reply:
-        """Enqueue once per inbound id (a redelivery is told it was queued already) and
-        audit it; ``queued`` names what a read looks up."""
+        """Enqueue and answer the requester; ``queued`` names what a read looks up."""
+        ref, duplicate = self.enqueue(actor, request, command_text=command_text)
+        kind = KINDS.get(request.kind)
+        if duplicate:
+            text = f"{command_text} is already queued as #{ref}"
+        elif request.args.get("dry_run"):
+            text = f"Working out the plan for {command_text} (#{ref}); nothing will be changed"
+        elif kind is not None and not kind.mutating:
+            text = f"Looking up {queued or command_text}… (#{ref})"
+        else:
+            text = f"Queued #{ref}: {command_text}. Its card below shows how it goes."
+        return Reply(text=text, tone="info")
+
+    def enqueue(self, actor: Actor, request: JobRequest, *, command_text: str) -> tuple[str, bool]:
+        """Enqueue once per inbound id and audit it: the request's reference, and whether
+        it was queued already (a redelivery)."""
         ref = self.refs.assign(job_id_for(self._prefix, request.inbound_id))
         submitted = self.queue.submit(request.model_copy(update={"ref": ref}))
         self._audit.record_committed(
@@ -36,13 +50,4 @@ class JobSubmitter:
             job_id=submitted.job_id,
             result="duplicate" if submitted.duplicate else "queued",
         )
-        kind = KINDS.get(request.kind)
-        if submitted.duplicate:
-            text = f"{command_text} is already queued as #{ref}"
-        elif request.args.get("dry_run"):
-            text = f"Working out the plan for {command_text} (#{ref}); nothing will be changed"
-        elif kind is not None and not kind.mutating:
-            text = f"Looking up {queued or command_text}… (#{ref})"
-        else:
-            text = f"Queued #{ref}: {command_text}. Its card below shows how it goes."
-        return Reply(text=text, tone="info")
+        return ref, submitted.duplicate

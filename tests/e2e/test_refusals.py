@@ -8,10 +8,12 @@ acme-db; gina (globex) owns 103; boss is an admin."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import redis
 
-from tests.support.conversation import perform
+from tests.support.conversation import Done, perform
 from tests.support.testbot import TestBot, identity, running_testbot
 
 SHRINK = (
@@ -137,6 +139,13 @@ def test_a_refused_click_is_audited(testbot: TestBot) -> None:
     assert testbot.jobs_created() == 0
 
 
+def _card_and_notice(done: Done) -> str:
+    """The card's last state and the notice, with the request's own reference blanked."""
+    card = [s.text for s in done.seen if s.how in ("post", "edit") and not s.reply.mention]
+    notice = [s.text for s in done.seen if s.reply.mention]
+    return re.sub(r"#[a-z2-7]{4,12}", "#REF", "\n".join([card[-1], *notice]))
+
+
 def test_the_worker_answers_a_foreign_server_exactly_like_a_missing_one(testbot: TestBot) -> None:
     """The cache says acme owns both; Proxmox says 102 is globex's now and 104 is gone."""
     testbot.sim.vms[102].config["tags"] = "owner-globex"
@@ -144,8 +153,8 @@ def test_the_worker_answers_a_foreign_server_exactly_like_a_missing_one(testbot:
     assert entry is not None
     testbot.handler.stores.inventory.put(entry.model_copy(update={"vmid": 104, "name": "ghost"}))
     testbot.sim.clear_calls()
-    foreign = perform(testbot, "alice", "/server start 102").seen[-1].text
-    missing = perform(testbot, "alice", "/server start 104").seen[-1].text
+    foreign = _card_and_notice(perform(testbot, "alice", "/server start 102"))
+    missing = _card_and_notice(perform(testbot, "alice", "/server start 104"))
     assert foreign.replace("102", "N") == missing.replace("104", "N")
     assert "does not exist" in foreign
     assert testbot.writes() == []

@@ -34,7 +34,7 @@ def test_an_approval_still_inside_its_lifetime_runs(testbot: TestBot) -> None:
     testbot.approve("boss")
     testbot.settle()
 
-    assert "✓ resize 101 done" in testbot.seen_text("alice")
+    assert "✓ Done in" in testbot.seen_text("alice")
 
 
 def test_the_pending_list_counts_down_on_the_clock(testbot: TestBot) -> None:

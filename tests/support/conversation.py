@@ -55,7 +55,7 @@ def find_value(placeholder: Placeholder, seen: str) -> str:
     """The newest token in ``seen`` that the placeholder's value type accepts."""
     marked = placeholder.type.metavar.startswith("#")  # a reference: only "#k3f9" counts
     for token in reversed(seen.split()):
-        candidate = token.strip(_EDGES + ":")
+        candidate = token.strip(_EDGES + (":" if marked else ""))
         if marked and not candidate.startswith("#"):
             continue
         try:
