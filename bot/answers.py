@@ -39,8 +39,18 @@ def command_help(command: Command) -> str:
 
 
 def server_line(entry: InventoryEntry) -> str:
-    sizes = f"{entry.cores} vCPU, {entry.memory_mib} MiB, {human_bytes(entry.disk_bytes)}"
-    return f"{entry.vmid} {entry.name or '-'}: {entry.status} ({sizes})"
+    """``acme-web: running (2 vCPU, 4 GiB memory, 32 GiB disk)`` — GiB wherever people read
+    sizes; the VMID is the line's label, so it is not repeated."""
+    memory = human_bytes(entry.memory_mib * 1024 * 1024)
+    sizes = f"{entry.cores} vCPU, {memory} memory, {human_bytes(entry.disk_bytes)} disk"
+    state = "template" if entry.template else entry.status
+    return f"{entry.name or 'unnamed'}: {state} ({sizes})"
+
+
+def _owner(entry: InventoryEntry) -> str:
+    if entry.owner:
+        return f" · {entry.owner}"
+    return "" if entry.template else " · no owner"
 
 
 def server_list(
@@ -49,7 +59,7 @@ def server_list(
     if not entries:
         return Reply(text="no servers" + ("" if admin else " in your account"))
     fields = tuple(
-        ReplyField(label=str(e.vmid), value=server_line(e) + (f" [{e.owner}]" if admin else ""))
+        ReplyField(label=str(e.vmid), value=server_line(e) + (_owner(e) if admin else ""))
         for e in entries
     )
     age = f"; inventory from {int(now - synced_at)} s ago" if synced_at else ""

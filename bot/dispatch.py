@@ -129,7 +129,9 @@ class Dispatcher:
             entries = self.policy.search_servers(actor, typed, limit=_MAX_CHOICES)
         except redis.exceptions.RedisError:
             return []
-        return [Choice(label=answers.server_line(e), value=str(e.vmid)) for e in entries]
+        return [
+            Choice(label=f"{e.vmid} {answers.server_line(e)}", value=str(e.vmid)) for e in entries
+        ]
 
     # -- the command path ------------------------------------------------------------------
     def actor_of(self, invocation: Invocation) -> Actor:
@@ -208,7 +210,7 @@ class Dispatcher:
         if not UPID.is_valid(ref):
             found = self.stores.jobs.find(self._job_id(ref))
             if found is None or not self.policy.may_see_job(actor, found.request):
-                raise Refusal(f"job {ref} not found")
+                raise Refusal(f"request {ref} not found")
             return job_reply(found, now=self.policy.clock.now())
         vmid = UPID.parse(ref).vmid
         if actor.is_admin:
@@ -237,7 +239,11 @@ class Dispatcher:
     def _queue(self, actor: Actor, retry: str | None) -> Reply:
         if retry is None:
             return self.stores.jobs.queue_reply()
-        ok, message = self.stores.jobs.retry(self._job_id(retry))
+        job_id = self._job_id(retry)
+        ok, message = self.stores.jobs.retry(job_id)
+        # The answer names the request as the admin did, never the queue's prefixed name.
+        shown = f"request {retry}" if retry.startswith("#") else f"job {job_id}"
+        message = f"{shown} is queued again" if ok else message.replace(f"job {job_id}", shown)
         self.audit_done("job.queued" if ok else "refused", actor, job_id=retry, result=message)
         return Reply(text=message, tone="success" if ok else "warning")
 

@@ -28,11 +28,11 @@ class JobSubmitter:
         if duplicate:
             text = f"{command_text} is already queued as #{ref}"
         elif request.args.get("dry_run"):
-            text = f"Working out the plan for {command_text} (#{ref}); nothing will be changed"
+            text = f"Working out the plan for {command_text} (queued as #{ref}); nothing changes"
         elif kind is not None and not kind.mutating:
-            text = f"Looking up {queued or command_text}… (#{ref})"
+            text = f"Looking up {queued or command_text}… (queued as #{ref})"
         else:
-            text = f"Queued #{ref}: {command_text}. Its card below shows how it goes."
+            text = f"{command_text} is queued as #{ref}; its card below shows how it goes"
         return Reply(text=text, tone="info")
 
     def enqueue(self, actor: Actor, request: JobRequest, *, command_text: str) -> tuple[str, bool]:

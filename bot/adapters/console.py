@@ -52,9 +52,9 @@ class ConsoleNotifier:
 
     def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
         ref = MessageRef(channel=target.channel, id=str(next(self._ids)))
-        where = f"#{target.channel}" + (f", reply to {target.reply_to}" if target.reply_to else "")
+        answering = f", answering {target.reply_to}" if target.reply_to else ""
         ping = f"@{target.requester} " if reply.mention else ""
-        self._print(f"[{where}] {ping}{reply.plain()}")
+        self._print(f"[#{target.channel} → @{target.requester}{answering}] {ping}{reply.plain()}")
         return ref
 
     def update(self, ref: MessageRef, reply: Reply) -> None:

@@ -4,12 +4,16 @@ use it without loading the worker's side."""
 
 from __future__ import annotations
 
+from jobs.kinds import SERVER_POWER
 from jobs.queue import JobRequest
 
 
 def label(request: JobRequest) -> str:
-    """``resize 101``, ``backup create 101``, ``build``: how messages name the operation."""
+    """``resize 101``, ``reboot 101``, ``backup create 101``, ``build``: how messages name
+    the operation (a power request by its verb, as it was typed)."""
     verb = request.kind.removeprefix("server.").replace(".", " ").replace("_", " ")
+    if request.kind == SERVER_POWER.name and isinstance(request.args.get("action"), str):
+        verb = str(request.args["action"])
     return f"{verb} {request.vmid}" if request.vmid is not None else verb
 
 

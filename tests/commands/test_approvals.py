@@ -78,7 +78,7 @@ def test_concurrent_approvals_enqueue_exactly_one_job(testbot: TestBot) -> None:
     told = told_requester(testbot)
     assert len(told) == 1
     assert "was approved by" in told[0]
-    assert "task id will appear here" in told[0]
+    assert "its card follows" in told[0]
 
 
 def test_requester_cannot_decide_their_own_request(testbot: TestBot) -> None:

@@ -115,8 +115,8 @@ def test_queued_job_is_reported_queued_when_its_audit_entry_fails(
     reply = testbot.send("alice", "/server status 101")
     (job_id,) = testbot.requests()
     assert testbot.jobs_created() == 1
-    assert reply.tone == "success"
-    assert reply.text.endswith(f"(job {job_id})")
+    assert reply.tone == "info"
+    assert reply.text.endswith(f"(queued as #{testbot.requests()[job_id].ref})")
     assert lost == ["job.queued"]
 
 

@@ -76,7 +76,8 @@ def test_dry_run_enqueues_a_plan_only_job_without_confirmation_or_approval(
     testbot: TestBot,
 ) -> None:
     reply = testbot.send("alice", "/server rebuild 101 dry-run=yes")
-    assert reply.text.startswith("dry run of rebuild 101 dry-run=yes: the plan will appear here")
+    assert reply.text.startswith("Working out the plan for rebuild 101 dry-run=yes (queued as #")
+    assert reply.text.endswith("; nothing changes")
     assert reply.buttons == ()
     assert testbot.handler.stores.approvals.pending() == []
     (job,) = testbot.requests().values()

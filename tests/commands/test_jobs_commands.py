@@ -12,20 +12,27 @@ from jobs.state.chains import chain_progress
 from tests.support.conversation import perform
 from tests.support.testbot import TestBot
 
-_JOB = re.compile(r"\(job ([A-Za-z0-9_.-]+)\)")
+_REF = re.compile(r"(#[a-z2-7]{4,12})\b")
 _UPID = re.compile(r"Task: (UPID:\S+)")
 
 
-def job_of(text: str) -> str:
-    """The job id a "queued" answer names."""
-    found = _JOB.search(text)
+def ref_of(text: str) -> str:
+    """The ``#reference`` a "queued" answer names."""
+    found = _REF.search(text)
     assert found, text
     return found.group(1)
 
 
+def job_of(bot: TestBot, ref: str) -> str:
+    """The job behind a reference (what RQ and the chain records are keyed by)."""
+    job_id = bot.handler.jobs.refs.job_of(ref)
+    assert job_id is not None, ref
+    return job_id
+
+
 def run(bot: TestBot, user: str, line: str) -> str:
-    """Do it (the worker runs it to its end); its job id."""
-    return job_of(perform(bot, user, line).first.text)
+    """Do it (the worker runs it to its end); its reference."""
+    return ref_of(perform(bot, user, line).first.text)
 
 
 def outcome(bot: TestBot, job_id: str) -> str | None:
@@ -46,9 +53,9 @@ def upids(text: str) -> list[str]:
 def test_admin_assign_moves_a_server_to_another_account(testbot: TestBot) -> None:
     assert "103" not in testbot.send("alice", "/server list").plain()
 
-    job_id = run(testbot, "boss", "/admin assign 103 acme")
+    ref = run(testbot, "boss", "/admin assign 103 acme")
 
-    assert outcome(testbot, job_id) == "succeeded"
+    assert outcome(testbot, job_of(testbot, ref)) == "succeeded"
     assert sorted(str(testbot.sim.vms[103].config["tags"]).split(";")) == [
         "owner-acme",
         "production",
@@ -56,7 +63,7 @@ def test_admin_assign_moves_a_server_to_another_account(testbot: TestBot) -> Non
     cached = testbot.handler.stores.inventory.get(103)
     assert cached is not None
     assert cached.owner == "acme"
-    assert "103 globex-app" in testbot.send("alice", "/server list").plain()  # before any sync
+    assert "103: globex-app" in testbot.send("alice", "/server list").plain()  # before any sync
     assert "server 103 now belongs to acme (was globex)" in testbot.seen_text("boss")
 
 
@@ -75,28 +82,26 @@ def test_task_by_job_id_shows_the_chain_to_its_account_only(testbot: TestBot) ->
     theirs = run(testbot, "boss", "/server reboot 103")
 
     reply = testbot.send("alice", f"/server task {mine}")
-    assert reply.text.startswith(f"job {mine}: power 101 — succeeded in ")
+    assert reply.text.startswith(f"{mine} reboot 101 — succeeded in ")
     assert reply.code is not None
-    assert reply.code.startswith("1/1 execute: done — rebooting server 101 — task UPID:pve1:")
+    assert reply.code.startswith("1/1 rebooting: done — rebooting server 101 — task UPID:pve1:")
 
-    nobody = f"{testbot.prefix}-{'0' * 32}"
+    nobody = "#zzzzzz"
     hidden = testbot.send("alice", f"/server task {theirs}").text
     missing = testbot.send("alice", f"/server task {nobody}").text
-    assert hidden == f"job {theirs} not found"
-    assert missing == f"job {nobody} not found"
-    assert testbot.send("boss", f"/server task {theirs}").text.startswith(
-        f"job {theirs}: power 103 — succeeded"
+    assert hidden == f"request {theirs} not found"
+    assert missing == f"request {nobody} not found"
+    assert testbot.send("boss", f"/server task {theirs.removeprefix('#')}").text.startswith(
+        f"{theirs} reboot 103 — succeeded"
     )
     assert "not linked" in testbot.send("mallory", f"/server task {mine}").text
 
 
 def test_a_job_waiting_for_a_worker_is_shown_as_queued(testbot: TestBot) -> None:
     """No worker has run (``settle`` was not called): the job waits in RQ."""
-    job_id = job_of(testbot.send("alice", "/server reboot 101").text)
+    ref = ref_of(testbot.send("alice", "/server reboot 101").text)
 
-    assert testbot.send("alice", f"/server task {job_id}").text == (
-        f"job {job_id}: power 101 — queued"
-    )
+    assert testbot.send("alice", f"/server task {ref}").text == f"{ref} reboot 101 — queued"
 
 
 def test_task_by_upid_is_a_job_that_posts_status_and_log(testbot: TestBot) -> None:
@@ -107,34 +112,33 @@ def test_task_by_upid_is_a_job_that_posts_status_and_log(testbot: TestBot) -> No
 
     looked_up = run(testbot, "alice", f"/server task {mine}")
 
-    assert outcome(testbot, looked_up) == "finished"
+    assert outcome(testbot, job_of(testbot, looked_up)) == "finished"
     assert f"task qmreboot on pve1: OK\n  Task: {mine}" in testbot.seen_text("alice")
     jobs, calls = testbot.jobs_created(), len(testbot.calls)
     refused = testbot.send("alice", f"/server task {theirs}")
     assert refused.text == f"task {theirs} not found"
     assert (testbot.jobs_created(), len(testbot.calls)) == (jobs, calls)  # no job, no Proxmox
     admin = run(testbot, "boss", f"/server task {theirs}")
-    assert outcome(testbot, admin) == "finished"
+    assert outcome(testbot, job_of(testbot, admin)) == "finished"
     assert f"task qmreboot on pve3: OK\n  Task: {theirs}" in testbot.seen_text("boss")
 
 
 def test_admin_queue_lists_a_failed_job_and_retries_it(testbot: TestBot) -> None:
     failed = run(testbot, "alice", "/server reboot 102")  # 102 is stopped: the job fails
-    assert outcome(testbot, failed) == "failed"
+    failed_job = job_of(testbot, failed)
+    assert outcome(testbot, failed_job) == "failed"
 
     listing = testbot.send("boss", "/admin queue")
     assert listing.text.endswith("0 chain(s) in progress, 1 failed")
     assert listing.code is not None
-    assert (
-        f"{testbot.prefix}-default  queued 0  started 0  scheduled 0  deferred 0  failed 1"
-        in listing.code
-    )
-    assert f"  {failed}  server.power 102  " in listing.code
+    assert "default  queued 0  started 0  scheduled 0  deferred 0  failed 1" in listing.code
+    assert testbot.prefix not in listing.code  # queue names are shown without the prefix
+    assert f"  {failed}  server 102 is stopped, so it cannot reboot" in listing.code
 
     retried = testbot.send("boss", f"/admin queue retry={failed}")
-    assert retried.text == f"job {failed} is queued again on {testbot.prefix}-default"
+    assert retried.text == f"request {failed} is queued again"
     testbot.settle()  # 102 is still stopped: it fails again
-    job = fetch_job(testbot.client, failed)
+    job = fetch_job(testbot.client, failed_job)
     assert job is not None
     assert str(job.get_status(refresh=True).value) == "failed"
     nobody = f"{testbot.prefix}-{'0' * 32}"
@@ -147,17 +151,17 @@ def test_a_chain_waiting_on_its_task_is_in_progress(testbot: TestBot) -> None:
     60 s reboot task (its tracking poll scheduled) while the listing and the task are read."""
     testbot.sim.time_scale = 1
     testbot.sim.task_durations["qmreboot"] = 60
-    job_id = job_of(testbot.send("alice", "/server reboot 101").text)
+    ref = ref_of(testbot.send("alice", "/server reboot 101").text)
     testbot.work_once()
-    chain = chain_progress(testbot.client, job_id, prefix=testbot.prefix)
+    chain = chain_progress(testbot.client, job_of(testbot, ref), prefix=testbot.prefix)
     assert chain is not None
     assert chain.steps[0].state == "task"
 
     listing = testbot.send("boss", "/admin queue")
     assert listing.code is not None
-    assert f"  {job_id}  power 101: execute …" in listing.code
+    assert f"  {ref}  reboot 101: rebooting …" in listing.code
     assert ", 1 chain(s) in progress, 0 failed" in listing.text
-    shown = testbot.send("alice", f"/server task {job_id}")
-    assert shown.text.startswith(f"job {job_id}: power 101 — running for ")
+    shown = testbot.send("alice", f"/server task {ref}")
+    assert shown.text.startswith(f"{ref} reboot 101 — running for ")
     assert shown.code is not None
-    assert "1/1 execute: task — rebooting server 101 — task UPID:pve1:" in shown.code
+    assert "1/1 rebooting: task — rebooting server 101 — task UPID:pve1:" in shown.code

@@ -191,7 +191,7 @@ def test_one_changed_value_is_enough(testbot: TestBot) -> None:
     assert "needs an admin's approval" in asked
     assert "needs an admin's approval" in testbot.send("alice", "/server resize 101 disk=+1G").text
     dry_run = testbot.send("alice", "/server resize 101 cpu=2 dry-run=yes").text
-    assert "the plan will appear here" in dry_run
+    assert "Working out the plan" in dry_run
 
 
 def test_sizes_the_inventory_does_not_know_are_left_to_the_worker(testbot: TestBot) -> None:
