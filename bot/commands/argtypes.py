@@ -201,9 +201,7 @@ MEMORY = ValueType(
 )
 DISK = ValueType("SIZE|+SIZE", "a disk size like 40G, or growth like +20G", str, _disk)
 DISK_SIZE = ValueType("SIZE", "a disk size in whole GiB like 40G", str, _disk_absolute)
-TEMPLATE = ValueType(
-    "NAME", "a template name (letters, digits, dots and dashes, e.g. ubuntu-24.04)", str, _template
-)
+TEMPLATE = ValueType("NAME", "a template name (letters, digits, . and -)", str, _template)
 ACCOUNT = ValueType(
     "ACCOUNT",
     "an account name: lowercase letters, digits, - and _, up to 32 characters",

@@ -21,7 +21,7 @@ from tests.contract.pve_values import check_value
 
 REGISTRY = build_registry()
 REBUILD_USAGE = "/server rebuild <vm> [template=NAME] [dry-run=yes|no]"
-EXPECTED = "expected a template name (letters, digits, dots and dashes, e.g. ubuntu-24.04)"
+EXPECTED = "expected a template name (letters, digits, . and -)"
 LABEL = "a" * 63
 
 

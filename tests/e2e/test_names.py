@@ -36,7 +36,7 @@ REFUSED = [
     ("alice", "/server frobnicate 101",
      f"command: expected one of {SERVER_COMMANDS}; got 'frobnicate'\nusage: /server help"),
     ("alice", "/server rebuild 101 template=debian_12",
-     "template: expected a template name (letters, digits, dots and dashes, e.g. ubuntu-24.04); "
+     "template: expected a template name (letters, digits, . and -); "
      "got 'debian_12': a Proxmox VM name has no _ — did you mean debian-12?\n"
      "usage: /server rebuild <vm> [template=NAME] [dry-run=yes|no]"),
 ]  # fmt: skip
