@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -81,6 +80,7 @@ def own_redis() -> Iterator[RedisServer]:
     server = RedisServer(appendonly=False).start()
     yield server
     server.stop()
+    shutil.rmtree(server.directory, ignore_errors=True)
 
 
 @pytest.mark.parametrize(
@@ -117,7 +117,7 @@ def test_a_redis_password_refused_is_one_line_and_exit_2(tmp_path: Path) -> None
     assert binary is not None, "redis-server is not installed: .ci/ensure-redis installs it"
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", tempfile.mkdtemp(dir=tmp_path), "--requirepass", "the-right-one"],
+         "--dir", str(tmp_path), "--requirepass", "the-right-one"],
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
     try:
