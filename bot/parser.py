@@ -4,7 +4,9 @@ Words are split shell-style (quotes group words; nothing is ever executed), the 
 matching command path is taken from the registry, bare words fill the positional arguments
 in order and ``key=value`` fills declared keys only. Values are validated by the command's
 pydantic model. Every refusal is a ``ParseError`` naming the argument, what was expected and
-the usage line; no input makes the parser raise anything else.
+the usage line; no input makes the parser raise anything else. A misspelt command or key is
+answered with the nearest one (``did you mean resize?``), and a misspelt command with that
+command's usage, when one is close enough.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import shlex
 from pydantic import BaseModel, ValidationError
 
 from bot.commands.argtypes import Hinted
-from bot.commands.registry import SLASH, Arg, Command, Parsed, Registry
+from bot.commands.registry import SLASH, Arg, Command, Parsed, Registry, closest
 from bot.ports.invocation import Scope
 
 _MAX_SHOWN = 40
@@ -51,10 +53,27 @@ def parse(registry: Registry, scope: Scope, text: str) -> Parsed:
     words = tokenize(text, scope_usage) or ["help"]
     command = registry.longest_match(scope, words)
     if command is None:
-        names = ", ".join(sorted({c.path[0] for c in registry.in_scope(scope)}))
-        raise ParseError("command", f"expected one of {names}; got {shown(words[0])}", scope_usage)
+        raise _unknown_command(registry, scope, words)
     raw = _collect(command, words[len(command.path) :])
     return Parsed(command, _validate(command, raw))
+
+
+def _unknown_command(registry: Registry, scope: Scope, words: list[str]) -> ParseError:
+    """What the words could have been: the commands of the group the first word names
+    (``backup`` → backup create, …) or else every first word; and the nearest command, whose
+    usage is then shown instead of the scope's help."""
+    group = registry.group(scope, words[0])
+    if group:
+        names = ", ".join(sorted(c.name for c in group))
+        typed = " ".join(words[: max(len(c.path) for c in group)])
+    else:
+        names = ", ".join(sorted({c.path[0] for c in registry.in_scope(scope)}))
+        typed = words[0]
+    problem = f"expected one of {names}; got {shown(typed)}"
+    nearest = registry.nearest(scope, words)
+    if nearest is None:
+        return ParseError("command", problem, f"{SLASH[scope]} help")
+    return ParseError("command", f"{problem} — did you mean {nearest.name}?", nearest.usage())
 
 
 def _collect(command: Command, words: list[str]) -> dict[str, str]:
@@ -68,10 +87,7 @@ def _collect(command: Command, words: list[str]) -> dict[str, str]:
             continue
         arg = command.arg(key.lower())
         if arg is None or arg.positional:
-            keys = ", ".join(f"{a.name}=" for a in command.args if not a.positional) or "none"
-            raise ParseError(
-                key or "=", f"is not an argument of {command.name}; keys: {keys}", usage
-            )
+            raise _unknown_key(command, key, value)
         if arg.name in raw:
             raise ParseError(arg.name, "expected once, given twice", usage)
         raw[arg.name] = value
@@ -89,6 +105,27 @@ def _collect(command: Command, words: list[str]) -> dict[str, str]:
         wanted = ", ".join(f"{n}=" for n in command.one_of)
         raise ParseError(command.one_of[0], f"expected at least one of {wanted}", usage)
     return raw
+
+
+def _unknown_key(command: Command, key: str, value: str) -> ParseError:
+    keyed = [a for a in command.args if not a.positional]
+    keys = ", ".join(f"{a.name}=" for a in keyed) or "none"
+    problem = f"is not an argument of {command.name}; keys: {keys}"
+    meant = closest(key, [a.name for a in keyed]) if key else None
+    if meant is not None:
+        problem += f" — did you mean {_suggested(command, meant, value)}?"
+    return ParseError(key or "=", problem, command.usage())
+
+
+def _suggested(command: Command, name: str, value: str) -> str:
+    """``cpu=4`` when the value fits the key that was meant (in its canonical form), else
+    ``cpu=``: a value is never echoed unchecked."""
+    arg = command.arg(name)
+    assert arg is not None  # name is one of the command's own
+    try:
+        return _format_arg(arg, arg.type.format(arg.type.parse(value)))
+    except ValueError:
+        return f"{name}="
 
 
 def _fill_positionals(command: Command, bare: list[str], raw: dict[str, str]) -> list[str]:

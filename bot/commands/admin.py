@@ -21,9 +21,8 @@ from jobs import kinds
 
 VM = Arg("vm", SERVER, "the server: its VMID or its name", required=True, positional=True)
 ACCOUNT_ARG = Arg("account", ACCOUNT, "the customer account", required=True, positional=True)
-USER_ARG = Arg(
-    "user", USER, "the chat user (id or @mention) in this workspace", required=True, positional=True
-)
+# On Slack an @mention, on Discord a member picker; both reach the parser as the user's id.
+USER_ARG = Arg("user", USER, "the chat user, in this workspace", required=True, positional=True)
 
 COMMANDS: tuple[Command, ...] = (
     Command(

@@ -20,7 +20,13 @@ _CLUSTER_VMID = re.compile(rf"^(?P<cluster>{CLUSTER_LABEL})/(?P<vmid>[1-9][0-9]{
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _SERVER_NAME = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _ACCOUNT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-_TEMPLATE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+# A template is a VM, so its name is Proxmox's ``dns-name`` format (the schema's ``name`` of a
+# VM): labels of letters, digits and inner dashes, joined by dots. Case is kept, because the
+# worker finds a template by its exact name. Proxmox sets no length; DNS's (63 a label, 253
+# in all) keep chat input bounded.
+_DNS_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_TEMPLATE = re.compile(rf"^{_DNS_LABEL}(?:\.{_DNS_LABEL})*$")
+_MAX_TEMPLATE = 253
 _NODE = re.compile(rf"^{_LABEL}$")
 _USER = re.compile(r"^(?:<@!?)?(?P<id>[A-Za-z0-9._-]{1,64})(?:\|[^>]{0,80})?>?$")
 _CODE = re.compile(r"^[a-f0-9]{12}$")
@@ -142,6 +148,16 @@ def vmid_of(text: str) -> int | None:
     return int(text) if _VMID.fullmatch(text) else None
 
 
+def _template(text: str) -> str:
+    if len(text) <= _MAX_TEMPLATE and _TEMPLATE.fullmatch(text):
+        return text
+    # ``debian_12`` is the one near miss worth naming: Proxmox refuses _ in a VM name.
+    dashed = text.replace("_", "-")
+    if dashed != text and len(dashed) <= _MAX_TEMPLATE and _TEMPLATE.fullmatch(dashed):
+        raise Hinted(_hint("a Proxmox VM name has no _", dashed))
+    raise ValueError("not a template name")
+
+
 def _count(low: int, high: int) -> ValueType:
     def parse(text: str) -> int:
         if not re.fullmatch(r"[0-9]{1,4}", text) or not low <= int(text) <= high:
@@ -194,9 +210,7 @@ MEMORY = ValueType(
 )
 DISK = ValueType("SIZE|+SIZE", "a disk size like 40G, or growth like +20G", str, _disk)
 DISK_SIZE = ValueType("SIZE", "a disk size in whole GiB like 40G", str, _disk_absolute)
-TEMPLATE = ValueType(
-    "NAME", "a template name (letters, digits, - and _)", str, lambda t: _check(_TEMPLATE, t)
-)
+TEMPLATE = ValueType("NAME", "a template name (letters, digits, . and -)", str, _template)
 ACCOUNT = ValueType(
     "ACCOUNT",
     "an account name: lowercase letters, digits, - and _, up to 32 characters",

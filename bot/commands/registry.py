@@ -12,6 +12,7 @@ it, and so may adapters that render options (Discord) from the same declarations
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ from bot.ports.invocation import Scope
 from jobs.kinds import JobKind
 
 SLASH = {"server": "/server", "admin": "/admin", "auth": "/auth"}
+# How alike a typo and a name must be to be suggested (difflib's own default cutoff): enough
+# for ``rezise`` → ``resize`` and ``cpus`` → ``cpu``, nothing for ``frobnicate``.
+CLOSE_ENOUGH = 0.6
 _PLACEHOLDER = re.compile(r"<[a-z-]+>")
 
 
@@ -170,6 +174,48 @@ class Registry:
             if found is not None:
                 return found
         return None
+
+    def nearest(self, scope: Scope, words: list[str]) -> Command | None:
+        """The command ``words`` most likely meant to name, or None when none is close.
+
+        Words that already match a command's path are not scored: ``backup craete`` is
+        compared as ``craete`` with ``create``, so a right group word with a wrong (or
+        missing) verb after it never suggests a verb that is nothing like what was typed.
+        """
+        typed = [w.lower() for w in words]
+        scored: list[tuple[float, Command]] = []
+        for command in self.in_scope(scope):
+            given = typed[: len(command.path)]
+            same = 0
+            while same < len(given) and given[same] == command.path[same]:
+                same += 1
+            rest, wanted = " ".join(given[same:]), " ".join(command.path[same:])
+            if rest and wanted:
+                scored.append((similarity(rest, wanted), command))
+        close = [s for s in scored if s[0] >= CLOSE_ENOUGH]
+        # max keeps the first of equals: ties go to the command declared first.
+        return max(close, key=lambda s: s[0])[1] if close else None
+
+    def group(self, scope: Scope, word: str) -> list[Command]:
+        """The commands of a multi-word group (``backup`` → backup list, create, …)."""
+        return [c for c in self.in_scope(scope) if len(c.path) > 1 and c.path[0] == word.lower()]
+
+
+def similarity(typed: str, name: str) -> float:
+    """How alike two words are, from 0 to 1: difflib's ratio averaged with its letters-only
+    quick_ratio. The ratio alone follows the longest common runs and so rates ``rezise``
+    nearer ``reset`` than ``resize``; counting shared letters as well gives a swapped pair
+    of letters its due."""
+    matcher = difflib.SequenceMatcher(None, typed, name)
+    return (matcher.ratio() + matcher.quick_ratio()) / 2
+
+
+def closest(typed: str, names: list[str]) -> str | None:
+    """The one of ``names`` nearest to ``typed`` (the first of equals), or None when none
+    is close enough."""
+    scored = [(similarity(typed.lower(), name), name) for name in names]
+    close = [s for s in scored if s[0] >= CLOSE_ENOUGH]
+    return max(close, key=lambda s: s[0])[1] if close else None
 
 
 def _model_for(command: Command) -> type[BaseModel]:

@@ -3,6 +3,8 @@
 jotunheim queue                 queued / started / scheduled / deferred / failed counts
 jotunheim queue failed [-n 20]  failed jobs, newest first, with the last error line
 jotunheim queue retry <job id>  put a failed job back on its queue
+
+No Redis: one line saying so (``bot.cli``), within the connect timeout.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from bot.settings.redis import RedisSettings
 from bot.settings.worker import WorkerSettings
 from jobs.state import stats
 
+CONNECT_TIMEOUT = 5.0  # seconds
+
 
 def main(argv: list[str], out: TextIO | None = None) -> int:
     stream = out or sys.stdout
@@ -29,7 +33,9 @@ def main(argv: list[str], out: TextIO | None = None) -> int:
     again.add_argument("job_id")
     args = parser.parse_args(argv)
     settings = load(WorkerSettings).jobs()
-    client = redis.Redis.from_url(load(RedisSettings).url)
+    # A one-shot tool: a Redis that does not answer should not hang it for the OS's timeout.
+    client = redis.Redis.from_url(load(RedisSettings).url, socket_connect_timeout=CONNECT_TIMEOUT)
+    client.ping()
     if args.command == "failed":
         for job in stats.failed_jobs(client, settings, args.n):
             stream.write(f"{job.id}  {job.description or job.func_name}  {stats.last_error(job)}\n")

@@ -4,6 +4,10 @@ Loads ``PROXMOX_*``, ``REDIS_URL`` and ``JOTUNHEIM_WORKER_*``, builds the Proxmo
 the notifier, Redis and the audit log, installs the worker context, makes sure the
 inventory sync is scheduled, and runs an RQ worker with its scheduler on the JSON
 serializer, queues in priority order (high, default, low).
+
+Before it takes a job it asks Redis for a PING and Proxmox for its version: no Redis, or a
+token Proxmox rejects, stops it with one line (``bot.cli``); a cluster that does not answer
+is one warning, and the worker starts anyway.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import argparse
 import importlib
 import logging
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import redis
 from rq import SimpleWorker, Worker
@@ -34,6 +39,7 @@ from jobs.kinds import KINDS, RUN_CHAIN
 from jobs.node import schedule_inventory_sync
 from jobs.queue import rq_queue
 from proxmox.client import ProxmoxClient
+from proxmox.errors import ProxmoxApiException
 from proxmox.repositories import Proxmox
 
 log = logging.getLogger("jotunheim.worker")
@@ -145,6 +151,25 @@ def context_from_environment(worker: WorkerSettings) -> WorkerContext:
     )
 
 
+def check_proxmox(proxmox: Proxmox) -> None:
+    """One call before the first job. A token Proxmox rejects would fail every job: the
+    worker does not start. A cluster that does not answer (down, rebooting, a network
+    blip) may be back before the first job, whose calls retry anyway: only a warning."""
+    try:
+        proxmox.cluster.version()
+    except ProxmoxApiException as exc:  # its message already names the problem and the call
+        if exc.status == 401:
+            raise ConfigError(str(exc)) from exc
+        url = _without_credentials(proxmox.client.base_url.removesuffix("/api2/json"))
+        log.warning("%s (PROXMOX_URL=%s); the worker starts anyway", exc, url)
+
+
+def _without_credentials(url: str) -> str:
+    """The URL as a log may show it: without a ``user:password@`` part, should it have one."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
 def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="jotunheim worker", description=__doc__)
     parser.add_argument("--queues", default=",".join(PRIORITIES), help="high,default,low")
@@ -166,6 +191,8 @@ def main(argv: list[str]) -> int:
     if unknown:
         raise ConfigError(f"--queues: unknown priority {', '.join(unknown)}")
     queues = [rq_queue(context.redis, settings, p) for p in PRIORITIES if p in priorities]
+    context.redis.ping()  # no Redis: bot.cli says so in one line, before RQ tries at length
+    check_proxmox(context.proxmox)
     worker_class = SimpleWorker if args.simple else Worker
     worker = worker_class(
         queues,

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+import discord
 import httpx
 import redis
 from pydantic import SecretStr
@@ -39,12 +40,13 @@ from tests.support.discord_api import APP_ID, BOT_TOKEN, Call, MockDiscordApi, S
 from tests.support.discord_fakes import (
     ADMIN_CHANNEL,
     ADMIN_ROLE,
+    CHANNEL,
     GUILD,
     FakeInteraction,
     FakeMember,
     FakeMessage,
     click,
-    run_command,
+    command_data,
 )
 from tests.support.platforms import PEOPLE, ChatKit
 from tests.support.testbot import ADMINS, CUSTOMERS, TestBot, running_testbot
@@ -56,6 +58,68 @@ SPECS = {spec.qualified: spec for spec in default_specs()}
 _TONES: dict[int, Tone] = {colour: tone for tone, colour in TONE_COLOURS.items()}
 _CUSTOM_ID = re.compile(r"jh:(?P<action>[^:]+):(?P<value>.+)")
 _message_ids = itertools.count(800_000_000_000_000_001)
+
+
+@dataclass(frozen=True)
+class Picked:
+    """Someone chosen in a user option. Discord sends the option as their id (type 6) and
+    the user (and, in a guild, the member) under ``resolved``; ``resolved=False`` leaves
+    that out, as Discord may, so discord.py hands the command a bare ``discord.Object``."""
+
+    id: int
+    name: str
+    resolved: bool = True
+
+
+def with_picks(data: dict[str, Any], *, in_guild: bool) -> dict[str, Any]:
+    """``data`` (from ``command_data``) with each ``Picked`` value sent as Discord sends a
+    user option."""
+    resolved: dict[str, dict[str, Any]] = {"users": {}, "members": {}}
+    options: list[dict[str, Any]] = data["options"]
+    while options and "options" in options[0]:  # down the subcommand (group) levels
+        options = options[0]["options"]
+    for option in options:
+        picked = option["value"]
+        if not isinstance(picked, Picked):
+            continue
+        option.update(type=6, value=str(picked.id))
+        if not picked.resolved:
+            continue
+        user = {"id": str(picked.id), "username": picked.name, "discriminator": "0",
+                "global_name": None, "avatar": None}  # fmt: skip
+        resolved["users"][str(picked.id)] = user
+        if in_guild:
+            resolved["members"][str(picked.id)] = {
+                "roles": [], "joined_at": "2024-01-01T00:00:00+00:00", "flags": 0,
+                "nick": None, "avatar": None, "deaf": False, "mute": False,
+            }  # fmt: skip
+    if resolved["users"]:
+        data["resolved"] = {k: v for k, v in resolved.items() if v}
+    return data
+
+
+async def run_command_picking(
+    client: Any,
+    root: str,
+    path: list[str],
+    values: dict[str, Any],
+    *,
+    user: FakeMember,
+    guild_id: int | None = GUILD,
+    channel_id: int = CHANNEL,
+) -> FakeInteraction:
+    """``discord_fakes.run_command``, where a ``Picked`` value is a user option."""
+    data = command_data(root, path, values, guild_id=guild_id)
+    interaction = FakeInteraction(
+        client,
+        kind=discord.InteractionType.application_command,
+        data=with_picks(data, in_guild=guild_id is not None),
+        user=user,
+        guild_id=guild_id,
+        channel_id=channel_id,
+    )
+    await client.tree._call(interaction)
+    return interaction
 
 
 def member(user: str) -> FakeMember:
@@ -92,7 +156,9 @@ class DiscordKit(ChatKit[OnDiscord]):
     def send(self, user: str, line: str) -> None:
         root, path, values = discord_options(line)
         interaction = asyncio.run(
-            run_command(self.bot, root, path, values, user=member(user), channel_id=ROOMS[user])
+            run_command_picking(
+                self.bot, root, path, values, user=member(user), channel_id=ROOMS[user]
+            )
         )
         # Discord keeps an interaction's token alive for 15 minutes after the command.
         self.api.live_tokens.add(interaction.token)
@@ -206,6 +272,10 @@ def _typed(option: OptionSpec, text: str) -> Any:
         return int(text)
     if option.kind == "bool":
         return text in ("yes", "true")
+    if option.kind == "user":  # the form offers the guild's members: a person is picked
+        if text not in USER_IDS:
+            raise AssertionError(f"{text!r} is no member of the guild to pick")
+        return Picked(USER_IDS[text], text)
     return text
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,8 +71,16 @@ class SlackKit(ChatKit[OnSlack]):
 
     def send(self, user: str, line: str, *, conversation: tuple[str, str] | None = None) -> None:
         """``conversation``: type it elsewhere than in the person's room, given as the
-        (channel id, channel name) Slack sends: a DM, a group DM, a private channel."""
+        (channel id, channel name) Slack sends: a DM, a group DM, a private channel. Slack
+        escapes what was typed (``as_slack_sends``), as the manifest asks."""
         command, _, text = line.strip().partition(" ")
+        self.deliver(user, command, as_slack_sends(text), conversation=conversation)
+
+    def deliver(
+        self, user: str, command: str, text: str, *, conversation: tuple[str, str] | None = None
+    ) -> None:
+        """A slash command whose ``text`` is exactly what Slack sends: links, mentions and
+        entities as Slack writes them (``<@U1|carol>``, ``<https://…|…>``, ``&amp;``)."""
         channel, name = conversation or (self.room(user), user)
         answer = self._dispatch(self._slash_body(user, command, text, channel, name))
         reply = slack_reply(answer)
@@ -177,6 +186,19 @@ class SlackKit(ChatKit[OnSlack]):
                          "action_ts": "1700000001.000100"}],
         }  # fmt: skip
         return urlencode({"payload": json.dumps(payload)})
+
+
+def as_slack_sends(typed: str) -> str:
+    """What Slack delivers for typed text with ``should_escape``: ``& < >`` as entities and
+    ``@name`` of someone in the workspace as their mention (``<@UALICE|alice>``). Slack
+    also makes links of URLs and domain-like words; tests that need one ``deliver`` it."""
+    escaped = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    def mention(found: re.Match[str]) -> str:
+        name = found[1]
+        return f"<@{USER_IDS[name]}|{name}>" if name in USER_IDS else found[0]
+
+    return re.sub(r"(?<![\w.])@([a-z0-9._-]+)", mention, escaped)
 
 
 def slack_reply(payload: dict[str, Any]) -> Reply:

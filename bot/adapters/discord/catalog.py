@@ -4,6 +4,11 @@ The registry describes values by how text parses; Discord wants option types. An
 becomes a Discord integer when its value is a plain number (with the range its parser
 accepts), a boolean for yes/no, a user picker for user ids, and a string otherwise (sizes,
 names: the parser validates them on submit). Server arguments get autocomplete.
+
+Discord refuses a description over 100 characters, and cutting one leaves half a sentence.
+An option reads its help and, when that fits, what is expected; a picker Discord fills in
+(a user, yes/no) needs no "expected". A help or summary too long on its own is an error
+here, caught by the tests, rather than text cut short in front of people.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from bot.commands import build_registry
 from bot.commands.registry import Arg, Command, Registry, ValueType
 
 _PROBE_LIMIT = 10_000  # integer options are small counts (cores); probe their parser's range
+MAX_DESCRIPTION = 100  # Discord's limit for command and option descriptions
 
 
 def specs_from_registry(registry: Registry) -> list[CommandSpec]:
@@ -29,7 +35,7 @@ def command_spec(command: Command) -> CommandSpec:
     return CommandSpec(
         scope=command.scope,
         path=command.path,
-        description=command.summary,
+        description=_fitting(command.summary, command.slash),
         options=tuple(option_spec(a) for a in command.args),
     )
 
@@ -40,13 +46,28 @@ def option_spec(arg: Arg) -> OptionSpec:
     return OptionSpec(
         name=arg.name,
         kind=kind,
-        description=f"{arg.help} ({arg.type.expected})"[:100],
+        description=option_description(arg, kind),
         required=arg.required,
         positional=arg.positional,
         min_value=low,
         max_value=high,
         rest=arg.rest,
     )
+
+
+def option_description(arg: Arg, kind: OptionKind) -> str:
+    """``help (expected)`` when it fits in Discord's 100 characters, else the help alone."""
+    helped = _fitting(arg.help, f"argument {arg.name}")
+    if kind in ("user", "bool"):  # Discord's own picker shows what it takes
+        return helped
+    both = f"{helped} ({arg.type.expected})"
+    return both if len(both) <= MAX_DESCRIPTION else helped
+
+
+def _fitting(text: str, what: str) -> str:
+    if len(text) > MAX_DESCRIPTION:
+        raise ValueError(f"{what}: {len(text)} characters, Discord shows {MAX_DESCRIPTION}")
+    return text
 
 
 def _kind(arg: Arg) -> OptionKind:

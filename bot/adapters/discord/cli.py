@@ -7,6 +7,9 @@ ids/roles, admin channel, Redis prefix), ``REDIS_URL``.
 The command handler gets the REST notifier wrapped in ``AfterAck``: approval requests and
 decision notices are posted after the interaction has been answered, so a slow Discord (or
 a 429 wait) never holds up an ack.
+
+At start-up Redis must answer (a PING; ``bot.cli`` prints redis-py's error in one line) and
+Discord must accept the token (else a ``ConfigError`` names the variable, never its value).
 """
 
 from __future__ import annotations
@@ -14,7 +17,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import aiohttp
+import discord
 import httpx
 import redis
 
@@ -28,7 +35,7 @@ from bot.adapters.discord.tokens import InteractionTokens
 from bot.ports import ButtonClick, Choice, ClickResult, CommandHandler
 from bot.ports.invocation import Identity, Invocation
 from bot.ports.reply import Reply
-from bot.settings import load
+from bot.settings import ConfigError, load
 from bot.settings.policy import PolicySettings
 from bot.settings.redis import RedisSettings
 
@@ -38,9 +45,22 @@ log = logging.getLogger(__name__)
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     settings = load(DiscordSettings)
-    if args.action == "sync":
-        return asyncio.run(sync(settings, args.guild))
-    return run(settings)
+    with _logging_in():
+        if args.action == "sync":
+            return asyncio.run(sync(settings, args.guild))
+        return run(settings)
+
+
+@contextmanager
+def _logging_in() -> Iterator[None]:
+    """discord.py's refusal of the token (or no Discord at all) as a ``ConfigError``: its
+    messages never carry the token."""
+    try:
+        yield
+    except discord.LoginFailure as exc:
+        raise ConfigError(f"Discord rejected DISCORD_BOT_TOKEN: {exc}") from exc
+    except aiohttp.ClientConnectionError as exc:
+        raise ConfigError(f"cannot reach Discord: {exc}") from exc
 
 
 def run(settings: DiscordSettings) -> int:
@@ -48,6 +68,7 @@ def run(settings: DiscordSettings) -> int:
     from bot.compose import bot_redis  # noqa: PLC0415  (the composition root, loaded to run)
 
     client = bot_redis(load(RedisSettings).url)
+    client.ping()  # no Redis, no bot: every command would answer "the queue is unavailable"
     tokens = InteractionTokens(client, prefix=policy.redis_prefix)
     followups = Followups(workers=1, name="discord-followup")
     try:

@@ -124,7 +124,7 @@ class Gateway:
             display_name=interaction.user.display_name,
             channel=str(interaction.channel_id),
             scope=spec.scope,
-            text=render_text(spec, values),
+            text=render_text(spec, option_values(spec, values)),
             inbound_id=f"discord:{interaction.id}",
             roles=self.roles(interaction),
             is_direct_message=interaction.guild_id is None,
@@ -163,6 +163,18 @@ class Gateway:
         except Exception:
             log.exception("handler failed for interaction %s", interaction.id)
             return fallback
+
+
+def option_values(spec: CommandSpec, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The options as the text form names them: a picked user is their id, which is how every
+    platform's commands name a user (``link 123456789 acme``). discord.py hands a ``Member``
+    (or a ``User``), or a bare ``discord.Object`` when Discord sent no resolved data: each
+    has the id."""
+    users = {o.key for o in spec.options if o.kind == "user"}
+    return {
+        key: str(value.id) if key in users and isinstance(value, discord.abc.Snowflake) else value
+        for key, value in values.items()
+    }
 
 
 async def send_reply(interaction: discord.Interaction[Any], reply: Reply) -> None:

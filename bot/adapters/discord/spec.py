@@ -63,7 +63,8 @@ def render_text(spec: CommandSpec, values: Mapping[str, object]) -> str:
     ones bare and the others as ``name=value``, shell-quoted like ``bot.parser`` expects.
 
     Options Discord left out (``None``) are omitted, so the same command typed on Slack and
-    filled in on Discord yields the same string.
+    filled in on Discord yields the same string. Values are text, numbers or booleans; the
+    gateway has already made a picked user their id.
     """
     words = list(spec.path)
     for option in spec.options:
@@ -79,7 +80,4 @@ def render_text(spec: CommandSpec, values: Mapping[str, object]) -> str:
 def _stringify(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    mention_id = getattr(value, "mention", None)
-    if isinstance(mention_id, str):  # a Discord user or member: the parser sees a mention
-        return mention_id
     return str(value).strip()

@@ -3,24 +3,38 @@
 Socket Mode (``SLACK_APP_TOKEN``) needs no public endpoint. HTTP mode serves bolt's WSGI
 adapter with waitress, a production WSGI server (never bolt's development server); any other
 WSGI server can serve the factory instead: ``gunicorn 'bot.adapters.slack.cli:wsgi_app()'``.
+
+At start-up Redis must answer (a PING; ``bot.cli`` prints redis-py's error in one line) and
+Slack must accept both tokens (else a ``ConfigError`` names the variable, never its value).
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from urllib.error import URLError
 
 import waitress
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 
 from bot.adapters.after_ack import AfterAck, Followups
 from bot.ports import CommandHandler
-from bot.settings import load
+from bot.settings import ConfigError, load
 
 from .app import SlackApp, build_app
 from .notifier import SlackNotifier, build_client
 from .settings import SlackSettings
+
+# What Slack answers for a token it does not take (anything else is Slack's own trouble).
+REJECTED = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
+     "not_allowed_token_type"}
+)  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
@@ -35,7 +49,8 @@ def main(argv: list[str]) -> int:
         if settings.mode == "socket":
             app_token = settings.app_token.get_secret_value() if settings.app_token else ""
             handler = SocketModeHandler(app.bolt, app_token=app_token)
-            handler.start()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
+            with _start_up("SLACK_APP_TOKEN", "apps.connections.open", settings):
+                handler.start()  # type: ignore[no-untyped-call]  # bolt leaves it unannotated
         else:
             http_server(app, settings).run()
     finally:
@@ -48,7 +63,33 @@ def compose(settings: SlackSettings) -> SlackApp:
     client = build_client(settings.bot_token.get_secret_value(), settings.api_url)
     notifier = SlackNotifier(client)
     handler = _command_handler(AfterAck(notifier, Followups(workers=1)))
-    return build_app(handler, settings, client=client, notifier=notifier)
+    with _start_up("SLACK_BOT_TOKEN", "auth.test", settings):
+        return build_app(handler, settings, client=client, notifier=notifier)
+
+
+@contextmanager
+def _start_up(variable: str, method: str, settings: SlackSettings) -> Iterator[None]:
+    """Slack's refusal of ``variable`` (or no Slack at all) while ``method`` is called, as a
+    ``ConfigError`` naming the variable and Slack's error code."""
+    try:
+        yield
+    except BoltError as exc:  # bolt wraps the SlackApiError of its own auth.test
+        if not isinstance(exc.__context__, SlackApiError):
+            raise
+        raise _refused(variable, method, exc.__context__) from exc
+    except SlackApiError as exc:
+        raise _refused(variable, method, exc) from exc
+    except URLError as exc:
+        raise ConfigError(
+            f"cannot reach Slack at {settings.api_url} (SLACK_API_URL): {exc.reason}"
+        ) from exc
+
+
+def _refused(variable: str, method: str, exc: SlackApiError) -> ConfigError:
+    error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+    if error in REJECTED:
+        return ConfigError(f"Slack rejected {variable} ({method}: {error})")
+    return ConfigError(f"Slack could not check {variable} ({method}: {error})")
 
 
 def wsgi_app() -> SlackRequestHandler:
@@ -72,10 +113,14 @@ def _command_handler(notifier: AfterAck) -> CommandHandler:
     ``JOTUNHEIM_ADMIN_CHANNEL_SLACK``."""
     # Imported here: composing reads policy and Redis settings and imports RQ, which only the
     # running process needs (and `jotunheim slack --help` must not).
-    from bot.compose import compose_bot  # noqa: PLC0415
+    from bot.compose import bot_redis, compose_bot  # noqa: PLC0415
     from bot.settings.policy import PolicySettings  # noqa: PLC0415
+    from bot.settings.redis import RedisSettings  # noqa: PLC0415
 
-    return compose_bot(notifier, settings=load(PolicySettings))
+    policy = load(PolicySettings)
+    client = bot_redis(load(RedisSettings).url)
+    client.ping()  # no Redis, no app: every command would answer "the queue is unavailable"
+    return compose_bot(notifier, settings=policy, client=client)
 
 
 def _parser() -> argparse.ArgumentParser:

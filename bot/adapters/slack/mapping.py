@@ -4,6 +4,9 @@ The inbound id is Slack's ``trigger_id``: unique per slash command and per click
 identical when Slack re-delivers the same payload (a retry, ``X-Slack-Retry-Num``, or a
 Socket Mode ``retry_attempt``), so the handler de-duplicates retries by it. Two clicks on one
 button are two trigger ids; the handler's atomic decision is what makes the second a no-op.
+
+A command's text arrives escaped (the manifest's ``should_escape: true``, so that a picked
+user arrives as their id); ``text.command_text`` turns it into what the person typed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from bot.ports import ButtonClick
 from bot.ports.invocation import Identity, Invocation, Scope
 
 from .blocks import action_name
+from .text import command_text
 
 # Slack names a DM's channel ``directmessage`` and a group DM's ``mpdm-<a>--<b>-1``; a group
 # DM's id starts with G like a (legacy) private channel's, so only its name tells them apart.
@@ -45,7 +49,7 @@ def invocation_from_command(body: Mapping[str, Any], scope: Scope) -> Invocation
         display_name=str(body.get("user_name") or ""),
         channel=channel,
         scope=scope,
-        text=str(body.get("text") or "").strip(),
+        text=command_text(str(body.get("text") or "")).strip(),
         inbound_id=inbound_id(team, body),
         is_direct_message=_is_direct(channel, str(body.get("channel_name") or "")),
     )

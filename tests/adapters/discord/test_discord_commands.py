@@ -21,6 +21,7 @@ from tests.support.discord_fakes import (
     run_autocomplete,
     run_command,
 )
+from tests.support.discordbot import Picked, run_command_picking
 from tests.support.fake_handler import FakeHandler
 
 CUSTOMER = FakeMember(42, "cust")
@@ -55,8 +56,10 @@ def test_tree_has_typed_options_from_the_registry(bot: JotunheimBot) -> None:
         64,
     )
     assert by_name["dry-run"]["type"] == 5
-    link = next(o for o in commands["admin"]["options"] if o["name"] == "link")
-    assert link["options"][0]["type"] == 6  # a user picker
+    for name in ("link", "unlink"):
+        command = next(o for o in commands["admin"]["options"] if o["name"] == name)
+        [user] = [o for o in command["options"] if o["name"] == "user"]
+        assert (user["type"], user["required"]) == (6, True)  # a member picker
 
 
 def test_customer_resize_is_answered_ephemerally_and_asks_for_approval(
@@ -85,6 +88,23 @@ def test_nested_subcommand_and_boolean_render_to_text(
     values = {"vm": "web1", "note": "before upgrade", "dry-run": True}
     asyncio.run(run_command(bot, "server", ["backup", "create"], values, user=CUSTOMER))
     assert handler.invocations[0].text == "backup create web1 note='before upgrade' dry-run=yes"
+
+
+PICKS = {
+    "a member, resolved": Picked(77, "carol"),
+    "a bare id, unresolved": Picked(77, "carol", resolved=False),  # a discord.Object
+}
+
+
+@pytest.mark.parametrize("pick", PICKS)
+def test_a_picked_user_reaches_the_handler_as_their_id(
+    bot: JotunheimBot, handler: FakeHandler, pick: str
+) -> None:
+    values = {"user": PICKS[pick], "account": "acme"}
+    asyncio.run(run_command_picking(bot, "admin", ["link"], values, user=ADMIN))
+    asyncio.run(run_command_picking(bot, "admin", ["unlink"], {"user": PICKS[pick]}, user=ADMIN))
+
+    assert [i.text for i in handler.invocations] == ["link 77 acme", "unlink 77"]
 
 
 def test_public_reply_is_not_ephemeral(bot: JotunheimBot, handler: FakeHandler) -> None:

@@ -14,11 +14,20 @@ import redis
 
 from bot.adapters.discord.bot import JotunheimBot
 from bot.adapters.discord.catalog import default_specs
+from bot.ports.invocation import Identity
 from jobs.config import PRIORITIES
 from jobs.queue import JobRequest, rq_queue
 from tests.support.discord_api import APP_ID
 from tests.support.discord_fakes import GUILD, run_autocomplete
-from tests.support.discordbot import ROOMS, USER_IDS, DiscordKit, member, running_discordbot
+from tests.support.discordbot import (
+    ROOMS,
+    USER_IDS,
+    DiscordKit,
+    Picked,
+    member,
+    run_command_picking,
+    running_discordbot,
+)
 
 
 @pytest.fixture
@@ -90,3 +99,25 @@ def test_someone_elses_server_looks_nonexistent(kit: DiscordKit) -> None:
 
     assert kit.core.jobs_created() == 0
     assert theirs.replace("103", "N") == nothing.replace("999", "N")
+
+
+def account_of(kit: DiscordKit, user_id: int) -> str | None:
+    identity = Identity(platform="discord", workspace=str(GUILD), user=str(user_id))
+    return kit.core.handler.stores.identities.account_of(identity)
+
+
+def test_an_admin_links_and_unlinks_the_member_they_pick(kit: DiscordKit) -> None:
+    kit.send("boss", "/admin link gina acme")  # gina picked in the user option
+    assert account_of(kit, USER_IDS["gina"]) == "acme"
+    assert (
+        kit.interactions[-1].sent[0].text
+        == f"linked discord:{GUILD}:{USER_IDS['gina']} to account acme"
+    )
+
+    carol = Picked(77, "carol", resolved=False)  # Discord sent the id alone
+    values = {"user": carol, "account": "globex"}
+    asyncio.run(run_command_picking(kit.bot, "admin", ["link"], values, user=member("boss")))
+    assert account_of(kit, 77) == "globex"
+
+    kit.send("boss", "/admin unlink gina")
+    assert account_of(kit, USER_IDS["gina"]) is None

@@ -86,6 +86,27 @@ def test_signed_command_reaches_the_handler_and_acks_its_reply_ephemerally(
     ]
 
 
+ESCAPED = {
+    # what Slack sends (should_escape) → the text the handler gets
+    "link <@U0CAROL|carol> acme": "link U0CAROL acme",
+    "status <http://web1.example.com|web1.example.com>": "status web1.example.com",
+    "backup create 101 note=<mailto:ops@example.com|ops@example.com>": (
+        "backup create 101 note=ops@example.com"
+    ),
+    "backup create 101 note='R&amp;D &lt;3'": "backup create 101 note='R&D <3'",
+}
+
+
+@pytest.mark.parametrize("escaped", ESCAPED)
+def test_the_handler_gets_the_text_as_typed_with_mentions_as_ids(
+    app: SlackApp, handler: FakeHandler, escaped: str
+) -> None:
+    ack_json(dispatch(app, command_body(escaped, command="/admin")))
+
+    [invocation] = handler.invocations
+    assert invocation.text == ESCAPED[escaped]
+
+
 BAD_REQUESTS: dict[str, Callable[[str], dict[str, str]]] = {
     "bad signature": lambda body: signed_headers(body, secret="not-the-secret"),
     "stale timestamp": lambda body: signed_headers(body, timestamp=int(time.time()) - 301),

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from tests.support.slack_api import ADMIN_CHANNEL, Call
+from bot.ports.invocation import Identity
+from tests.support.slack_api import ADMIN_CHANNEL, TEAM, Call
 from tests.support.slackbot import USER_IDS, SlackKit, running_slackbot
 
 
@@ -106,3 +107,31 @@ def test_admin_commands_answer_in_a_private_channel(slack: SlackKit) -> None:
 
     [ack] = slack.acked
     assert ack["text"] == "3 node(s)"  # the demo fleet's servers sit on its three nodes
+
+
+def account_of(slack: SlackKit, user_id: str) -> str | None:
+    identity = Identity(platform="slack", workspace=TEAM, user=user_id)
+    return slack.core.handler.stores.identities.account_of(identity)
+
+
+def test_an_admin_links_and_unlinks_the_user_they_mention(slack: SlackKit) -> None:
+    slack.deliver("boss", "/admin", "link <@UCAROL|carol> acme")  # as Slack sends it
+    assert account_of(slack, "UCAROL") == "acme"
+    assert slack.acked[-1]["text"] == f"linked slack:{TEAM}:UCAROL to account acme"
+
+    slack.deliver("boss", "/admin", "unlink <@UCAROL>")  # a mention without its name
+    assert account_of(slack, "UCAROL") is None
+
+    slack.send("boss", "/admin link @gina acme")  # typed; the kit escapes it as Slack does
+    assert account_of(slack, USER_IDS["gina"]) == "acme"
+
+
+def test_links_e_mail_and_entities_in_an_argument_arrive_as_typed(slack: SlackKit) -> None:
+    note = (
+        "<mailto:ops@example.com|ops@example.com> &amp; <https://wiki.example.com/x|wiki> "
+        "&lt;3 <#C0123|ops> <@UBOSS|boss>"
+    )
+    slack.deliver("alice", "/server", f'backup create 101 note="{note}"')
+
+    [request] = slack.core.requests().values()
+    assert request.args["note"] == "ops@example.com & wiki <3 #ops @boss"

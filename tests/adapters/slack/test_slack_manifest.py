@@ -16,7 +16,8 @@ def test_manifest_declares_the_commands_scopes_interactivity_and_socket_mode() -
 
     commands = [c["command"] for c in manifest["features"]["slash_commands"]]
     assert commands == list(defaults.commands())
-    assert all(c["should_escape"] is False for c in manifest["features"]["slash_commands"])
+    # Escaped, a mention arrives as <@U…|name> (the id a command needs), not as plain "@name".
+    assert all(c["should_escape"] is True for c in manifest["features"]["slash_commands"])
     assert {"chat:write", "commands"} <= set(manifest["oauth_config"]["scopes"]["bot"])
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
