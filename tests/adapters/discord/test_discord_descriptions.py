@@ -74,7 +74,9 @@ def test_the_two_that_were_cut_mid_sentence_now_read_whole(
 ) -> None:
     task = subcommand(tree, found("server", "task"))
     queue = subcommand(tree, found("admin", "queue"))
-    assert task["options"][0]["description"] == "a job id from a reply, or a Proxmox task id (UPID)"
+    assert task["options"][0]["description"] == (
+        "a request's #reference from a reply, or a Proxmox task id (UPID)"
+    )
     assert queue["options"][0]["description"] == (
         "a failed job to put back on its queue (from /admin queue)"
     )
