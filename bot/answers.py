@@ -10,7 +10,7 @@ from collections.abc import Callable
 from actions.sizes import human_bytes, parse_disk_size
 from bot.commands.registry import SLASH, Command, Parsed, Registry
 from bot.ports.audit import AuditEntry, AuditLog
-from bot.ports.invocation import Scope
+from bot.ports.invocation import Scope, shown_person
 from bot.ports.reply import Reply, ReplyField
 from jobs.state.inventory import InventoryEntry
 
@@ -97,11 +97,10 @@ def audit_entries(
 
 def audit_line(entry: AuditEntry) -> str:
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(entry.ts))
-    parts = [when, entry.event, entry.actor]
+    parts = [when, entry.event, shown_person(entry.actor)]
     parts += [f"vm={entry.vmid}"] if entry.vmid else []
     parts += [entry.command] if entry.command else []
-    parts += [f"approver={entry.approver}"] if entry.approver else []
-    parts += [f"job={entry.job_id}"] if entry.job_id else []
+    parts += [f"approver={shown_person(entry.approver)}"] if entry.approver else []
     parts += [entry.result] if entry.result else []
     return " ".join(parts)
 

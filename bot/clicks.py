@@ -22,7 +22,7 @@ from bot.parser import format_command, shown
 from bot.policy import Policy, Refusal
 from bot.ports import ButtonClick, ClickResult
 from bot.ports.audit import AuditLog
-from bot.ports.invocation import Actor, Invocation
+from bot.ports.invocation import Actor, Invocation, shown_person
 from bot.ports.notify import Notifier, ReplyTarget
 from bot.ports.reply import Button, Reply, ReplyField
 from bot.store.approvals import Approval, ApprovalRequest, ApprovalStore, ConfirmationStore
@@ -160,7 +160,7 @@ class Decisions:
             raise Refusal(f"request {request.id} has expired; nothing was done")
         if outcome != "won":
             current = self.approvals.get(request.id)
-            by = current.decided_by if current else ""
+            by = shown_person(current.decided_by) if current and current.decided_by else ""
             raise Refusal(
                 f"request {request.id} was already {outcome}" + (f" by {by}" if by else "")
             )

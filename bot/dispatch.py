@@ -208,7 +208,8 @@ class Dispatcher:
         """A job id is answered from Redis now; a UPID needs Proxmox, so it becomes a job."""
         ref: str = parsed.get("task")
         if not UPID.is_valid(ref):
-            found = self.stores.jobs.find(self._job_id(ref))
+            job_id = self._job_id(ref)
+            found = self.stores.jobs.find(job_id) if job_id else None
             if found is None or not self.policy.may_see_job(actor, found.request):
                 raise Refusal(f"request {ref} not found")
             return job_reply(found, now=self.policy.clock.now())
@@ -221,11 +222,9 @@ class Dispatcher:
         command = format_command(parsed)
         return self.jobs.submit(actor, request, command_text=command, queued=command)
 
-    def _job_id(self, ref: str) -> str:
+    def _job_id(self, ref: str) -> str | None:
         """The job a ``#reference`` names (a job id as ``/admin queue`` lists it is one)."""
-        if ref.startswith("#"):
-            return self.jobs.refs.job_of(ref) or ref
-        return ref
+        return self.jobs.refs.job_of(ref) if ref.startswith("#") else ref
 
     def _owned_task_server(self, actor: Actor, ref: str, vmid: int | None) -> InventoryEntry:
         """The same answer for another account's task as for one that does not exist."""
@@ -240,10 +239,13 @@ class Dispatcher:
         if retry is None:
             return self.stores.jobs.queue_reply()
         job_id = self._job_id(retry)
+        if job_id is None:
+            return Reply(text=f"no request {retry}", tone="warning")
         ok, message = self.stores.jobs.retry(job_id)
         # The answer names the request as the admin did, never the queue's prefixed name.
         shown = f"request {retry}" if retry.startswith("#") else f"job {job_id}"
         message = f"{shown} is queued again" if ok else message.replace(f"job {job_id}", shown)
+        message = message.replace(f"no job {job_id}", f"no {shown}")
         self.audit_done("job.queued" if ok else "refused", actor, job_id=retry, result=message)
         return Reply(text=message, tone="success" if ok else "warning")
 

@@ -179,5 +179,12 @@ def format_command(parsed: Parsed) -> str:
 
 def _format_arg(arg: Arg, text: str) -> str:
     if arg.positional:
-        return text if arg.rest else shlex.quote(text)
-    return f"{arg.name}={shlex.quote(text)}"
+        return text if arg.rest else _quoted(text)
+    return f"{arg.name}={_quoted(text)}"
+
+
+def _quoted(text: str) -> str:
+    """Quoted the way people type it (``note="before upgrade"``), only when it must be."""
+    if shlex.quote(text) == text:
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

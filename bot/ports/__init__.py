@@ -9,7 +9,7 @@ from bot.ports.audit import REDACTED, SECRET_ARG_NAMES, AuditEntry, AuditLog, re
 from bot.ports.clock import SYSTEM_CLOCK, Clock, SystemClock
 from bot.ports.codec import decoded
 from bot.ports.handler import ButtonClick, Choice, ClickResult, CommandHandler
-from bot.ports.invocation import Actor, Identity, Invocation, Platform, Scope
+from bot.ports.invocation import Actor, Identity, Invocation, Platform, Scope, shown_person
 from bot.ports.notify import MessageRef, Notifier, ReplyTarget
 from bot.ports.reply import Button, ButtonStyle, Reply, ReplyField, Tone
 
@@ -40,4 +40,5 @@ __all__ = [
     "Tone",
     "decoded",
     "redact",
+    "shown_person",
 ]

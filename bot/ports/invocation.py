@@ -24,6 +24,26 @@ class Identity(BaseModel):
     def key(self) -> str:
         return f"{self.platform}:{self.workspace}:{self.user}"
 
+    @property
+    def mention(self) -> str:
+        """How chat names this person: the platform's own mention (shown as their name),
+        ``@user`` on the console; never the identity key."""
+        return f"@{self.user}" if self.platform == "console" else f"<@{self.user}>"
+
+    @classmethod
+    def from_key(cls, key: str) -> Identity | None:
+        platform, _, rest = key.partition(":")
+        workspace, _, user = rest.rpartition(":")
+        if platform not in ("slack", "discord", "console") or not workspace or not user:
+            return None
+        return cls.model_validate({"platform": platform, "workspace": workspace, "user": user})
+
+
+def shown_person(key: str) -> str:
+    """An identity key as chat shows the person (a key that is no identity stays as is)."""
+    found = Identity.from_key(key)
+    return found.mention if found is not None else key
+
 
 class Invocation(BaseModel):
     """One slash command or button click, as an adapter translated it.

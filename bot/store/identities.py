@@ -109,10 +109,14 @@ def identity_command(store: IdentityStore, actor: Actor, parsed: Parsed) -> Repl
     )
     if name == "link":
         store.link(user, parsed.get("account"))
-        return Reply(text=f"linked {user.key} to account {parsed.get('account')}", tone="success")
+        return Reply(
+            text=f"linked {user.mention} to account {parsed.get('account')}", tone="success"
+        )
     previous = store.unlink(user)
     return Reply(
-        text=f"unlinked {user.key} from {previous}" if previous else f"{user.key} was not linked"
+        text=f"unlinked {user.mention} from {previous}"
+        if previous
+        else f"{user.mention} was not linked"
     )
 
 
@@ -135,5 +139,5 @@ def _auth(store: IdentityStore, actor: Actor, name: str, parsed: Parsed) -> Repl
         )
     role = " (admin)" if actor.is_admin else ""
     if actor.account is None:
-        return Reply(text=f"{actor.identity.key}{role}: not linked to an account")
-    return Reply(text=f"{actor.identity.key}{role}: linked to account {actor.account}")
+        return Reply(text=f"{actor.identity.mention}{role}: not linked to an account")
+    return Reply(text=f"{actor.identity.mention}{role}: linked to account {actor.account}")

@@ -92,15 +92,12 @@ def test_invite_link_whoami_unlink(testbot: TestBot) -> None:
     assert testbot.send("dave", f"/auth link {code}").text.startswith(
         "code: expected a valid, unused code"
     )
-    carol, u77 = identity("carol").key, identity("U77").key
-    assert testbot.send("carol", "/auth whoami").text == f"{carol}: linked to account acme"
+    assert testbot.send("carol", "/auth whoami").text == "@carol: linked to account acme"
     assert testbot.send("carol", "/auth unlink").text == "unlinked from account acme"
     assert "not linked" in testbot.send("carol", "/server status 101").text
-    assert testbot.send("boss", "/admin link U77 globex").text == (
-        f"linked {u77} to account globex"
-    )
+    assert testbot.send("boss", "/admin link U77 globex").text == ("linked @U77 to account globex")
     assert testbot.send("U77", "/server list").fields[0].label == "103"
-    assert testbot.send("boss", "/admin unlink U77").text == f"unlinked {u77} from globex"
+    assert testbot.send("boss", "/admin unlink U77").text == "unlinked @U77 from globex"
 
 
 def test_audit_has_an_entry_for_every_step(testbot: TestBot) -> None:
@@ -125,7 +122,7 @@ def test_audit_has_an_entry_for_every_step(testbot: TestBot) -> None:
     boss = identity("boss").key
     assert [(e.approver, e.actor) for e in queued] == [(boss, boss)]
     shown = testbot.send("boss", "/admin audit acme").code or ""
-    assert f"approval.requested {identity('alice').key} vm=101" in shown
+    assert "approval.requested @alice vm=101" in shown  # a name, never the identity key
 
 
 @pytest.fixture

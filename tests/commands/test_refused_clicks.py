@@ -100,7 +100,7 @@ def test_a_second_click_after_the_decision(testbot: TestBot) -> None:
     assert "queued" in testbot.approve("boss", approval_id).to_clicker.text
     # root clicks the Deny they were shown before boss's Approve replaced the card
     text = assert_refused_click(testbot, "root", deny)
-    assert text == f"request {approval_id} was already approved by {identity('boss').key}"
+    assert text == f"request {approval_id} was already approved by @boss"
 
 
 def test_a_second_confirm_after_it_was_used(testbot: TestBot) -> None:

@@ -111,7 +111,7 @@ def test_an_admin_links_and_unlinks_the_member_they_pick(kit: DiscordKit) -> Non
     assert account_of(kit, USER_IDS["gina"]) == "acme"
     assert (
         kit.interactions[-1].sent[0].text
-        == f"linked discord:{GUILD}:{USER_IDS['gina']} to account acme"
+        == f"linked <@{USER_IDS['gina']}> to account acme"  # Discord shows the name
     )
 
     carol = Picked(77, "carol", resolved=False)  # Discord sent the id alone

@@ -117,7 +117,7 @@ def account_of(slack: SlackKit, user_id: str) -> str | None:
 def test_an_admin_links_and_unlinks_the_user_they_mention(slack: SlackKit) -> None:
     slack.deliver("boss", "/admin", "link <@UCAROL|carol> acme")  # as Slack sends it
     assert account_of(slack, "UCAROL") == "acme"
-    assert slack.acked[-1]["text"] == f"linked slack:{TEAM}:UCAROL to account acme"
+    assert slack.acked[-1]["text"] == "linked <@UCAROL> to account acme"  # Slack shows the name
 
     slack.deliver("boss", "/admin", "unlink <@UCAROL>")  # a mention without its name
     assert account_of(slack, "UCAROL") is None
