@@ -12,6 +12,7 @@ entry are best effort: a failure is logged, and the person still hears what was 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,7 +25,7 @@ from bot.ports import ButtonClick, ClickResult
 from bot.ports.audit import AuditLog
 from bot.ports.invocation import Actor, Invocation, shown_person
 from bot.ports.notify import Notifier, ReplyTarget
-from bot.ports.reply import Button, Reply, ReplyField
+from bot.ports.reply import Button, Reply, ReplyField, Tone
 from bot.store.approvals import Approval, ApprovalRequest, ApprovalStore, ConfirmationStore
 from bot.submit import JobSubmitter
 from jobs.queue import JobRequest, QueueUnavailable
@@ -194,7 +195,7 @@ class Decisions:
                 tone="success",
             ),
         )
-        decided = Reply(text=f"Approved by {actor.mention}: {request.summary}", tone="success")
+        decided = self._decided(request, f"Approved by {actor.mention}", "success")
         queued = Reply(text=f"Approved: queued as #{ref} for {request.requester_name}")
         return ClickResult(to_clicker=queued, replace_message=decided)
 
@@ -208,11 +209,21 @@ class Decisions:
                 tone="warning",
             ),
         )
-        decided = Reply(
-            text=f"Denied by {actor.mention}{because}: {request.summary}", tone="warning"
-        )
+        decided = self._decided(request, f"Denied by {actor.mention}{because}", "warning")
         return ClickResult(
             to_clicker=Reply(text=f"denied request {request.id}"), replace_message=decided
+        )
+
+    def _decided(self, request: ApprovalRequest, verdict: str, tone: Tone) -> Reply:
+        """The approval card after the decision: what was asked and the requested change
+        stay readable, with who decided, when and why; the buttons are gone."""
+        when = time.strftime("%H:%M UTC", time.gmtime(self.policy.clock.now()))
+        fields = tuple(ReplyField(label="change", value=c) for c in request.changes)
+        return Reply(
+            text=f"{verdict} at {when}: {request.summary}",
+            fields=fields,
+            tone=tone,
+            ephemeral=False,
         )
 
     def _record(self, event: str, *, actor: str, **fields: Any) -> None:
