@@ -9,7 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-from bot.notifiers import FakeNotifier
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
 from jobs.queue import RqJobQueue, rq_queue
@@ -18,6 +17,7 @@ from jobs.state.locks import BusyLocks
 from tests.conftest import redis_url
 from tests.jobs.conftest import FAKE_KINDS, request, run_until
 from tests.jobs.fakes import Recorder
+from tests.support.chat import ChatRecorder
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,7 +48,7 @@ def _reap_abandoned(ctx: WorkerContext, settings: JobSettings) -> None:
 def test_killed_worker_job_is_retried_and_the_requester_told(
     ctx: WorkerContext,
     queue: RqJobQueue,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     recorder: Recorder,
     settings: JobSettings,
 ) -> None:
@@ -66,7 +66,7 @@ def test_killed_worker_job_is_retried_and_the_requester_told(
         ),
     )
 
-    assert notifier.texts() == [
+    assert notifier.notified_texts() == [
         "⚠ test slow 101: the worker running it stopped unexpectedly during execute; "
         "running it again.",
         "✓ test slow 101: done on attempt 2",
@@ -77,7 +77,7 @@ def test_killed_worker_job_is_retried_and_the_requester_told(
 def test_killed_worker_without_retries_left_is_reported_failed(
     ctx: WorkerContext,
     redis_client: object,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     recorder: Recorder,
     settings: JobSettings,
 ) -> None:
@@ -91,7 +91,7 @@ def test_killed_worker_without_retries_left_is_reported_failed(
     state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
     assert state is not None
     assert state.status == "failed"
-    assert notifier.texts() == [
+    assert notifier.notified_texts() == [
         "✗ test slow 101 failed: the worker running it stopped unexpectedly during execute\n"
         "Server 101 is running."
     ]
