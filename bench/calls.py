@@ -23,7 +23,7 @@ from rq.serializers import JSONSerializer
 
 from actions.config import ActionsConfig
 from bench.common import Figure, scratch_prefix
-from bot.notifiers import FakeNotifier
+from bot.notifiers import LogNotifier
 from bot.ports.notify import ReplyTarget
 from bot.run.worker import action_factories as real_action_factories
 from jobs.config import PRIORITIES, JobSettings
@@ -116,7 +116,7 @@ def figures(client: redis.Redis) -> tuple[list[Figure], dict[str, dict[str, int]
         settings = JobSettings(prefix=prefix)
         px = Proxmox(sim.client())
         ctx = WorkerContext(
-            redis=client, proxmox=px, notifier=FakeNotifier(), actions_config=ActionsConfig(),
+            redis=client, proxmox=px, notifier=LogNotifier(), actions_config=ActionsConfig(),
             settings=settings, actions=real_action_factories(),
         )  # fmt: skip
         with installed_context(ctx):

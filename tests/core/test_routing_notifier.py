@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 import redis
 
-from bot.notifiers import FakeNotifier, RoutingNotifier
+from bot.notifiers import RoutingNotifier
 from bot.ports.notify import ReplyTarget
 from bot.ports.reply import Reply
 from bot.run.worker import build_notifier
 from bot.settings import ConfigError
+from tests.support.chat import ChatRecorder
 
 
 def target(platform: str) -> ReplyTarget:
@@ -19,7 +20,7 @@ def target(platform: str) -> ReplyTarget:
 
 
 def test_posts_edits_and_private_replies_follow_the_requests_platform() -> None:
-    slack, discord, fallback = FakeNotifier(), FakeNotifier(), FakeNotifier()
+    slack, discord, fallback = ChatRecorder(), ChatRecorder(), ChatRecorder()
     routing = RoutingNotifier({"slack": slack, "discord": discord}, fallback=fallback)
 
     ref = routing.post(target("discord"), Reply(text="UPID:…"))
@@ -28,9 +29,12 @@ def test_posts_edits_and_private_replies_follow_the_requests_platform() -> None:
     routing.post(target("console"), Reply(text="to the log"))
 
     assert ref.platform == "discord"
-    assert [(s.kind, s.text) for s in discord.sent] == [("post", "UPID:…"), ("update", "OK")]
-    assert [(s.kind, s.text) for s in slack.sent] == [("private", "secret")]
-    assert [s.text for s in fallback.sent] == ["to the log"]
+    assert [(s.how, s.reply.text) for s in discord.notified()] == [
+        ("post", "UPID:…"),
+        ("edit", "OK"),
+    ]
+    assert [(s.how, s.reply.text) for s in slack.notified()] == [("private", "secret")]
+    assert fallback.notified_texts() == ["to the log"]
 
 
 def test_unknown_platform_in_the_notifier_setting_is_a_config_error(

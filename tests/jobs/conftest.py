@@ -16,7 +16,6 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from actions.config import ActionsConfig
-from bot.notifiers import FakeNotifier
 from bot.ports.notify import ReplyTarget
 from bot.run.worker import action_factories as real_action_factories
 from jobs.config import JobSettings
@@ -27,6 +26,7 @@ from proxmox.client import ProxmoxClient
 from proxmox.repositories import Proxmox
 from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
 from tests.jobs.fakes import ALL_FAKES, FakeAction, FakePve, Recorder
+from tests.support.chat import ChatRecorder
 
 TARGET = ReplyTarget(platform="console", workspace="w", channel="ops", requester="@ann")
 
@@ -76,8 +76,8 @@ def recorder(redis_client: redis.Redis, key_prefix: str) -> Recorder:
 
 
 @pytest.fixture
-def notifier() -> FakeNotifier:
-    return FakeNotifier()
+def notifier() -> ChatRecorder:
+    return ChatRecorder()
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def ctx(
     settings: JobSettings,
     pve: FakePve,
     recorder: Recorder,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
 ) -> Iterator[WorkerContext]:
     context = WorkerContext(
         redis=redis_client,
@@ -152,7 +152,7 @@ def simulator_context(
     client: redis.Redis,
     settings: JobSettings,
     sim: Simulator,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     transport: httpx.BaseTransport | None = None,
 ) -> Iterator[WorkerContext]:
     """A worker context on the real Actions, talking to ``sim`` over loopback HTTP (through

@@ -12,12 +12,12 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 
 from actions.config import ActionsConfig
-from bot.notifiers import FakeNotifier
 from jobs.config import JobSettings
 from jobs.context import WorkerContext, installed_context
 from jobs.queue import rq_queue
 from tests.jobs.conftest import fake_factories
 from tests.jobs.fakes import FakePve, Recorder
+from tests.support.chat import ChatRecorder
 
 
 def main(argv: list[str]) -> int:
@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
     context = WorkerContext(
         redis=client,
         proxmox=pve.proxmox(),
-        notifier=FakeNotifier(),
+        notifier=ChatRecorder(),  # nobody reads what a killed worker said
         actions_config=ActionsConfig(),
         settings=settings,
         actions=fake_factories(pve, Recorder(client, prefix)),

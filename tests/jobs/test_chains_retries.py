@@ -7,7 +7,6 @@ import time
 import pytest
 import redis
 
-from bot.notifiers import FakeNotifier
 from jobs.chain.tracking import parse_percent
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
@@ -17,6 +16,7 @@ from jobs.state.locks import BusyInfo, BusyLocks
 from tests.jobs import fakes
 from tests.jobs.conftest import request, run_until
 from tests.jobs.fakes import Recorder
+from tests.support.chat import ChatRecorder
 
 
 def _finished(client: redis.Redis, settings: JobSettings, job_id: str) -> bool:
@@ -27,7 +27,7 @@ def _finished(client: redis.Redis, settings: JobSettings, job_id: str) -> bool:
 def test_chain_runs_its_steps_in_order_and_reports_each(
     ctx: WorkerContext,
     queue: RqJobQueue,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     recorder: Recorder,
     settings: JobSettings,
 ) -> None:
@@ -48,15 +48,15 @@ def test_chain_runs_its_steps_in_order_and_reports_each(
     assert texts[3].startswith("✓ test build 101: starting — OK in")
     assert texts[4].startswith("✓ test build 101 done in")
     # The clone's message showed progress read from the task log before the outcome.
-    clone_ref = notifier.sent[0].ref
-    edits = [s.text for s in notifier.sent if s.kind == "update" and s.ref == clone_ref]
+    clone_message = notifier.notified()[0].message
+    edits = [s.reply.text for s in notifier.notified("edit") if s.message == clone_message]
     assert any(t.endswith("%") for t in edits[:-1])
 
 
 def test_failed_step_stops_the_chain_and_says_where(
     ctx: WorkerContext,
     queue: RqJobQueue,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     recorder: Recorder,
     settings: JobSettings,
 ) -> None:
@@ -69,17 +69,17 @@ def test_failed_step_stops_the_chain_and_says_where(
     assert state is not None
     assert state.status == "failed"
     assert [s.state for s in state.steps] == ["done", "done", "failed", "pending"]
-    assert notifier.sent[-1].text.startswith(
+    assert notifier.notified_texts()[-1].startswith(
         "✗ test build fails 101 stopped at step 3/4 (resize): disk resize failed"
     )
-    assert notifier.sent[-1].text.endswith("\nServer 101 is running.")
+    assert notifier.notified_texts()[-1].endswith("\nServer 101 is running.")
     assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
 
 
 def test_locked_vm_is_retried_with_backoff_then_succeeds(
     ctx: WorkerContext,
     queue: RqJobQueue,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     recorder: Recorder,
     settings: JobSettings,
 ) -> None:
@@ -88,7 +88,7 @@ def test_locked_vm_is_retried_with_backoff_then_succeeds(
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
     assert recorder.all() == ["attempt 1", "attempt 2", "attempt 3"]
-    assert notifier.texts() == [
+    assert notifier.notified_texts() == [
         "test locked 101: Proxmox says “VM is locked (backup)”; trying again shortly.",
         "✓ test locked 101: configured 101",
     ]
@@ -97,7 +97,7 @@ def test_locked_vm_is_retried_with_backoff_then_succeeds(
 def test_retries_stop_at_the_cap_and_are_reported(
     ctx: WorkerContext,
     queue: RqJobQueue,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     recorder: Recorder,
     settings: JobSettings,
     monkeypatch: pytest.MonkeyPatch,
@@ -108,7 +108,7 @@ def test_retries_stop_at_the_cap_and_are_reported(
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
     assert len(recorder.all()) == settings.retry_cap + 1
-    assert notifier.texts()[-1] == (
+    assert notifier.notified_texts()[-1] == (
         "✗ test locked 101 failed: VM is locked (backup) (gave up after 4 attempts)\n"
         "Server 101 is running."
     )
@@ -119,7 +119,7 @@ def test_retries_stop_at_the_cap_and_are_reported(
 def test_parameter_error_fails_at_once(
     ctx: WorkerContext,
     queue: RqJobQueue,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     recorder: Recorder,
     settings: JobSettings,
 ) -> None:
@@ -128,7 +128,7 @@ def test_parameter_error_fails_at_once(
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
     assert recorder.all() == ["refused"]
-    assert notifier.texts() == [
+    assert notifier.notified_texts() == [
         "✗ test refused 101 failed: Parameter verification failed.\nServer 101 is running."
     ]
 
@@ -136,7 +136,7 @@ def test_parameter_error_fails_at_once(
 def test_busy_server_gets_the_holder_instead_of_a_proxmox_error(
     ctx: WorkerContext,
     queue: RqJobQueue,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     recorder: Recorder,
     settings: JobSettings,
 ) -> None:
@@ -148,7 +148,7 @@ def test_busy_server_gets_the_holder_instead_of_a_proxmox_error(
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
     assert recorder.all() == []
-    assert notifier.texts() == [
+    assert notifier.notified_texts() == [
         "✗ test task 101 failed: server 101 is busy: resize started by @bob 0 s ago "
         "(job other-job)\nServer 101 is running."
     ]
@@ -158,7 +158,7 @@ def test_busy_server_gets_the_holder_instead_of_a_proxmox_error(
 def test_notifier_outage_never_fails_the_work_and_the_message_arrives_later(
     ctx: WorkerContext,
     queue: RqJobQueue,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     recorder: Recorder,
     settings: JobSettings,
 ) -> None:
@@ -168,27 +168,27 @@ def test_notifier_outage_never_fails_the_work_and_the_message_arrives_later(
     run_until(
         ctx.redis,
         settings,
-        lambda: _finished(ctx.redis, settings, submitted.job_id) and len(notifier.sent) >= 2,
+        lambda: _finished(ctx.redis, settings, submitted.job_id) and len(notifier.notified()) >= 2,
     )
 
     state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
     assert state is not None
     assert state.status == "succeeded"
-    texts = sorted(notifier.texts("post"))
+    texts = sorted(notifier.notified_texts("post"))
     assert texts[0].startswith("test task 101: growing disk of 101 (task started)")
     assert texts[1].startswith("✓ test task 101: growing disk of 101 — OK in")
 
 
 def test_private_result_goes_only_to_the_requester(
-    ctx: WorkerContext, queue: RqJobQueue, notifier: FakeNotifier, settings: JobSettings
+    ctx: WorkerContext, queue: RqJobQueue, notifier: ChatRecorder, settings: JobSettings
 ) -> None:
     submitted = queue.submit(request("test.secret", "secret-1"))
 
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
-    private = [s for s in notifier.sent if s.kind == "private"]
+    private = notifier.notified("private")
     assert [p.reply.code for p in private] == ["s3cret-Pa55"]
-    assert all("s3cret" not in s.reply.plain() for s in notifier.sent if s.kind != "private")
+    assert all("s3cret" not in s.reply.plain() for s in notifier.notified("post", "edit"))
     assert not any(b"s3cret" in (ctx.redis.dump(k) or b"") for k in ctx.redis.keys("rq:job:*"))
 
 

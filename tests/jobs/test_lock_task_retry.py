@@ -4,12 +4,12 @@ waits for the retried one. Real Actions, real RQ workers, the simulator over rea
 
 from __future__ import annotations
 
-from bot.notifiers import FakeNotifier
 from jobs.context import WorkerContext
 from jobs.state.chains import chain_progress
 from proxmox.simulator import Simulator, propstr
 from tests.contract.pve_schema import assert_conforms
 from tests.jobs.test_simulator import _run, _submit, sim, sim_ctx  # noqa: F401 (fixtures)
+from tests.support.chat import ChatRecorder
 
 GiB = 1024**3
 FLOCK = "can't lock file '/var/lock/qemu-server/lock-101.conf' - got timeout"
@@ -22,7 +22,7 @@ def _posts(sim: Simulator, suffix: str) -> int:  # noqa: F811 (the fixture's nam
 def test_reboot_that_hits_a_backup_lock_is_tried_again(
     sim_ctx: WorkerContext,  # noqa: F811
     sim: Simulator,  # noqa: F811
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
 ) -> None:
     sim.faults.fail_next_task("qmreboot", "VM is locked (backup)")
     job_id = _submit(sim_ctx, "server.power", "lock-reboot", vmid=101, action="reboot")
@@ -30,7 +30,7 @@ def test_reboot_that_hits_a_backup_lock_is_tried_again(
     assert _run(sim_ctx, job_id) == "succeeded"
 
     assert _posts(sim, "/qemu/101/status/reboot") == 2
-    texts = "\n".join(notifier.texts())
+    texts = "\n".join(notifier.notified_texts())
     assert "Proxmox says “VM is locked (backup)”; trying again in 1 s." in texts
     state = chain_progress(sim_ctx.redis, job_id, prefix=sim_ctx.prefix)
     assert state is not None
@@ -62,7 +62,7 @@ def test_resize_retried_after_a_flock_timeout_grows_once_then_goes_on(
 def test_lock_errors_past_the_retry_cap_fail_the_chain(
     sim_ctx: WorkerContext,  # noqa: F811
     sim: Simulator,  # noqa: F811
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
 ) -> None:
     for _ in range(4):  # retry_cap is 3: the first try and three more
         sim.faults.fail_next_task("qmreboot", "VM is locked (backup)")
@@ -74,4 +74,4 @@ def test_lock_errors_past_the_retry_cap_fail_the_chain(
     state = chain_progress(sim_ctx.redis, job_id, prefix=sim_ctx.prefix)
     assert state is not None
     assert state.error == "VM is locked (backup) (gave up after 4 attempts)"
-    assert "VM is locked (backup) (gave up after 4 attempts)" in notifier.texts()[-1]
+    assert "VM is locked (backup) (gave up after 4 attempts)" in notifier.notified_texts()[-1]

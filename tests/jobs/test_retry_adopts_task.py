@@ -19,7 +19,6 @@ import redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from bot.notifiers import FakeNotifier
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
 from jobs.queue import JobRequest
@@ -28,6 +27,7 @@ from proxmox.simulator import Simulator
 from tests.contract.pve_schema import assert_conforms
 from tests.jobs.conftest import simulator_context
 from tests.jobs.test_simulator import _run, _submit
+from tests.support.chat import ChatRecorder
 
 
 class LoseAnswer(httpx.BaseTransport):
@@ -78,7 +78,7 @@ def lossy_ctx(
     redis_client: redis.Redis,
     settings: JobSettings,
     sim: Simulator,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     lose: LoseAnswer,
 ) -> Iterator[WorkerContext]:
     with simulator_context(redis_client, settings, sim, notifier, transport=lose) as context:
@@ -90,7 +90,7 @@ def _posts(sim: Simulator, suffix: str) -> list[int | None]:
 
 
 def test_lost_answer_to_vzdump_makes_one_backup(
-    lossy_ctx: WorkerContext, sim: Simulator, lose: LoseAnswer, notifier: FakeNotifier
+    lossy_ctx: WorkerContext, sim: Simulator, lose: LoseAnswer, notifier: ChatRecorder
 ) -> None:
     lose.path = re.compile(r"/nodes/pve1/vzdump$")
     before = len(sim.backups(101))
@@ -100,7 +100,7 @@ def test_lost_answer_to_vzdump_makes_one_backup(
 
     assert _posts(sim, "/vzdump") == [200]  # the simulator started exactly one
     assert len(sim.backups(101)) == before + 1
-    assert any("vzdump task started by an earlier attempt" in t for t in notifier.texts())
+    assert any("vzdump task started by an earlier attempt" in t for t in notifier.notified_texts())
     assert_conforms(sim.calls)
 
 

@@ -10,7 +10,6 @@ import redis
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.notifiers import FakeNotifier
 from bot.ports.audit import AuditLog
 from jobs.chain.run import start
 from jobs.config import JobSettings
@@ -23,6 +22,7 @@ from jobs.state.locks import BusyLocks
 from jobs.state.reservations import RedisVmidReservations
 from proxmox.simulator import Simulator
 from tests.jobs.conftest import TARGET, run_until, simulator_context
+from tests.support.chat import ChatRecorder
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def sim() -> Simulator:
 
 @pytest.fixture
 def sim_ctx(
-    redis_client: redis.Redis, settings: JobSettings, sim: Simulator, notifier: FakeNotifier
+    redis_client: redis.Redis, settings: JobSettings, sim: Simulator, notifier: ChatRecorder
 ) -> Iterator[WorkerContext]:
     with simulator_context(redis_client, settings, sim, notifier) as context:
         yield context
@@ -67,34 +67,34 @@ def _run(ctx: WorkerContext, job_id: str) -> str:
 
 
 def test_resize_posts_the_upid_then_the_outcome(
-    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+    sim_ctx: WorkerContext, sim: Simulator, notifier: ChatRecorder
 ) -> None:
     job_id = _submit(sim_ctx, "server.resize", "sim-resize", vmid=101, disk="+1G")
 
     assert _run(sim_ctx, job_id) == "succeeded"
 
-    upid_posts = [s for s in notifier.sent if s.kind == "post" and s.reply.fields]
+    upid_posts = [s for s in notifier.notified("post") if s.reply.fields]
     assert len(upid_posts) == 1
     assert upid_posts[0].reply.fields[0].value.startswith("UPID:pve1:")
-    assert upid_posts[0].ref is not None
-    assert "— OK in" in notifier.messages[upid_posts[0].ref.id].text
-    assert notifier.sent[-1].text.startswith("✓ resize 101 done in")
+    assert upid_posts[0].message is not None
+    assert "— OK in" in notifier.current[upid_posts[0].message].text
+    assert notifier.notified_texts()[-1].startswith("✓ resize 101 done in")
     assert any(c.path.endswith("/qemu/101/resize") for c in sim.calls)
 
 
 def test_customer_cannot_touch_another_accounts_server(
-    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+    sim_ctx: WorkerContext, sim: Simulator, notifier: ChatRecorder
 ) -> None:
     job_id = _submit(sim_ctx, "server.power", "sim-power", vmid=103, action="stop")
 
     assert _run(sim_ctx, job_id) == "failed"
 
-    assert notifier.texts()[0].startswith("✗ power 103 failed: server 103 does not exist")
+    assert notifier.notified_texts()[0].startswith("✗ power 103 failed: server 103 does not exist")
     assert not any(c.path.endswith("/status/stop") for c in sim.calls)
 
 
 def test_build_chain_runs_clone_configure_resize_start_in_order(
-    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+    sim_ctx: WorkerContext, sim: Simulator, notifier: ChatRecorder
 ) -> None:
     job_id = _submit(
         sim_ctx, "server.build", "sim-build", account="acme", cores=2, memory="2G", disk="12G"
@@ -139,7 +139,7 @@ def _finished(ctx: WorkerContext, job_id: str) -> str:
 
 
 def test_dry_run_posts_the_plan_and_writes_nothing(
-    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+    sim_ctx: WorkerContext, sim: Simulator, notifier: ChatRecorder
 ) -> None:
     job_id = _submit(
         sim_ctx, "server.resize", "sim-dry", vmid=101, memory=8192, disk="+8G", dry_run=True
@@ -148,8 +148,8 @@ def test_dry_run_posts_the_plan_and_writes_nothing(
     assert _finished(sim_ctx, job_id) == "finished"
 
     assert [c.method for c in sim.calls if c.method != "GET"] == []
-    (sent,) = notifier.sent
-    assert sent.text == "dry run of resize 101: nothing was changed"
+    (sent,) = notifier.notified()
+    assert sent.reply.text == "dry run of resize 101: nothing was changed"
     assert sent.reply.code is not None
     assert "memory 4096 → 8192 MiB (after reboot)" in sent.reply.code
     assert "disk scsi0 32 GiB → 40 GiB (live)" in sent.reply.code
@@ -157,13 +157,13 @@ def test_dry_run_posts_the_plan_and_writes_nothing(
 
 
 def test_dry_run_of_another_accounts_server_reveals_nothing(
-    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+    sim_ctx: WorkerContext, sim: Simulator, notifier: ChatRecorder
 ) -> None:
     job_id = _submit(sim_ctx, "server.resize", "sim-dry-103", vmid=103, cores=4, dry_run=True)
 
     assert _finished(sim_ctx, job_id) == "failed"
 
-    assert notifier.texts() == ["✗ dry run of resize 103: server 103 does not exist"]
+    assert notifier.notified_texts() == ["✗ dry run of resize 103: server 103 does not exist"]
     assert [c.method for c in sim.calls if c.method != "GET"] == []
 
 
@@ -179,7 +179,7 @@ def test_backup_notes_name_the_requester_and_their_note(
 
 
 def test_node_status_posts_every_node_or_the_one_asked_for(
-    sim_ctx: WorkerContext, notifier: FakeNotifier
+    sim_ctx: WorkerContext, notifier: ChatRecorder
 ) -> None:
     every = _submit(sim_ctx, "node.status", "sim-nodes")
     one = _submit(sim_ctx, "node.status", "sim-node-2", node="pve2")
@@ -188,7 +188,7 @@ def test_node_status_posts_every_node_or_the_one_asked_for(
     for job_id in (every, one, missing):
         assert _finished(sim_ctx, job_id) == "finished"
 
-    by_text = {s.text: s.reply for s in notifier.sent}
+    by_text = {s.reply.text: s.reply for s in notifier.notified()}
     assert [f.label for f in by_text["3 node(s)"].fields] == ["pve1", "pve2", "pve3"]
     (pve2,) = by_text["1 node(s)"].fields
     assert pve2.label == "pve2"
@@ -211,7 +211,7 @@ def test_delete_drops_the_server_from_the_inventory_cache(
 
 
 def test_a_failed_build_frees_its_vmid_at_once(
-    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+    sim_ctx: WorkerContext, sim: Simulator, notifier: ChatRecorder
 ) -> None:
     sim.faults.fail_next_task("qmclone", "storage 'local-lvm' is full")
     job_id = _submit(sim_ctx, "server.build", "sim-build-fails", account="acme", cores=1,
@@ -223,7 +223,7 @@ def test_a_failed_build_frees_its_vmid_at_once(
     assert state is not None
     vmid = int(state.context["vmid"])
     assert RedisVmidReservations(sim_ctx.redis, prefix=sim_ctx.prefix).holder(vmid) is None
-    assert "storage 'local-lvm' is full" in notifier.sent[-1].text
+    assert "storage 'local-lvm' is full" in notifier.notified_texts()[-1]
 
 
 def test_a_redelivered_root_job_of_a_finished_chain_does_nothing(
@@ -281,7 +281,7 @@ def test_inventory_sync_follows_migrations_and_forgets_vms_deleted_outside_the_b
 
 
 def test_a_backup_edits_one_message_with_its_progress_then_the_outcome(
-    sim_ctx: WorkerContext, sim: Simulator, notifier: FakeNotifier
+    sim_ctx: WorkerContext, sim: Simulator, notifier: ChatRecorder
 ) -> None:
     sim.task_durations["vzdump"] = 6.0  # 3 s at the fixture's time scale: seen running
 
@@ -289,8 +289,8 @@ def test_a_backup_edits_one_message_with_its_progress_then_the_outcome(
         "succeeded"
     )
 
-    (post,) = [s for s in notifier.sent if s.kind == "post" and s.reply.fields]
-    edits = [s.text for s in notifier.sent if s.kind == "update" and s.ref == post.ref]
+    (post,) = [s for s in notifier.notified("post") if s.reply.fields]
+    edits = [s.reply.text for s in notifier.notified("edit") if s.message == post.message]
     progress = [t for t in edits if t.endswith("%")]
     assert progress, edits
     assert progress[0].startswith("backup create 101: backing up server 101 to backup … ")

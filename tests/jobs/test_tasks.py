@@ -8,7 +8,6 @@ import redis
 from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 from rq.worker import Worker
 
-from bot.notifiers import FakeNotifier
 from jobs.config import JobSettings
 from jobs.context import WorkerContext, installed_context
 from jobs.queue import RqJobQueue, rq_queue
@@ -16,6 +15,7 @@ from jobs.state.chains import chain_progress
 from jobs.state.locks import BusyLocks
 from tests.jobs.conftest import request, run_until
 from tests.jobs.fakes import Recorder
+from tests.support.chat import ChatRecorder
 
 
 def _finished(client: redis.Redis, settings: JobSettings, job_id: str) -> bool:
@@ -24,33 +24,33 @@ def _finished(client: redis.Redis, settings: JobSettings, job_id: str) -> bool:
 
 
 def test_task_posts_the_upid_then_edits_in_the_outcome(
-    ctx: WorkerContext, queue: RqJobQueue, notifier: FakeNotifier, settings: JobSettings
+    ctx: WorkerContext, queue: RqJobQueue, notifier: ChatRecorder, settings: JobSettings
 ) -> None:
     submitted = queue.submit(request("test.task", "in-1"))
 
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
-    first = notifier.sent[0]
-    assert first.kind == "post"
-    assert "task started" in first.text
+    first = notifier.notified()[0]
+    assert first.how == "post"
+    assert "task started" in first.reply.text
     assert first.reply.fields[0].value.startswith("UPID:pve1:")
-    assert first.ref is not None
-    final = notifier.messages[first.ref.id]
+    assert first.message is not None
+    final = notifier.current[first.message]
     assert final.text.startswith("✓ test task 101: growing disk of 101 — OK in ")
-    assert [s.kind for s in notifier.sent] == ["post", "update"]
+    assert [s.how for s in notifier.notified()] == ["post", "edit"]
     assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
 
 
 def test_failed_task_posts_proxmox_error_text(
-    ctx: WorkerContext, queue: RqJobQueue, notifier: FakeNotifier, settings: JobSettings
+    ctx: WorkerContext, queue: RqJobQueue, notifier: ChatRecorder, settings: JobSettings
 ) -> None:
     submitted = queue.submit(request("test.failing", "in-2"))
 
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
-    ref = notifier.sent[0].ref
-    assert ref is not None
-    text = notifier.messages[ref.id].text
+    message = notifier.notified()[0].message
+    assert message is not None
+    text = notifier.current[message].text
     assert text.startswith("✗ test failing 101: growing disk of 101 — failed after")
     assert text.endswith(": can't extend volume: no space left on device")
     failed = rq_queue(ctx.redis, settings, "high").failed_job_registry.get_job_ids()
@@ -59,7 +59,7 @@ def test_failed_task_posts_proxmox_error_text(
 
 
 def test_warnings_count_as_success(
-    ctx: WorkerContext, queue: RqJobQueue, notifier: FakeNotifier, settings: JobSettings
+    ctx: WorkerContext, queue: RqJobQueue, notifier: ChatRecorder, settings: JobSettings
 ) -> None:
     submitted = queue.submit(request("test.warning", "in-3"))
 
@@ -123,7 +123,7 @@ def test_no_worker_is_occupied_while_the_task_runs(
 
 
 def test_tracking_gives_up_at_its_deadline_and_says_so(
-    ctx: WorkerContext, queue: RqJobQueue, notifier: FakeNotifier, settings: JobSettings
+    ctx: WorkerContext, queue: RqJobQueue, notifier: ChatRecorder, settings: JobSettings
 ) -> None:
     """A 30 s task outlives a 1 s tracking deadline: the requester is told the bot
     stopped watching (the task keeps running in Proxmox) and the server is not left busy."""
@@ -138,6 +138,6 @@ def test_tracking_gives_up_at_its_deadline_and_says_so(
     (text,) = notifier.current_texts()
     assert text.startswith("⌛ test long 101: growing disk of 101 is still running after ")
     assert text.endswith(
-        "I stopped watching it (task " + notifier.sent[0].reply.fields[0].value + ")."
+        "I stopped watching it (task " + notifier.notified()[0].reply.fields[0].value + ")."
     )
     assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None

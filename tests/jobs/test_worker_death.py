@@ -1,5 +1,11 @@
 """A worker killed mid-job (SIGKILL to a real worker process): the job is retried and the
-requester is told; with no retries left it is failed and reported, never silent."""
+requester is told; with no retries left it is failed and reported, never silent.
+
+Nothing helps the system recover: the dead worker's claim on its job (RQ's started-job
+registry entry) runs out on Redis's own time, and the test's worker, like any worker that
+starts, finds the abandoned job with RQ's own registry maintenance. The killed worker's
+busy lock (``lock_ttl`` 900 s, the default in tests.jobs.slow_worker) outlasts that wait, so
+a lock found free afterwards was released, not expired."""
 
 from __future__ import annotations
 
@@ -9,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.notifiers import FakeNotifier
+import redis
+
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
 from jobs.queue import RqJobQueue, rq_queue
@@ -18,8 +25,13 @@ from jobs.state.locks import BusyLocks
 from tests.conftest import redis_url
 from tests.jobs.conftest import FAKE_KINDS, request, run_until
 from tests.jobs.fakes import Recorder
+from tests.support.chat import ChatRecorder
 
 REPO = Path(__file__).resolve().parents[2]
+# A dead worker's claim lasts RQ's heartbeat TTL, min(job timeout, 30 s) + 60 s: about 70 s
+# with this job timeout (the killed attempt is killed within a second of starting).
+JOB_TIMEOUT = 10
+RECOVERY = 120.0  # seconds
 
 
 def _kill_worker_mid_job(settings: JobSettings, recorder: Recorder) -> None:
@@ -38,35 +50,28 @@ def _kill_worker_mid_job(settings: JobSettings, recorder: Recorder) -> None:
         proc.wait(timeout=10)
 
 
-def _reap_abandoned(ctx: WorkerContext, settings: JobSettings) -> None:
-    """What RQ's registry maintenance does once the dead worker's heartbeat has expired;
-    the timestamp stands in for "later" so the test need not wait out the heartbeat TTL."""
-    registry = rq_queue(ctx.redis, settings, "default").started_job_registry
-    registry.cleanup(timestamp=time.time() + 3600)
+def _ended(client: redis.Redis, settings: JobSettings, job_id: str) -> bool:
+    state = chain_progress(client, job_id, prefix=settings.prefix)
+    return state is not None and state.status != "running"
 
 
 def test_killed_worker_job_is_retried_and_the_requester_told(
     ctx: WorkerContext,
-    queue: RqJobQueue,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     recorder: Recorder,
     settings: JobSettings,
 ) -> None:
+    short = settings.model_copy(update={"job_timeout": JOB_TIMEOUT})
+    queue = RqJobQueue(ctx.redis, settings=short, kinds=FAKE_KINDS)
     submitted = queue.submit(request("test.slow", "slow-1"))
     _kill_worker_mid_job(settings, recorder)
     assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is not None
 
-    _reap_abandoned(ctx, settings)
     run_until(
-        ctx.redis,
-        settings,
-        lambda: (
-            (s := chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)) is not None
-            and s.status != "running"
-        ),
+        ctx.redis, settings, lambda: _ended(ctx.redis, settings, submitted.job_id), timeout=RECOVERY
     )
 
-    assert notifier.texts() == [
+    assert notifier.notified_texts() == [
         "⚠ test slow 101: the worker running it stopped unexpectedly during execute; "
         "running it again.",
         "✓ test slow 101: done on attempt 2",
@@ -76,22 +81,23 @@ def test_killed_worker_job_is_retried_and_the_requester_told(
 
 def test_killed_worker_without_retries_left_is_reported_failed(
     ctx: WorkerContext,
-    redis_client: object,
-    notifier: FakeNotifier,
+    notifier: ChatRecorder,
     recorder: Recorder,
     settings: JobSettings,
 ) -> None:
-    no_retry = settings.model_copy(update={"abandoned_retries": 0})
+    no_retry = settings.model_copy(update={"abandoned_retries": 0, "job_timeout": JOB_TIMEOUT})
     queue = RqJobQueue(ctx.redis, settings=no_retry, kinds=FAKE_KINDS)
     submitted = queue.submit(request("test.slow", "slow-2"))
     _kill_worker_mid_job(settings, recorder)
 
-    _reap_abandoned(ctx, settings)
+    run_until(
+        ctx.redis, settings, lambda: _ended(ctx.redis, settings, submitted.job_id), timeout=RECOVERY
+    )
 
     state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
     assert state is not None
     assert state.status == "failed"
-    assert notifier.texts() == [
+    assert notifier.notified_texts() == [
         "✗ test slow 101 failed: the worker running it stopped unexpectedly during execute\n"
         "Server 101 is running."
     ]

@@ -3,12 +3,19 @@ clear refusal; nothing is enqueued and nothing reaches Proxmox."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+import itertools
+from collections.abc import Iterator
+
+import pytest
+import redis
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.ports import ButtonClick
-from bot.ports.invocation import Identity
-from tests.reliability.conftest import CUSTOMER, Stack
+from bot.parser import ParseError, parse
+from bot.ports.invocation import Invocation
+from bot.ports.reply import Button, Reply
+from tests.reliability.helpers import fresh_prefix
+from tests.support.testbot import TestBot, identity, room, running_testbot
 
 COMMANDS = ("status", "start", "stop", "reboot", "resize", "rebuild", "password",
             "backup list", "backup create", "backup restore", "backup delete")  # fmt: skip
@@ -22,17 +29,53 @@ BAD_ARGS = ("memory=8G,delete=scsi0", "memory=8G;delete=scsi0", "cpu=0", "cpu=-4
 SLOW = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+# Hundreds of commands from one person: a refusal must come from the parser and the policy,
+# never from the rate limiter (the testbot's clock stands still, so its window never slides).
+UNLIMITED = {"rate_limit_per_minute": 10_000, "rate_limit_per_account_per_minute": 10_000}
+_typed_ids = itertools.count(1)
 
 
-def _nothing_happened(stack: Stack) -> None:
-    assert stack.queued() == 0
-    assert stack.sim.calls == []
-    assert stack.bot_notifier.sent == []  # no approval request went to the admins either
+@pytest.fixture
+def bot(testbot_redis: redis.Redis) -> Iterator[TestBot]:
+    with running_testbot(testbot_redis, fresh_prefix(), policy=UNLIMITED) as bot:
+        yield bot
+
+
+def _nothing_happened(bot: TestBot) -> None:
+    assert bot.jobs_created() == 0
+    assert bot.calls == []
+    assert bot.chat.notified() == []  # no approval request went to the admins either
 
 
 def _refused(text: str) -> None:
     assert "something went wrong" not in text  # a refusal, not a crash
     assert "queued" not in text
+
+
+def _typed(bot: TestBot, text: str) -> Reply:
+    """alice types ``/server <text>`` exactly: ``send`` strips the line, and whitespace and
+    control characters at its ends are part of what the fuzzer tries."""
+    invocation = Invocation(
+        identity=identity("alice"), display_name="alice", channel=room("alice"), scope="server",
+        text=text, inbound_id=f"{bot.prefix}-typed-{next(_typed_ids)}",
+    )  # fmt: skip
+    reply = bot.handler.handle(invocation)
+    bot.chat.answered("alice", reply)
+    return reply
+
+
+def _is_a_job_command(bot: TestBot, text: str) -> bool:
+    """Whether ``text`` is a well-formed command that runs a job: alice may run those on her
+    own servers, and they rightly reach Proxmox."""
+    try:
+        return parse(bot.handler.registry, "server", text).command.job_kind is not None
+    except ParseError:
+        return False
+
+
+def _forged(action: str, value: str) -> Button:
+    """A button nobody was shown: the payload a tampering client sends."""
+    return Button(action=action, value=value, label="forged")
 
 
 @SLOW
@@ -43,32 +86,36 @@ def _refused(text: str) -> None:
     extra=st.sampled_from(("", *BAD_ARGS)) | st.text(max_size=60),
 )  # fmt: skip
 def test_commands_on_servers_that_are_not_mine_are_refused(
-    stack: Stack, command: str, ref: str, extra: str
+    bot: TestBot, command: str, ref: str, extra: str
 ) -> None:
-    reply = stack.handler.handle(stack.invocation(f"{command} {ref} {extra}".strip()))
+    reply = bot.send("alice", "/server " + f"{command} {ref} {extra}".strip())
     _refused(reply.text)
     assert reply.tone in ("warning", "error")
-    _nothing_happened(stack)
+    _nothing_happened(bot)
 
 
 @SLOW
 @given(command=st.sampled_from(("resize", "rebuild")), bad=st.sampled_from(BAD_ARGS))
 def test_injection_looking_arguments_on_my_own_server_are_refused(
-    stack: Stack, command: str, bad: str
+    bot: TestBot, command: str, bad: str
 ) -> None:
-    reply = stack.handler.handle(stack.invocation(f"{command} 101 {bad}"))
+    reply = bot.send("alice", f"/server {command} 101 {bad}")
     _refused(reply.text)
     assert reply.tone == "warning"
-    _nothing_happened(stack)
+    _nothing_happened(bot)
 
 
 @SLOW
 @given(text=st.text(max_size=200))
-def test_arbitrary_text_never_crashes_or_reaches_proxmox(stack: Stack, text: str) -> None:
-    reply = stack.handler.handle(stack.invocation(text))
+def test_arbitrary_text_never_crashes_or_reaches_proxmox(bot: TestBot, text: str) -> None:
+    # Hypothesis mixes the string constants of the loaded modules into its text, and the
+    # registry's own examples are among them ("backup list 101"): a real command of alice's
+    # is not arbitrary text, and the other tests here refuse it on anyone else's server.
+    assume(not _is_a_job_command(bot, text))
+    reply = _typed(bot, text)
     assert "something went wrong" not in reply.text
-    assert stack.queued() == 0
-    assert stack.sim.calls == []
+    assert bot.jobs_created() == 0
+    assert bot.calls == []
 
 
 @SLOW
@@ -76,34 +123,29 @@ def test_arbitrary_text_never_crashes_or_reaches_proxmox(stack: Stack, text: str
     action=st.sampled_from(("approve", "deny", "confirm", "cancel")) | st.text(max_size=30),
     value=st.text(max_size=300) | st.sampled_from(("../", "101;rm -rf", "a" * 10_000, "0")),
 )
-def test_tampered_button_payloads_are_refused(stack: Stack, action: str, value: str) -> None:
-    click = ButtonClick(identity=CUSTOMER, action=action, value=value, inbound_id="c",
-                        channel="general")  # fmt: skip
-    result = stack.handler.click(click)
+def test_tampered_button_payloads_are_refused(bot: TestBot, action: str, value: str) -> None:
+    result = bot.click("alice", _forged(action, value))
     _refused(result.to_clicker.text)
     assert result.replace_message is None
-    _nothing_happened(stack)
+    _nothing_happened(bot)
 
 
-def test_other_peoples_approval_and_confirmation_ids_are_refused(stack: Stack) -> None:
-    asked = stack.handler.handle(stack.invocation("resize 101 memory=8G"))
-    approval_id = next(b.value for s in stack.bot_notifier.sent for b in s.reply.buttons)
-    confirm = stack.handler.handle(stack.invocation("stop 101", n=1))
+def test_other_peoples_approval_and_confirmation_ids_are_refused(bot: TestBot) -> None:
+    asked = bot.send("alice", "/server resize 101 memory=8G")
+    approval_id = bot.button("boss", "approve").value
+    confirm = bot.send("alice", "/server stop 101")
     confirmation_id = confirm.buttons[0].value
     assert "approval" in asked.text
-    mallory = Identity(platform="console", workspace="console", user="mallory")
-    stack.handler.stores.identities.link(mallory, "acme")  # same account, other person
+    bot.handler.stores.identities.link(identity("mallory"), "acme")  # same account, other person
 
-    tries = [(CUSTOMER, "approve", approval_id), (mallory, "approve", approval_id),
-             (mallory, "deny", approval_id), (mallory, "confirm", confirmation_id),
-             (CUSTOMER, "approve", confirmation_id), (mallory, "confirm", approval_id)]  # fmt: skip
+    tries = [
+        ("alice", "approve", approval_id), ("mallory", "approve", approval_id),
+        ("mallory", "deny", approval_id), ("mallory", "confirm", confirmation_id),
+        ("alice", "approve", confirmation_id), ("mallory", "confirm", approval_id),
+    ]  # fmt: skip
     for who, action, value in tries:
-        click = ButtonClick(
-            identity=who, action=action, value=value, inbound_id=f"{who.user}-{action}",
-            channel="general",
-        )  # fmt: skip
-        result = stack.handler.click(click)
-        assert result.replace_message is None, (who.user, action)
+        result = bot.click(who, _forged(action, value))
+        assert result.replace_message is None, (who, action)
         _refused(result.to_clicker.text)
-    assert stack.queued() == 0
-    assert stack.sim.calls == []
+    assert bot.jobs_created() == 0
+    assert bot.calls == []

@@ -4,7 +4,7 @@ reservations, written and read alike by the bot and the workers."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -14,7 +14,8 @@ from jobs.queue import JobRequest
 from jobs.state.inventory import Inventory, InventoryEntry
 from jobs.state.locks import BusyInfo, BusyLocks
 from jobs.state.reservations import RedisVmidReservations
-from tests.reliability.conftest import Stack
+from tests.reliability.helpers import busy_locks, fresh_prefix, job_id_of, run_chain
+from tests.support.testbot import TestBot, room, running_testbot
 
 
 def keys(client: redis.Redis, prefix: str) -> set[str]:
@@ -60,29 +61,38 @@ def test_a_full_sync_removes_the_layout_before_clusters(
     assert {k for k in keys(redis_client, p) if not k.startswith(f"{p}:inv:default:")} == set()
 
 
-@pytest.mark.parametrize("stack", [{"cluster_name": "eu1"}], indirect=True)
-def test_bot_and_workers_share_the_named_clusters_keys(stack: Stack) -> None:
-    p = stack.prefix
-    assert f"{p}:inv:eu1:vm:101" in keys(stack.client, p)  # the worker's sync wrote it
-    assert not any(k.startswith(f"{p}:inv:default") for k in keys(stack.client, p))
+@pytest.fixture
+def eu1(testbot_redis: redis.Redis) -> Iterator[TestBot]:
+    """A testbot whose bot and worker both serve cluster eu1 (each reads
+    JOTUNHEIM_CLUSTER_NAME: the bot's policy as ``cluster_name``, the worker's settings
+    only under that variable's name)."""
+    policy, worker = {"cluster_name": "eu1"}, {"JOTUNHEIM_CLUSTER_NAME": "eu1"}
+    with running_testbot(testbot_redis, fresh_prefix(), policy=policy, worker=worker) as bot:
+        assert (bot.worker.cluster, bot.handler.policy.settings.cluster_name) == ("eu1", "eu1")
+        yield bot
 
-    reply = stack.handler.handle(stack.invocation("status eu1/101"))
-    job_id = reply.text.rpartition("(job ")[2].rstrip(")")
-    assert stack.run_chain(job_id).status == "succeeded"
+
+def test_bot_and_workers_share_the_named_clusters_keys(eu1: TestBot) -> None:
+    bot, p = eu1, eu1.prefix
+    assert f"{p}:inv:eu1:vm:101" in keys(bot.client, p)  # the worker's sync wrote it
+    assert not any(k.startswith(f"{p}:inv:default") for k in keys(bot.client, p))
+
+    reply = bot.send("alice", "/server status eu1/101")
+    assert run_chain(bot, job_id_of(reply)).status == "succeeded"
 
     # A lock in eu1's key stops the bot (ack path) and the worker (preflight) alike.
-    holder = BusyInfo(job_id="other", kind="server.resize", requester="u", since=time.time())
-    assert stack.locks().acquire(102, holder, 60) is None
-    assert f"{p}:busy:eu1:102" in keys(stack.client, p)
-    refused = stack.handler.handle(stack.invocation("start 102"))
+    holder = BusyInfo(job_id="other", kind="server.resize", requester="u", since=bot.clock.now())
+    assert busy_locks(bot).acquire(102, holder, 60) is None
+    assert f"{p}:busy:eu1:102" in keys(bot.client, p)
+    refused = bot.send("alice", "/server start 102")
     assert refused.text.startswith("server 102 is busy: resize started by u")
-    target = ReplyTarget(platform="console", workspace="console", channel="general",
+    target = ReplyTarget(platform="console", workspace="console", channel=room("boss"),
                          requester="boss")  # fmt: skip
     past_the_ack = JobRequest(
         kind="server.power", vmid=102, args={"vmid": 102, "action": "start"}, target=target,
         requested_by="console:console:boss", inbound_id=f"{p}-past-the-ack",
     )  # fmt: skip
-    state = stack.run_chain(stack.handler.jobs.queue.submit(past_the_ack).job_id)
+    state = run_chain(bot, bot.handler.jobs.queue.submit(past_the_ack).job_id)
     assert state.status == "failed"
     assert str(state.error).startswith("server 102 is busy: resize")
-    assert stack.sim.vms[102].status == "stopped"
+    assert bot.sim.vms[102].status == "stopped"

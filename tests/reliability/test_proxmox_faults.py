@@ -4,13 +4,15 @@ only where another try can help, the change applied once, the busy lock released
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+import redis
 
 from proxmox.simulator import Simulator
-from tests.reliability.conftest import ADMIN, Stack
+from tests.reliability.helpers import busy_locks, fresh_prefix, job_id_of, run_chain
+from tests.support.testbot import TestBot, running_testbot
 
 CONFIG = r"/qemu/101/config$"
 
@@ -42,43 +44,53 @@ CASES = [
 ]  # fmt: skip
 
 
-def _memory(stack: Stack) -> str:
+@pytest.fixture
+def bot(testbot_redis: redis.Redis) -> Iterator[TestBot]:
+    sim = Simulator.demo()
+    sim.time_scale = 0.05  # tasks take a moment, as on a real cluster
+    # A hung request must time out (2 s) well inside the 4 s hang; three retries at most.
+    with running_testbot(
+        testbot_redis, fresh_prefix(), sim=sim, worker={"retry_cap": 3}, proxmox_timeout=2.0
+    ) as bot:
+        yield bot
+
+
+def _memory(bot: TestBot) -> str:
     """What the VM will run with (a running VM's memory change waits in pending)."""
-    vm = stack.sim.vms[101]
+    vm = bot.sim.vms[101]
     return str(vm.pending.get("memory", vm.config["memory"]))
 
 
-def _puts(stack: Stack) -> list[int | None]:
-    return [c.status for c in stack.sim.calls if c.method == "PUT" and c.path.endswith("/config")]
+def _puts(bot: TestBot) -> list[int | None]:
+    return [c.status for c in bot.calls if c.method == "PUT" and c.path.endswith("/config")]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_fault_is_reported_retried_only_when_useful_and_applied_once(
-    stack: Stack, case: Case
+    bot: TestBot, case: Case
 ) -> None:
-    case.inject(stack.sim)
-    reply = stack.handler.handle(stack.invocation("resize 101 memory=8G", ADMIN))
-    job_id = reply.text.rsplit("job ", 1)[1].rstrip(")")
+    case.inject(bot.sim)
+    reply = bot.send("boss", "/server resize 101 memory=8G")
 
-    state = stack.run_chain(job_id, timeout=40)
+    state = run_chain(bot, job_id_of(reply), timeout=40)
 
     assert state.status == case.status, state.error
-    texts = " | ".join(stack.worker_notifier.texts() + stack.worker_notifier.current_texts())
+    texts = " | ".join(bot.chat.notified_texts() + bot.chat.current_texts())
     assert case.told in texts
-    puts = _puts(stack)
+    puts = _puts(bot)
     if case.retried:
         assert len(puts) >= 2  # the failed attempt(s), then the one that worked
         assert puts.count(200) == 1
-        assert _memory(stack) == "8192"
+        assert _memory(bot) == "8192"
     elif case.name == "401":
         # Refused at once, no retry loop: the preflight read, and the failure report's look
         # at the server, both answered 401.
-        assert {c.status for c in stack.sim.calls} == {401}
-        assert len(stack.sim.calls) <= 2
+        assert {c.status for c in bot.calls} == {401}
+        assert len(bot.calls) <= 2
         assert "authentication failure" in texts
     else:
         assert puts == [500]
-        assert _memory(stack) == "4096"
-    assert stack.locks().holder(101) is None
+        assert _memory(bot) == "4096"
+    assert busy_locks(bot).holder(101) is None
     if not case.retried:
         assert "trying again" not in texts

@@ -13,10 +13,10 @@ import pytest
 from bot.adapters.slack.app import SlackApp, build_app
 from bot.ports.invocation import Identity
 from proxmox.simulator import SIM_TOKEN_SECRET
-from tests.reliability.conftest import Stack
 from tests.support import slack_api as testing
 from tests.support.discord_fakes import CHANNEL, OTHER_GUILD, FakeMember, run_command
 from tests.support.fake_handler import FakeHandler
+from tests.support.testbot import TestBot
 
 SLACK_CUSTOMER = Identity(platform="slack", workspace=testing.TEAM, user="UCUST")
 
@@ -28,9 +28,9 @@ def mock_slack() -> Iterator[testing.MockSlackApi]:
 
 
 @pytest.fixture
-def slack(stack: Stack, mock_slack: testing.MockSlackApi) -> Iterator[SlackApp]:
-    stack.handler.stores.identities.link(SLACK_CUSTOMER, "acme")
-    app = build_app(stack.handler, testing.settings(mock_slack))
+def slack(testbot: TestBot, mock_slack: testing.MockSlackApi) -> Iterator[SlackApp]:
+    testbot.handler.stores.identities.link(SLACK_CUSTOMER, "acme")
+    app = build_app(testbot.handler, testing.settings(mock_slack))
     yield app
     app.followups.shutdown()
 
@@ -41,21 +41,21 @@ def _send(app: SlackApp, body: str, headers: dict[str, str]) -> int:
     return status
 
 
-def test_forged_stale_and_replayed_slack_requests(stack: Stack, slack: SlackApp) -> None:
+def test_forged_stale_and_replayed_slack_requests(testbot: TestBot, slack: SlackApp) -> None:
     body = testing.command_body("status 101", user="UCUST", trigger="t-1")
     forged = testing.signed_headers(body, secret="not-the-signing-secret")
     stale = testing.signed_headers(body, timestamp=int(time.time()) - 6 * 60)
     unsigned = {"content-type": "application/x-www-form-urlencoded"}
     for headers in (forged, stale, unsigned):
         assert _send(slack, body, headers) == 401
-    assert stack.queued() == 0
-    assert stack.audit().count() == 0  # a rejected request never reached the handler
+    assert testbot.jobs_created() == 0
+    assert testbot.handler.stores.audit.count() == 0  # a rejected request never reached it
 
     valid = testing.signed_headers(body)
     assert _send(slack, body, valid) == 200
     assert _send(slack, body, valid) == 200  # the same request replayed within the window
     assert _send(slack, body, {**valid, "x-slack-retry-num": "1"}) == 200
-    assert stack.queued() == 1
+    assert testbot.jobs_created() == 1
 
 
 def test_discord_interactions_from_an_unconfigured_guild_are_refused() -> None:
@@ -75,20 +75,19 @@ def test_discord_interactions_from_an_unconfigured_guild_are_refused() -> None:
     assert handler.invocations == []
 
 
-def test_probing_other_vmids_answers_like_a_nonexistent_server(stack: Stack) -> None:
+def test_probing_other_vmids_answers_like_a_nonexistent_server(testbot: TestBot) -> None:
     def answer(ref: str) -> str:
-        text = stack.handler.handle(stack.invocation(f"status {ref}", n=int(ref))).text
-        return text.replace(ref, "<vm>")
+        return testbot.send("alice", f"/server status {ref}").text.replace(ref, "<vm>")
 
     theirs = {answer(ref) for ref in ("103", "9000", "9001")}  # another account's, templates
     nobody = {answer(ref) for ref in ("104", "99999")}
     assert theirs == nobody
     assert len(nobody) == 1
-    assert stack.queued() == 0
+    assert testbot.jobs_created() == 0
 
 
 def test_no_secret_in_logs_chat_jobs_or_audit(
-    stack: Stack,
+    testbot: TestBot,
     slack: SlackApp,
     mock_slack: testing.MockSlackApi,
     caplog: pytest.LogCaptureFixture,
@@ -96,21 +95,25 @@ def test_no_secret_in_logs_chat_jobs_or_audit(
     caplog.set_level(logging.DEBUG)
     body = testing.command_body("password 101", user="UCUST", trigger="t-pw")
     assert _send(slack, body, testing.signed_headers(body)) == 200
-    job_id = next(e.job_id for e in stack.audit().recent() if e.event == "job.queued")
+    audit_log = testbot.handler.stores.audit
+    job_id = next(e.job_id for e in audit_log.recent() if e.event == "job.queued")
     assert job_id is not None
-    job_data = [str(stack.client.hgetall(k)) for k in stack.client.scan_iter(f"rq:job:{job_id}*")]
+    client = testbot.client
+    job_data = [str(client.hgetall(k)) for k in client.scan_iter(f"rq:job:{job_id}*")]
 
-    state = stack.run_chain(job_id)
+    testbot.settle()
+    state = testbot.worker.chains().get(job_id)
 
+    assert state is not None
     assert state.status == "succeeded", state.error
-    [private] = [s for s in stack.worker_notifier.sent if s.kind == "private"]
+    [private] = testbot.chat.notified("private")
     password = private.reply.code
     assert password is not None
     assert len(password) >= 12
-    public = [s.reply.plain() for s in stack.worker_notifier.sent if s.kind != "private"]
-    public += [s.reply.plain() for s in stack.bot_notifier.sent]
+    # Everything anyone but the requester could see: bot and worker posts and edits alike.
+    public = [s.reply.plain() for s in testbot.chat.shown if s.how != "private"]
     public += [str(c.body) for c in mock_slack.calls]  # what the Slack Web API was sent
-    audit = [e.model_dump_json() for e in stack.audit().recent(limit=1000)]
+    audit = [e.model_dump_json() for e in audit_log.recent(limit=1000)]
     haystack = "\n".join([caplog.text, *public, *audit, *job_data, repr(state)])
     for secret in (SIM_TOKEN_SECRET, testing.SIGNING_SECRET, testing.BOT_TOKEN, password):
         assert secret not in haystack

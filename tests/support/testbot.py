@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import cast, get_args
 
 import redis
+from pydantic import SecretStr
 from rq import Queue, SimpleWorker
 from rq.job import Job
 from rq.serializers import JSONSerializer
@@ -39,7 +40,9 @@ from jobs.config import PRIORITIES
 from jobs.context import WorkerContext, installed_context
 from jobs.node import sync_inventory
 from jobs.queue import JobQueue, JobRequest, rq_queue
-from proxmox.simulator import Simulator
+from proxmox.client import ProxmoxClient
+from proxmox.repositories import Proxmox
+from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
 from proxmox.simulator.app import RecordedCall
 from tests.support.chat import ChatRecorder, Shown
 from tests.support.clock import FakeClock
@@ -218,12 +221,18 @@ class TestBot:
     def audit_events(self) -> list[str]:
         return [e.event for e in reversed(self.handler.stores.audit.recent(limit=1000))]
 
-    def settle(self, timeout: float = 30.0) -> None:
-        """Run the real worker until nothing is queued, scheduled, deferred or running."""
+    def settle(self, timeout: float = 30.0, *, until: Callable[[], bool] | None = None) -> None:
+        """Run the real worker until nothing is queued, scheduled, deferred or running; or,
+        given ``until``, until that holds (work a test's own worker process leaves behind
+        never runs out: the repeating inventory sync that every worker start schedules)."""
         queues = [rq_queue(self.client, self.worker.settings, p) for p in PRIORITIES]
         deadline = time.monotonic() + timeout
+
+        def busy() -> bool:
+            return not until() if until is not None else _work_left(queues)
+
         with installed_context(self.worker):
-            while _work_left(queues):
+            while busy():
                 if time.monotonic() > deadline:
                     raise SettleTimeout(f"the worker still had work after {timeout:g} s")
                 SimpleWorker(queues, connection=self.client, serializer=JSONSerializer).work(
@@ -267,6 +276,7 @@ def running_testbot(
     worker_notifier: Notifier | None = None,
     clock: FakeClock | None = None,
     queue: Callable[[JobQueue], JobQueue] | None = None,
+    proxmox_timeout: float | None = None,
 ) -> Iterator[TestBot]:
     """A testbot on ``client`` under ``prefix`` (its keys and RQ keys removed afterwards).
 
@@ -276,7 +286,8 @@ def running_testbot(
     ``click``. Bot and worker read ``clock`` (default: a fresh ``FakeClock``), so a test moves
     time with ``bot.clock.advance(seconds)``; RQ's scheduler still runs on real time.
     ``queue`` wraps the bot's real job queue (a test's fault-injecting fake of the
-    ``JobQueue`` port around it)."""
+    ``JobQueue`` port around it). ``proxmox_timeout`` replaces the worker's Proxmox read
+    timeout (``PROXMOX_TIMEOUT``, 30 s) for a test whose simulator hangs a request."""
     sim = sim or _fast_demo_simulator()
     clock = clock or FakeClock()
     chat = ChatRecorder()
@@ -295,6 +306,13 @@ def running_testbot(
             worker=worker_settings,
             clock=clock,
         )
+        if proxmox_timeout is not None:
+            # compose_demo takes no Proxmox settings: the same client, giving up sooner.
+            context.proxmox.client.close()
+            api = ProxmoxClient(
+                base_url, SIM_TOKEN_ID, SecretStr(SIM_TOKEN_SECRET), timeout=proxmox_timeout
+            )
+            context = dataclasses.replace(context, proxmox=Proxmox(api))
         if worker_notifier is not None:
             context = dataclasses.replace(context, notifier=worker_notifier)
         if queue is not None:

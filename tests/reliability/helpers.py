@@ -1,0 +1,39 @@
+"""What the reliability tests read off a testbot: the chain a job started, and the busy
+locks of the testbot's cluster."""
+
+from __future__ import annotations
+
+import uuid
+
+from bot.ports.reply import Reply
+from jobs.state.chains import ChainState
+from jobs.state.locks import BusyLocks
+from tests.support.testbot import TestBot
+
+
+def fresh_prefix() -> str:
+    """A key prefix of one test's own (RQ queue names carry it too)."""
+    return f"tb-{uuid.uuid4().hex[:10]}"
+
+
+def job_id_of(reply: Reply) -> str:
+    """The job id a "queued … (job <id>)" acknowledgement names."""
+    assert "(job " in reply.text, reply.text
+    return reply.text.rpartition("(job ")[2].rstrip(")")
+
+
+def chain(bot: TestBot, job_id: str) -> ChainState | None:
+    return bot.worker.chains().get(job_id)
+
+
+def run_chain(bot: TestBot, job_id: str, *, timeout: float = 30.0) -> ChainState:
+    """Run the testbot's worker until it has nothing left; the chain ``job_id`` started."""
+    bot.settle(timeout)
+    state = chain(bot, job_id)
+    assert state is not None, f"no chain for job {job_id}"
+    return state
+
+
+def busy_locks(bot: TestBot) -> BusyLocks:
+    """The busy locks of the testbot's cluster, as bot and worker both read them."""
+    return bot.worker.locks()
