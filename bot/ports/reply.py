@@ -36,6 +36,8 @@ class Reply(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     text: str
+    # A heading shown above the text (a request's card: "Resize · acme-web (101)").
+    title: str | None = None
     fields: tuple[ReplyField, ...] = ()
     buttons: tuple[Button, ...] = ()
     code: str | None = None
@@ -46,7 +48,7 @@ class Reply(BaseModel):
 
     def plain(self) -> str:
         """A plain-text rendering (console, logs of what was sent, notifications)."""
-        lines = [self.text]
+        lines = [self.title, self.text] if self.title else [self.text]
         lines += [f"  {f.label}: {f.value}" for f in self.fields]
         if self.code:
             lines.append(self.code)

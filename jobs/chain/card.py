@@ -86,7 +86,8 @@ def render(
     now: float,
     reveal: bool = True,
 ) -> Reply:
-    lines = [f"{_heading(ctx, state)} · {_server(ctx, state, reveal)}", _asked_by(state)]
+    title = f"{_heading(ctx, state)} · {_server(ctx, state, reveal)}"
+    lines = [_asked_by(state)]
     lines.append(_state_line(state, progress, now))
     lines += [f"• {s.summary}" for s in _worth_showing(state)]
     lines += _pending(state)
@@ -97,6 +98,7 @@ def render(
     if exit_status and state.status != "running":
         fields.append(ReplyField(label="Proxmox", value=exit_status))
     return Reply(
+        title=title,
         text="\n".join(lines),
         fields=tuple(fields),
         buttons=_next_actions(state),

@@ -302,8 +302,14 @@ def rest_reply(body: dict[str, Any]) -> Reply:
         for c in row.get("components", ())
         if not c.get("disabled")
     ]
+    content = str(body.get("content") or "")
+    title = None
+    if content.startswith("**") and "**\n" in content:  # a heading (see render.content_of)
+        heading, _, content = content.removeprefix("**").partition("**\n")
+        title = re.sub(r"\\(.)", r"\1", heading)
     return Reply(
-        text=str(body.get("content") or ""),
+        title=title,
+        text=content,
         fields=tuple(
             ReplyField(label=f["name"], value=f["value"]) for f in embed.get("fields", ())
         ),

@@ -205,13 +205,17 @@ def slack_reply(payload: dict[str, Any]) -> Reply:
     """A message as Slack was sent it (``text`` + Block Kit), read back into a ``Reply``:
     the first section's text and tone icon, field sections, the code block, the buttons."""
     blocks: list[dict[str, Any]] = payload.get("blocks") or []
-    sections = [_unescape(b["text"]["text"]) for b in blocks if "text" in b]
+    header = next((b["text"]["text"] for b in blocks if b["type"] == "header"), None)
+    sections = [
+        _unescape(b["text"]["text"]) for b in blocks if "text" in b and b["type"] != "header"
+    ]
     first = sections[0] if sections else str(payload.get("text") or "")
     icon = next((i for i in _ICONS if first.startswith(i)), "")
     code = next((s[3:-3] for s in sections[1:] if s.startswith("```")), None)
     fields = [f for b in blocks for f in b.get("fields", ())]
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     return Reply(
+        title=header,
         text=first.removeprefix(icon),
         fields=tuple(_field(f["text"]) for f in fields),
         code=code,

@@ -42,7 +42,13 @@ def custom_id(button: Button) -> str:
 
 
 def content_of(reply: Reply) -> str:
+    if reply.title:  # bold, its own markdown escaped: a server name may hold a * or _
+        return _clip(f"**{_escape_markdown(reply.title)}**\n{reply.text}", MAX_CONTENT)
     return _clip(reply.text, MAX_CONTENT)
+
+
+def _escape_markdown(text: str) -> str:
+    return "".join(f"\\{c}" if c in "*_~`|>\\" else c for c in text)
 
 
 def embed_of(reply: Reply) -> dict[str, Any] | None:

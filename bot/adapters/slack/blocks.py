@@ -18,6 +18,7 @@ _MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,20})&gt;")
 
 ACTION_PREFIX = "jh"
 _SECTION_LIMIT = 3000
+_HEADER_LIMIT = 150
 _FIELD_LIMIT = 2000
 _FIELDS_PER_SECTION = 10
 _BUTTON_TEXT_LIMIT = 75
@@ -40,7 +41,11 @@ def escape(text: str) -> str:
 
 
 def render_blocks(reply: Reply) -> list[Block]:
-    blocks: list[Block] = [_section(_TONE_ICON[reply.tone] + escape(reply.text))]
+    blocks: list[Block] = []
+    if reply.title:  # plain text: a header cannot carry mrkdwn, so nothing to escape
+        header = {"type": "plain_text", "text": _clip(reply.title, _HEADER_LIMIT), "emoji": True}
+        blocks.append({"type": "header", "text": header})
+    blocks.append(_section(_TONE_ICON[reply.tone] + escape(reply.text)))
     blocks += _field_sections(reply.fields)
     if reply.code:
         blocks.append(_section("```" + escape(reply.code).replace("```", "'''") + "```"))
@@ -52,7 +57,8 @@ def render_blocks(reply: Reply) -> list[Block]:
 def fallback_text(reply: Reply) -> str:
     """The ``text`` Slack shows in notifications and screen readers (no secrets: a private
     reply's code is shown only in its blocks, which go to the requester alone anyway)."""
-    return _clip(escape(reply.text), _FALLBACK_LIMIT)
+    text = f"{reply.title}: {reply.text}" if reply.title else reply.text
+    return _clip(escape(text), _FALLBACK_LIMIT)
 
 
 def message_payload(reply: Reply) -> dict[str, Any]:
