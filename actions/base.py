@@ -91,10 +91,20 @@ class StepResult(BaseModel):
     upid: str | None = None
     context: dict[str, JSON] = {}
     pending: tuple[str, ...] = ()
-    private: SecretStr | None = None
     needs_reboot: bool = False
     # Nothing was asked of this step (no disk change, no reboot): the card leaves it out.
     skipped: bool = False
+
+
+class NotDelivered(Exception):
+    """A private message could not reach the requester (the chat platform refused or was
+    down): whatever it carried must not take effect."""
+
+
+class PrivateDelivery(Protocol):
+    def __call__(self, text: str, secret: SecretStr) -> None:
+        """Show ``text`` and the secret to the requester alone; raises ``NotDelivered``."""
+        ...
 
 
 class ActionError(Exception):
@@ -112,6 +122,15 @@ class Action(Generic[R]):
     title: ClassVar[str] = ""  # what people call the operation: "Resize", "Restore backup"
     request_model: ClassVar[type[BaseModel]]
     steps: ClassVar[tuple[Step, ...]] = (Step("execute"),)
+
+    # Set by the chain engine for one run: how a step shows a secret to the requester
+    # before it takes effect (a new password). None: there is nobody to show it to.
+    private: PrivateDelivery | None = None
+
+    def deliver_privately(self, text: str, secret: SecretStr) -> None:
+        if self.private is None:
+            raise NotDelivered("no private channel to the requester")
+        self.private(text, secret)
 
     def heading(self, request: R) -> str:
         """The operation in words for this request (a power action names its verb)."""

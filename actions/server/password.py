@@ -1,19 +1,24 @@
-"""A new password: generated here, set as ``cipassword``, and live through the agent if it can.
+"""A new password: generated here, shown privately to the requester, only then set as
+``cipassword``, and made live through the agent if it can.
 
-The password exists only inside ``execute`` and in ``StepResult.private``: never in the plan,
-the summary, the context, a log line or an exception (errors are rebuilt without it).
+Delivered first, set second: a password that could not reach its owner is never set, so
+nobody is locked out of their server by a chat outage. The password exists only inside
+``execute`` and the private message: never in the plan, the summary, the context, a log
+line or an exception (errors are rebuilt without it).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 from pydantic import Field, SecretStr
 
-from actions.base import JSON, Change, Plan, Step, StepResult
+from actions.base import JSON, ActionError, Change, NotDelivered, Plan, Step, StepResult
 from actions.common import ServerAction, VmRequest, update_config
 from actions.passwords import generate_password
 from proxmox.errors import ProxmoxApiException
+from proxmox.models import VmConfig
 
 
 class PasswordRequest(VmRequest):
@@ -57,24 +62,50 @@ class PasswordAction(ServerAction[PasswordRequest]):
         node = self.where(request.vmid, context)
         password = generate_password()
         secret = password.get_secret_value()
+        delivered: list[str] = []
+
+        def set_it(current: VmConfig) -> dict[str, object]:
+            user = request.username or current.ciuser or self.config.default_ciuser
+            if not delivered:  # a digest retry reads the config again: deliver only once
+                self._deliver(request.vmid, user, password)
+                delivered.append(user)
+            return {"cipassword": secret}
+
         try:
-            before, _ = update_config(
-                self.px, node, request.vmid, lambda _current: {"cipassword": secret}
-            )
+            before, _ = update_config(self.px, node, request.vmid, set_it)
             self.px.cloudinit.regenerate(node, request.vmid)
-            user = request.username or before.ciuser or self.config.default_ciuser
+            user = delivered[0]
             live, why = self._set_live(node, request.vmid, user, password, before.agent_enabled)
         except ProxmoxApiException as exc:
+            if delivered:
+                self._take_back(request.vmid)
             raise exc.without(secret) from None
         summary = f"new password for {user} on server {request.vmid} set" + (
             " and active now" if live else f"; {why}"
         )
         return StepResult(
             summary=summary,
-            private=password,
             needs_reboot=not live,
             context={**context, "node": node, "username": user},
         )
+
+    def _deliver(self, vmid: int, user: str, password: SecretStr) -> None:
+        try:
+            self.deliver_privately(
+                f"Your new password for {user} on server {vmid} (being set now):", password
+            )
+        except NotDelivered:
+            raise ActionError(
+                "I could not reach you privately, so the password was not changed; "
+                "check that I may message you, then ask again"
+            ) from None
+
+    def _take_back(self, vmid: int) -> None:
+        """The password was shown but Proxmox refused it: say it is not the server's."""
+        with contextlib.suppress(NotDelivered):
+            self.deliver_privately(
+                f"The password sent a moment ago was not set on server {vmid}.", SecretStr("")
+            )
 
     def _set_live(
         self, node: str, vmid: int, user: str, password: SecretStr, agent: bool

@@ -26,6 +26,7 @@ from actions.base import Action, StepResult
 from actions.vm import find_vm
 from jobs.chain.outcome import target_vmid
 from jobs.chain.preflight import typed_request
+from jobs.chain.report import private_to
 from jobs.context import WorkerContext
 from jobs.state.chains import ChainState
 from proxmox.upid import UPID, InvalidUPID
@@ -109,6 +110,7 @@ def attempt(ctx: WorkerContext, state: ChainState, index: int) -> StepResult:
     """Run step ``index`` once — unless an earlier attempt already started its task: then
     that task is the result (the chain tracks it) and the Action is not called again."""
     action = ctx.action_for(state.kind)
+    action.private = private_to(ctx, state.request.target)
     typed = typed_request(action, state.request, chain=state.root)
     adopted = started_task(ctx, state, index, action, typed)
     if adopted is not None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Literal
 
+from pydantic import SecretStr
 from rq import Retry, get_current_job
 
+from actions.base import NotDelivered, PrivateDelivery
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply, ReplyField, Tone
 from jobs.context import WorkerContext, current
@@ -76,6 +78,22 @@ class Reporter:
             self._ctx.enqueuer().delivery(payload, self._ctx.settings.delivery_intervals[0])
         except Exception:
             log.exception("could not queue a message delivery retry")
+
+
+def private_to(ctx: WorkerContext, target: ReplyTarget) -> PrivateDelivery:
+    """How an Action shows the requester a secret before it takes effect: straight to the
+    notifier, never queued (a secret must not wait in Redis), and a failure is the Action's
+    to act on (``NotDelivered``), not something to repair with a channel post."""
+
+    def deliver(text: str, secret: SecretStr) -> None:
+        reply = Reply(text=text, code=secret.get_secret_value() or None)
+        try:
+            ctx.notifier.notify_private(target, reply)
+        except Exception as exc:
+            log.warning("private message to %s failed (%s)", target.requester, _kind(exc))
+            raise NotDelivered(_kind(exc)) from None
+
+    return deliver
 
 
 def deliver(payload: dict[str, Any]) -> dict[str, Any] | Retry:

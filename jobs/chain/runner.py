@@ -15,10 +15,9 @@ from typing import Any
 from rq import Retry
 
 from actions.base import StepResult
-from bot.ports.reply import Reply
 from jobs.chain import card
 from jobs.chain.outcome import complete_chain
-from jobs.chain.report import Reporter, audit_job
+from jobs.chain.report import audit_job
 from jobs.context import WorkerContext
 from jobs.state.chains import ChainState
 
@@ -30,15 +29,13 @@ FollowHere = Callable[[str], Outcome]
 def record_result(
     ctx: WorkerContext, state: ChainState, index: int, result: StepResult
 ) -> ChainState:
-    """Keep what the step returned: context, notes, its task (or that it is done), and
-    hand a secret to the requester privately."""
+    """Keep what the step returned: context, notes, its task (or that it is done)."""
     store = ctx.chains()
-    request = state.request
     notes = result.pending + ((card.REBOOT_NOTE,) if result.needs_reboot else ())
     state = store.merge_context(state, dict(result.context), notes)
     step_state = "task" if result.upid else "done"
     ended = None if result.upid else ctx.clock.now()
-    state = store.update_step(
+    return store.update_step(
         state,
         index,
         state=step_state,
@@ -47,11 +44,6 @@ def record_result(
         ended=ended,
         skipped=result.skipped,
     )
-    if result.private is not None:
-        secret = result.private.get_secret_value()
-        reply = Reply(text=f"{result.summary}:", code=secret)
-        Reporter(ctx).private(request.target, reply)
-    return state
 
 
 def after_step(

@@ -5,6 +5,7 @@ import logging
 import pytest
 from pydantic import SecretStr
 
+from actions.base import ActionError, NotDelivered
 from actions.config import ActionsConfig
 from actions.server import password as password_module
 from actions.server.password import PasswordAction, PasswordRequest
@@ -16,8 +17,28 @@ from tests.actions.driver import run_step
 VM = "/nodes/pve1/qemu/101"
 
 
-def _password(px: Proxmox) -> PasswordAction:
-    return PasswordAction(px, ActionsConfig())
+class PrivateInbox:
+    """The requester's private messages, as the chain engine would deliver them; ``down``
+    makes delivery fail, and ``sent_before`` records how many config writes the simulator
+    had seen when each message went out."""
+
+    def __init__(self, sim: Simulator | None = None, *, down: bool = False) -> None:
+        self.sim, self.down = sim, down
+        self.messages: list[tuple[str, str]] = []
+        self.sent_before: list[int] = []
+
+    def __call__(self, text: str, secret: SecretStr) -> None:
+        if self.down:
+            raise NotDelivered("chat platform unavailable")
+        writes = [c for c in self.sim.calls if c.method == "PUT"] if self.sim else []
+        self.sent_before.append(len(writes))
+        self.messages.append((text, secret.get_secret_value()))
+
+
+def _password(px: Proxmox, inbox: PrivateInbox | None = None) -> PasswordAction:
+    action = PasswordAction(px, ActionsConfig())
+    action.private = inbox if inbox is not None else PrivateInbox()
+    return action
 
 
 def test_password_is_set_and_applied_live_through_the_agent(
@@ -25,10 +46,12 @@ def test_password_is_set_and_applied_live_through_the_agent(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     hash_before = sim.vms[101].config["cipassword"]
-    result, calls = run_step(sim, _password(px), PasswordRequest(vmid=101))
-    assert result.private is not None
-    secret = result.private.get_secret_value()
+    inbox = PrivateInbox(sim)
+    result, calls = run_step(sim, _password(px, inbox), PasswordRequest(vmid=101))
+    [(told, secret)] = inbox.messages
+    assert told == "Your new password for acme on server 101 (being set now):"
     assert len(secret) == 20
+    assert inbox.sent_before == [0]  # shown to its owner before anything was written
 
     assert [(m, p) for m, p, _ in calls] == [
         ("GET", "/cluster/resources"),
@@ -61,7 +84,6 @@ def test_agent_failure_says_a_reboot_applies_it(sim: Simulator, px: Proxmox) -> 
         "so reboot the server to apply it"
     )
     assert result.needs_reboot
-    assert result.private is not None
     assert sim.vms[101].guest_passwords == {}
 
 
@@ -69,6 +91,21 @@ def test_stopped_vm_gets_it_at_next_start(sim: Simulator, px: Proxmox) -> None:
     result, calls = run_step(sim, _password(px), PasswordRequest(vmid=102))
     assert "agent" not in " ".join(p for _, p, _ in calls)
     assert result.summary.endswith("set; it takes effect when the server next starts")
+
+
+def test_a_password_that_cannot_reach_its_owner_is_never_set(sim: Simulator, px: Proxmox) -> None:
+    hash_before = sim.vms[101].config["cipassword"]
+    action = _password(px, PrivateInbox(sim, down=True))
+
+    with pytest.raises(ActionError) as refused:
+        run_step(sim, action, PasswordRequest(vmid=101))
+
+    assert str(refused.value) == (
+        "I could not reach you privately, so the password was not changed; "
+        "check that I may message you, then ask again"
+    )
+    assert sim.vms[101].config["cipassword"] == hash_before
+    assert [c for c in sim.calls if c.method in ("PUT", "POST")] == []
 
 
 def test_plan_never_contains_a_password(px: Proxmox) -> None:
