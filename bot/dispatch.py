@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 UNAVAILABLE = "the queue is unavailable, nothing was done"
 _MAX_CHOICES = 25
 USER_ERRORS = (ParseError, Refusal, InvalidCode)
+# Buttons that run a command as if the clicker had typed it (the card offers them).
+COMMAND_BUTTONS = {"reboot": "reboot {vm}"}
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,8 @@ class Dispatcher:
         return guarded(lambda: self._handle(invocation, confirmed=False), what="a command")
 
     def click(self, click: ButtonClick) -> ClickResult:
+        if click.action in COMMAND_BUTTONS:
+            return ClickResult(to_clicker=self.handle(self._button_command(click)))
         result: list[ClickResult] = []
 
         def run() -> Reply:
@@ -112,6 +116,20 @@ class Dispatcher:
 
         reply = guarded(run, what="a click")
         return result[0] if result else ClickResult(to_clicker=reply)
+
+    def _button_command(self, click: ButtonClick) -> Invocation:
+        """A button that runs a command (a card's "Reboot now"): the clicker types it, in
+        effect, with every check a typed command gets. Its value is only ever a VMID."""
+        value = click.value if click.value.isdigit() else "?"  # a tampered value: refused
+        return Invocation(
+            identity=click.identity,
+            display_name=click.display_name,
+            channel=click.channel,
+            scope="server",
+            text=COMMAND_BUTTONS[click.action].format(vm=value),
+            inbound_id=click.inbound_id,
+            roles=click.roles,
+        )
 
     def _run_confirmed(self, confirmed: Confirmed) -> ClickResult:
         try:

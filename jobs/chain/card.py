@@ -6,9 +6,9 @@ The card names the operation and the server in words, who asked, where the chain
 is one, and the outcome with its duration and what the person must still do. When the chain
 ends, one short notice in the card's thread mentions the requester, so they are notified.
 
-Edits closer than ``MIN_EDIT_INTERVAL`` apart are skipped (the next one shows the newer
-state anyway), the final state never is: it goes through the reporter, which retries a
-failed delivery.
+Edits closer than ``MIN_EDIT_INTERVAL`` apart are skipped when the next one shows a newer
+state at once; a state the chain waits in (a task running, a retry's backoff) never is, nor
+the final state: it goes through the reporter, which retries a failed delivery.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def show(
     if not _has_card(state):
         return state
     now = ctx.clock.now()
-    if not final and state.card is not None and now - state.card_shown < MIN_EDIT_INTERVAL:
+    if not final and _too_soon(state, progress, now):
         return state
     reply = render(ctx, state, progress=progress, exit_status=exit_status, now=now, reveal=reveal)
     target = state.request.target
@@ -142,14 +142,14 @@ def _state_line(state: ChainState, progress: float | None, now: float) -> str:
     index, step = _current(state)
     doing = step.doing
     if state.status == "failed":
-        done = any(s.state == "done" and not s.skipped for s in state.steps[:index])
+        done = any(_did_something(s) for s in state.steps[:index])
         verb = "Stopped" if done else "Failed"
         return f"✗ {verb} while {doing}: {state.error or step.error or 'unknown error'}"
     where = f" ({index + 1} of {len(state.steps)})" if len(state.steps) > 1 else ""
     line = f"⏳ {doing[:1].upper()}{doing[1:]}{where}"
     if step.error:  # a retry is waiting: say why
         line += f" — {step.error.removeprefix('retrying: ')}; trying again shortly"
-    if step.state == "pending" and index == 0 and step.started is None:
+    if step.state == "pending" and index == 0 and step.started is None and not step.error:
         line = "⏳ Queued"
     if progress is not None:
         filled = round(progress / 100 * _BAR_CELLS)
@@ -166,11 +166,23 @@ def _current(state: ChainState) -> tuple[int, StepState]:
 
 def _worth_showing(state: ChainState) -> list[StepState]:
     """Steps that did something: not the checks, not what nobody asked for."""
-    return [
-        s
-        for s in state.steps
-        if s.state == "done" and s.summary and not s.skipped and s.name not in _CHECKS
-    ]
+    return [s for s in state.steps if _did_something(s) and s.summary]
+
+
+def _did_something(step: StepState) -> bool:
+    return step.state == "done" and not step.skipped and step.name not in _CHECKS
+
+
+def _too_soon(state: ChainState, progress: float | None, now: float) -> bool:
+    """An edit this soon after the last one is skipped when a newer state follows at once
+    (the next step starts, the task reports progress again). A state the chain then waits
+    in, a task running or a retry's backoff, is always shown: skipping it would leave the
+    older state on the card for the whole wait."""
+    if state.card is None or now - state.card_shown >= MIN_EDIT_INTERVAL:
+        return False
+    _, step = _current(state)
+    waits = step.state == "task" or bool(step.error)
+    return progress is not None or not waits
 
 
 def _pending(state: ChainState) -> list[str]:
@@ -179,12 +191,16 @@ def _pending(state: ChainState) -> list[str]:
         return []
     waiting = [n for n in state.notes if n != REBOOT_NOTE]
     told = f": {', '.join(waiting)}" if waiting else ""
-    return [f"⚠ Takes effect after a reboot{told} — run /server reboot when it suits you"]
+    return [f"⚠ Takes effect after a reboot{told}: reboot when it suits you"]
 
 
 def _next_actions(state: ChainState) -> tuple[Button, ...]:
-    del state  # a Reboot button for pending changes comes with its own request (not yet)
-    return ()
+    """A finished request whose changes wait for a reboot offers one; clicking it starts a
+    reboot request of its own (with its own card and every check a typed one gets)."""
+    vmid = state.request.vmid
+    if state.status != "succeeded" or not state.notes or vmid is None:
+        return ()
+    return (Button(action="reboot", value=str(vmid), label="Reboot now", style="primary"),)
 
 
 def _tone(state: ChainState, exit_status: str | None) -> Tone:
