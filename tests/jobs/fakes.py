@@ -161,6 +161,8 @@ class TaskAction(FakeAction):
     """One step that starts a task (like a disk resize)."""
 
     name = "test.task"
+    title = "Disk resize"
+    steps = (Step("execute", says="growing the disk"),)
     seconds: ClassVar[float] = 1.5
     exitstatus: ClassVar[str] = "OK"
 
@@ -186,7 +188,13 @@ class ChainAction(FakeAction):
     """clone (task with progress) → configure (no task) → resize (task) → start (task)."""
 
     name = "test.build"
-    steps = (Step("clone"), Step("configure"), Step("resize"), Step("start"))
+    title = "Test build"
+    steps = (
+        Step("clone", says="copying the template"),
+        Step("configure", says="setting it up"),
+        Step("resize", says="growing the disk"),
+        Step("start", says="starting it"),
+    )
 
     def clone(self, request: VmArgs, context: Mapping[str, JSON]) -> StepResult:
         self.rec.note("clone")
@@ -230,6 +238,8 @@ class LockedAction(FakeAction):
     """Proxmox answers "VM is locked (backup)" the first ``locked_times`` attempts."""
 
     name = "test.locked"
+    title = "Configure"
+    steps = (Step("execute", says="changing the settings"),)
     locked_times: ClassVar[int] = 2
 
     def execute(self, request: VmArgs, context: Mapping[str, JSON]) -> StepResult:
@@ -242,6 +252,8 @@ class LockedAction(FakeAction):
 
 class RefusedAction(FakeAction):
     name = "test.refused"
+    title = "Memory change"
+    steps = (Step("execute", says="changing the memory"),)
 
     def execute(self, request: VmArgs, context: Mapping[str, JSON]) -> StepResult:
         self.rec.note("refused")
@@ -252,15 +264,20 @@ class RefusedAction(FakeAction):
 
 class PasswordLikeAction(FakeAction):
     name = "test.secret"
+    title = "New password"
+    steps = (Step("execute", says="setting a new password"),)
 
     def execute(self, request: VmArgs, context: Mapping[str, JSON]) -> StepResult:
-        return StepResult(summary="password set", private=SecretStr("s3cret-Pa55"))
+        self.deliver_privately("The new password:", SecretStr("s3cret-Pa55"))
+        return StepResult(summary="password set")
 
 
 class SlowAction(FakeAction):
     """The first attempt hangs (the test kills its worker); later attempts finish at once."""
 
     name = "test.slow"
+    title = "Slow change"
+    steps = (Step("execute", says="changing the settings"),)
 
     def execute(self, request: VmArgs, context: Mapping[str, JSON]) -> StepResult:
         attempt = int(self.rec.r.incr(f"{self.rec.key}:attempts"))

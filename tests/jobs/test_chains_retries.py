@@ -14,6 +14,7 @@ from jobs.queue import RqJobQueue, rq_queue
 from jobs.state.chains import chain_progress
 from jobs.state.locks import BusyInfo, BusyLocks
 from tests.jobs import fakes
+from tests.jobs.cards import neutral, one_card
 from tests.jobs.conftest import request, run_until
 from tests.jobs.fakes import Recorder
 from tests.support.chat import ChatRecorder
@@ -40,17 +41,33 @@ def test_chain_runs_its_steps_in_order_and_reports_each(
     assert state is not None
     assert state.status == "succeeded"
     assert [s.state for s in state.steps] == ["done"] * 4
-    assert state.render() == "clone ✓ → configure ✓ → resize ✓ → start ✓"
-    texts = notifier.current_texts()
-    assert texts[0].startswith("✓ test build 101: cloning — OK in")
-    assert texts[1] == "test build 101: configure ✓ configured"
-    assert texts[2].startswith("✓ test build 101: growing disk — OK in")
-    assert texts[3].startswith("✓ test build 101: starting — OK in")
-    assert texts[4].startswith("✓ test build 101 done in")
-    # The clone's message showed progress read from the task log before the outcome.
-    clone_message = notifier.notified()[0].message
-    edits = [s.reply.text for s in notifier.notified("edit") if s.message == clone_message]
-    assert any(t.endswith("%") for t in edits[:-1])
+    assert state.render() == (
+        "copying the template ✓ → setting it up ✓ → growing the disk ✓ → starting it ✓"
+    )
+    card = one_card(notifier)
+    assert card.title == "Test build · server 101"
+    head = "asked by you\n"
+    # Each step with a task is on the card while it runs, with its own task id; the clone
+    # with the progress read from its task log.
+    running = [(neutral(s.reply.text), card.field("Task", s)) for s in card.states[:-1]]
+    upids = [s.upid for s in state.steps]
+    assert running[0] == (head + "⏳ Copying the template (1 of 4)", upids[0])
+    assert any(
+        text.startswith(head + "⏳ Copying the template (1 of 4) · ") and text.endswith("%")
+        for text, _ in running
+    ), running
+    assert (head + "⏳ Growing the disk (3 of 4)\n• cloning\n• configured", upids[2]) in running
+    assert (
+        head + "⏳ Starting it (4 of 4)\n• cloning\n• configured\n• growing disk",
+        upids[3],
+    ) in running
+    # Then the outcome, with what each step did.
+    assert card.texts[-1] == (
+        head + "✓ Done in N s\n• cloning\n• configured\n• growing disk\n• starting"
+    )
+    assert (card.field("Task"), card.field("Proxmox")) == (upids[3], "OK")
+    assert card.final.reply.tone == "success"
+    assert card.notice.reply.text == "Test build of server 101 is done."
 
 
 def test_failed_step_stops_the_chain_and_says_where(
@@ -69,10 +86,18 @@ def test_failed_step_stops_the_chain_and_says_where(
     assert state is not None
     assert state.status == "failed"
     assert [s.state for s in state.steps] == ["done", "done", "failed", "pending"]
-    assert notifier.notified_texts()[-1].startswith(
-        "✗ test build fails 101 stopped at step 3/4 (resize): disk resize failed"
+    card = one_card(notifier)
+    # The step it stopped at, the error, the server's state, and what was done before.
+    assert card.title == "Test build · server 101"
+    assert card.texts[-1] == (
+        "asked by you\n"
+        "✗ Stopped while growing the disk: disk resize failed (after N s). "
+        "The server is running.\n"
+        "• cloning\n• configured"
     )
-    assert notifier.notified_texts()[-1].endswith("\nServer 101 is running.")
+    assert card.field("Task") == state.steps[2].upid
+    assert card.final.reply.tone == "error"
+    assert card.notice.reply.text == "Test build of server 101 did not go through."
     assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
 
 
@@ -88,10 +113,13 @@ def test_locked_vm_is_retried_with_backoff_then_succeeds(
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
     assert recorder.all() == ["attempt 1", "attempt 2", "attempt 3"]
-    assert notifier.notified_texts() == [
-        "test locked 101: Proxmox says “VM is locked (backup)”; trying again shortly.",
-        "✓ test locked 101: configured 101",
-    ]
+    card = one_card(notifier)
+    assert card.title == "Configure · server 101"
+    head = "asked by you\n"
+    waiting = head + "⏳ Changing the settings — VM is locked (backup); trying again shortly"
+    # Each retry is on the card while it waits, then the outcome.
+    assert card.texts == [waiting, waiting, head + "✓ Done in N s\n• configured 101"]
+    assert card.notice.reply.text == "Configure of server 101 is done."
 
 
 def test_retries_stop_at_the_cap_and_are_reported(
@@ -108,10 +136,15 @@ def test_retries_stop_at_the_cap_and_are_reported(
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
     assert len(recorder.all()) == settings.retry_cap + 1
-    assert notifier.notified_texts()[-1] == (
-        "✗ test locked 101 failed: VM is locked (backup) (gave up after 4 attempts)\n"
-        "Server 101 is running."
-    )
+    card = one_card(notifier)
+    assert card.title == "Configure · server 101"
+    head = "asked by you\n"
+    waiting = head + "⏳ Changing the settings — VM is locked (backup); trying again shortly"
+    assert card.texts == [waiting] * settings.retry_cap + [
+        head + "✗ Failed while changing the settings: VM is locked (backup) "
+        "(gave up after 4 attempts). The server is running."
+    ]
+    assert card.notice.reply.text == "Configure of server 101 did not go through."
     failed = rq_queue(ctx.redis, settings, "default").failed_job_registry.get_job_ids()
     assert failed == [submitted.job_id]
 
@@ -128,9 +161,15 @@ def test_parameter_error_fails_at_once(
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
     assert recorder.all() == ["refused"]
-    assert notifier.notified_texts() == [
-        "✗ test refused 101 failed: Parameter verification failed.\nServer 101 is running."
+    card = one_card(notifier)
+    # Not retried: the card shows the failure straight away, and only that.
+    assert card.title == "Memory change · server 101"
+    assert card.texts == [
+        "asked by you\n"
+        "✗ Failed while changing the memory: Parameter verification failed.. "
+        "The server is running."
     ]
+    assert card.notice.reply.text == "Memory change of server 101 did not go through."
 
 
 def test_busy_server_gets_the_holder_instead_of_a_proxmox_error(
@@ -148,10 +187,14 @@ def test_busy_server_gets_the_holder_instead_of_a_proxmox_error(
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
     assert recorder.all() == []
-    assert notifier.notified_texts() == [
-        "✗ test task 101 failed: server 101 is busy: resize started by @bob 0 s ago "
-        "(job other-job)\nServer 101 is running."
+    card = one_card(notifier)
+    assert card.title == "Disk resize · server 101"
+    assert card.texts == [
+        "asked by you\n"
+        "✗ Failed while growing the disk: server 101 is busy: resize started by @bob N s ago "
+        "(job other-job). The server is running."
     ]
+    assert card.notice.reply.text == "Disk resize of server 101 did not go through."
     assert locks.holder(101) == other  # somebody else's lock is never released
 
 
@@ -162,7 +205,9 @@ def test_notifier_outage_never_fails_the_work_and_the_message_arrives_later(
     recorder: Recorder,
     settings: JobSettings,
 ) -> None:
-    notifier.fail_next(2)  # the UPID post and its first redelivery
+    # The card's first post (the task started) and its final state both fail: the first is
+    # caught up by the next state, the final one is delivered later by a retry.
+    notifier.fail_next(2)
     submitted = queue.submit(request("test.task", "outage-1"))
 
     run_until(
@@ -174,9 +219,15 @@ def test_notifier_outage_never_fails_the_work_and_the_message_arrives_later(
     state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
     assert state is not None
     assert state.status == "succeeded"
-    texts = sorted(notifier.notified_texts("post"))
-    assert texts[0].startswith("test task 101: growing disk of 101 (task started)")
-    assert texts[1].startswith("✓ test task 101: growing disk of 101 — OK in")
+    assert recorder.all() == ["execute"]
+    # The card's id was not known when the notice went out: the notice is not threaded.
+    card = one_card(notifier, threaded=False)
+    assert card.title == "Disk resize · server 101"
+    assert card.texts == [
+        "asked by you\n✓ Done in N s\n• growing disk of 101"
+    ]
+    assert (card.field("Task"), card.field("Proxmox")) == (state.steps[0].upid, "OK")
+    assert card.notice.reply.text == "Disk resize of server 101 is done."
 
 
 def test_private_result_goes_only_to_the_requester(

@@ -19,6 +19,7 @@ import redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from actions.base import Step
 from jobs.config import JobSettings
 from jobs.context import WorkerContext
 from jobs.queue import JobRequest
@@ -158,7 +159,7 @@ def test_a_worker_that_died_after_starting_the_task_is_not_followed_by_a_second_
     job = Job.fetch(job_id, connection=lossy_ctx.redis, serializer=JSONSerializer)
     request = JobRequest.model_validate(job.args[0])
     store = ChainStore(lossy_ctx.redis, prefix=lossy_ctx.prefix)
-    state = store.ensure(job_id, request, ("execute",))
+    state = store.ensure(job_id, request, (Step("execute"),))
     store.update_step(state, 0, state="running", started=time.time() - 1)
     lossy_ctx.proxmox.power.reboot("pve1", 101)  # what the dead worker got through
 
