@@ -3,6 +3,7 @@ locks of the testbot's cluster."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from bot.ports.reply import Reply
@@ -16,10 +17,17 @@ def fresh_prefix() -> str:
     return f"tb-{uuid.uuid4().hex[:10]}"
 
 
-def job_id_of(reply: Reply) -> str:
-    """The job id a "queued … (job <id>)" acknowledgement names."""
-    assert "(job " in reply.text, reply.text
-    return reply.text.rpartition("(job ")[2].rstrip(")")
+_REF = re.compile(r"#([a-z2-7]{4,12})\b")
+
+
+def job_id_of(bot: TestBot, reply: Reply) -> str:
+    """The job behind the ``#reference`` a "queued as #k3f9" acknowledgement names (people
+    are never shown the job id; RQ and the chain records are keyed by it)."""
+    found = _REF.search(reply.text)
+    assert found, reply.text
+    job_id = bot.handler.jobs.refs.job_of(found.group(1))
+    assert job_id is not None, reply.text
+    return job_id
 
 
 def chain(bot: TestBot, job_id: str) -> ChainState | None:

@@ -78,7 +78,7 @@ def test_bot_and_workers_share_the_named_clusters_keys(eu1: TestBot) -> None:
     assert not any(k.startswith(f"{p}:inv:default") for k in keys(bot.client, p))
 
     reply = bot.send("alice", "/server status eu1/101")
-    assert run_chain(bot, job_id_of(reply)).status == "succeeded"
+    assert run_chain(bot, job_id_of(bot, reply)).status == "succeeded"
 
     # A lock in eu1's key stops the bot (ack path) and the worker (preflight) alike.
     holder = BusyInfo(job_id="other", kind="server.resize", requester="u", since=bot.clock.now())

@@ -72,7 +72,7 @@ def test_fault_is_reported_retried_only_when_useful_and_applied_once(
     case.inject(bot.sim)
     reply = bot.send("boss", "/server resize 101 memory=8G")
 
-    state = run_chain(bot, job_id_of(reply), timeout=40)
+    state = run_chain(bot, job_id_of(bot, reply), timeout=40)
 
     assert state.status == case.status, state.error
     texts = " | ".join(bot.chat.notified_texts() + bot.chat.current_texts())

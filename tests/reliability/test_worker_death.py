@@ -83,7 +83,7 @@ def test_killed_worker_mid_build_resumes_or_reports(
         "boss", "/admin server create acme template=debian-12 cpu=2 memory=2G disk=12G"
     )
     assert "queued" in reply.text, reply.text
-    job_id = job_id_of(reply)
+    job_id = job_id_of(bot, reply)
     proc = _worker(bot, redis_server.url, key)
     try:
         deadline = time.monotonic() + 30

@@ -37,7 +37,7 @@ def test_a_server_not_owned_fails_exactly_like_a_missing_one(testbot: TestBot) -
     # The inventory still says acme owns 102 (stopped); Proxmox's tag now says globex.
     bot.sim.vms[102].config["tags"] = "owner-globex"
     reply = bot.send("alice", "/server start 102")
-    stale = _failure_seen(bot, job_id_of(reply), 102)
+    stale = _failure_seen(bot, job_id_of(bot, reply), 102)
 
     assert foreign == missing
     assert stale == missing
