@@ -41,13 +41,17 @@ def test_queue_cli_lists_failed_jobs_and_retries_one(
     out = io.StringIO()
     assert queue_cli.main([], out) == 0
     rows = {line.split()[0]: line.split()[1:] for line in out.getvalue().splitlines()}
-    assert rows[f"{settings.prefix}-default"] == (
+    # One row per queue, named by its priority (the deployment's prefix is the same for all).
+    assert list(rows) == ["high", "default", "low"]
+    assert rows["default"] == (
         ["queued", "0", "started", "0", "scheduled", "0", "deferred", "0", "failed", "1"]
     )
     out = io.StringIO()
     assert queue_cli.main(["failed"], out) == 0
-    assert out.getvalue().startswith(submitted.job_id)
-    assert "ReportedFailure: Parameter verification failed." in out.getvalue()
+    # The job, what it ran, and the error's message (not the exception's module path).
+    assert out.getvalue() == (
+        f"{submitted.job_id}  test.refused 101  Parameter verification failed.\n"
+    )
     out = io.StringIO()
     assert queue_cli.main(["retry", submitted.job_id], out) == 0
     assert "queued again" in out.getvalue()
