@@ -8,6 +8,7 @@ from jobs.context import WorkerContext
 from jobs.state.chains import chain_progress
 from proxmox.simulator import Simulator, propstr
 from tests.contract.pve_schema import assert_conforms
+from tests.jobs.cards import neutral, one_card
 from tests.jobs.test_simulator import _run, _submit, sim, sim_ctx  # noqa: F401 (fixtures)
 from tests.support.chat import ChatRecorder
 
@@ -30,8 +31,6 @@ def test_reboot_that_hits_a_backup_lock_is_tried_again(
     assert _run(sim_ctx, job_id) == "succeeded"
 
     assert _posts(sim, "/qemu/101/status/reboot") == 2
-    texts = "\n".join(notifier.notified_texts())
-    assert "Proxmox says “VM is locked (backup)”; trying again in 1 s." in texts
     state = chain_progress(sim_ctx.redis, job_id, prefix=sim_ctx.prefix)
     assert state is not None
     (step,) = state.steps
@@ -39,6 +38,17 @@ def test_reboot_that_hits_a_backup_lock_is_tried_again(
     assert step.upid is not None
     assert len(step.tried) == 1
     assert step.tried[0] != step.upid
+    # One card: the first reboot's task, then the retry waiting (that task given up), then
+    # the outcome with the task that went through; one notice.
+    card = one_card(notifier)
+    assert card.title == "Reboot · server 101"
+    shown = [(neutral(s.reply.text), card.field("Task", s)) for s in card.states]
+    head = "asked by you for acme\n"
+    assert shown[0] == (head + "⏳ Rebooting", step.tried[0])
+    assert (head + "⏳ Rebooting — VM is locked (backup); trying again shortly", None) in shown
+    assert shown[-1] == (head + "✓ Done in N s\n• rebooting server 101", step.upid)
+    assert card.field("Proxmox") == "OK"
+    assert card.notice.reply.text == "Reboot of server 101 is done."
     assert_conforms(sim.calls)
 
 
@@ -73,5 +83,13 @@ def test_lock_errors_past_the_retry_cap_fail_the_chain(
     assert _posts(sim, "/qemu/101/status/reboot") == 4
     state = chain_progress(sim_ctx.redis, job_id, prefix=sim_ctx.prefix)
     assert state is not None
-    assert state.error == "VM is locked (backup) (gave up after 4 attempts)"
-    assert "VM is locked (backup) (gave up after 4 attempts)" in notifier.notified_texts()[-1]
+    failure = "VM is locked (backup) (gave up after 4 attempts) (after N s). The server is running."
+    assert neutral(str(state.error)) == failure
+    card = one_card(notifier)
+    assert card.title == "Reboot · server 101"
+    assert card.texts[-1] == f"asked by you for acme\n✗ Failed while rebooting: {failure}"
+    # Every retry was on the card while it waited.
+    waiting = "asked by you for acme\n⏳ Rebooting — VM is locked (backup); trying again shortly"
+    retries = [s for s in card.states if neutral(s.reply.text) == waiting and not s.reply.fields]
+    assert len(retries) == 3
+    assert card.notice.reply.text == "Reboot of server 101 did not go through."
