@@ -223,9 +223,7 @@ def test_notifier_outage_never_fails_the_work_and_the_message_arrives_later(
     # The card's id was not known when the notice went out: the notice is not threaded.
     card = one_card(notifier, threaded=False)
     assert card.title == "Disk resize · server 101"
-    assert card.texts == [
-        "asked by you\n✓ Done in N s\n• growing disk of 101"
-    ]
+    assert card.texts == ["asked by you\n✓ Done in N s\n• growing disk of 101"]
     assert (card.field("Task"), card.field("Proxmox")) == (state.steps[0].upid, "OK")
     assert card.notice.reply.text == "Disk resize of server 101 is done."
 
