@@ -21,6 +21,7 @@ from jobs.state.inventory import Inventory, InventoryEntry
 from jobs.state.locks import BusyLocks
 from jobs.state.reservations import RedisVmidReservations
 from proxmox.simulator import Simulator
+from tests.jobs.cards import neutral, one_card
 from tests.jobs.conftest import TARGET, run_until, simulator_context
 from tests.support.chat import ChatRecorder
 
@@ -73,12 +74,25 @@ def test_resize_posts_the_upid_then_the_outcome(
 
     assert _run(sim_ctx, job_id) == "succeeded"
 
-    upid_posts = [s for s in notifier.notified("post") if s.reply.fields]
-    assert len(upid_posts) == 1
-    assert upid_posts[0].reply.fields[0].value.startswith("UPID:pve1:")
-    assert upid_posts[0].message is not None
-    assert "— OK in" in notifier.current[upid_posts[0].message].text
-    assert notifier.notified_texts()[-1].startswith("✓ resize 101 done in")
+    state = chain_progress(sim_ctx.redis, job_id, prefix=sim_ctx.prefix)
+    assert state is not None
+    upid = state.steps[2].upid  # grow_disk's task
+    assert upid is not None
+    assert upid.startswith("UPID:pve1:")
+    # One card: it names the task while the disk grows, then shows the outcome.
+    card = one_card(notifier)
+    assert card.title == "Resize · server 101"
+    shown = [(neutral(s.reply.text), card.field("Task", s)) for s in card.states]
+    growing = shown.index(("asked by you for acme\n⏳ Growing the disk (3 of 4)\n"
+                           "• cores and memory already as asked", upid))  # fmt: skip
+    assert growing < len(shown) - 1
+    assert shown[-1] == (
+        "asked by you for acme\n✓ Done in N s\n"
+        "• cores and memory already as asked\n• disk scsi0 32 GiB → 33 GiB",
+        upid,
+    )
+    assert card.final.reply.tone == "success"
+    assert card.notice.reply.text == "Resize of server 101 is done."
     assert any(c.path.endswith("/qemu/101/resize") for c in sim.calls)
 
 
@@ -89,7 +103,13 @@ def test_customer_cannot_touch_another_accounts_server(
 
     assert _run(sim_ctx, job_id) == "failed"
 
-    assert notifier.notified_texts()[0].startswith("✗ power 103 failed: server 103 does not exist")
+    # Named by its number only, no state of the server: as if it did not exist.
+    card = one_card(notifier)
+    assert card.title == "Stop · server 103"
+    assert card.texts == [
+        "asked by you for acme\n✗ Failed while stopping: server 103 does not exist"
+    ]
+    assert card.notice.reply.text == "Stop of server 103 did not go through."
     assert not any(c.path.endswith("/status/stop") for c in sim.calls)
 
 
@@ -149,7 +169,9 @@ def test_dry_run_posts_the_plan_and_writes_nothing(
 
     assert [c.method for c in sim.calls if c.method != "GET"] == []
     (sent,) = notifier.notified()
-    assert sent.reply.text == "dry run of resize 101: nothing was changed"
+    assert sent.how == "private"
+    assert sent.only == TARGET.requester
+    assert sent.reply.text == "Dry run of resize 101: nothing was changed"
     assert sent.reply.code is not None
     assert "memory 4096 → 8192 MiB (after reboot)" in sent.reply.code
     assert "disk scsi0 32 GiB → 40 GiB (live)" in sent.reply.code
@@ -163,7 +185,8 @@ def test_dry_run_of_another_accounts_server_reveals_nothing(
 
     assert _finished(sim_ctx, job_id) == "failed"
 
-    assert notifier.notified_texts() == ["✗ dry run of resize 103: server 103 does not exist"]
+    assert notifier.notified_texts() == ["✗ Dry run of resize 103: server 103 does not exist"]
+    assert [s.how for s in notifier.notified()] == ["private"]
     assert [c.method for c in sim.calls if c.method != "GET"] == []
 
 
@@ -223,7 +246,14 @@ def test_a_failed_build_frees_its_vmid_at_once(
     assert state is not None
     vmid = int(state.context["vmid"])
     assert RedisVmidReservations(sim_ctx.redis, prefix=sim_ctx.prefix).holder(vmid) is None
-    assert "storage 'local-lvm' is full" in notifier.notified_texts()[-1]
+    # Nothing was built before the clone failed: "Failed", not "Stopped".
+    card = one_card(notifier)
+    assert card.title == f"New server · acme-{vmid} ({vmid})"
+    assert card.texts[-1] == (
+        "asked by you\n✗ Failed while copying the template: storage 'local-lvm' is full "
+        "(after N s). The server is gone (it does not exist)."
+    )
+    assert card.notice.reply.text == f"New server of acme-{vmid} ({vmid}) did not go through."
 
 
 def test_a_redelivered_root_job_of_a_finished_chain_does_nothing(
@@ -289,9 +319,18 @@ def test_a_backup_edits_one_message_with_its_progress_then_the_outcome(
         "succeeded"
     )
 
-    (post,) = [s for s in notifier.notified("post") if s.reply.fields]
-    edits = [s.reply.text for s in notifier.notified("edit") if s.message == post.message]
-    progress = [t for t in edits if t.endswith("%")]
-    assert progress, edits
-    assert progress[0].startswith("backup create 101: backing up server 101 to backup … ")
-    assert edits[-1].startswith("✓ backup create 101: backing up server 101 to backup — OK in")
+    card = one_card(notifier)
+    assert card.title == "Backup · server 101"
+    upid = card.field("Task", card.states[0])
+    assert upid is not None
+    assert upid.startswith("UPID:pve1:")
+    assert card.texts[0] == "asked by you for acme\n⏳ Backing up"
+    progress = [t for t in card.texts[1:-1] if t.endswith("%")]
+    assert progress, card.texts
+    assert all(t.startswith("asked by you for acme\n⏳ Backing up · ▰") for t in progress)
+    assert (
+        card.texts[-1] == "asked by you for acme\n✓ Done in N s\n• backing up server 101 to backup"
+    )
+    assert all(card.field("Task", s) == upid for s in card.states)
+    assert card.field("Proxmox") == "OK"
+    assert card.notice.reply.text == "Backup of server 101 is done."
