@@ -1,4 +1,5 @@
-"""Single-step jobs through real RQ workers and real Redis: UPID first, then the outcome."""
+"""Single-step jobs through real RQ workers and real Redis: the card names the task first,
+then shows the outcome."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from jobs.context import WorkerContext, installed_context
 from jobs.queue import RqJobQueue, rq_queue
 from jobs.state.chains import chain_progress
 from jobs.state.locks import BusyLocks
+from tests.jobs.cards import one_card
 from tests.jobs.conftest import request, run_until
 from tests.jobs.fakes import Recorder
 from tests.support.chat import ChatRecorder
@@ -30,14 +32,23 @@ def test_task_posts_the_upid_then_edits_in_the_outcome(
 
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
-    first = notifier.notified()[0]
-    assert first.how == "post"
-    assert "task started" in first.reply.text
-    assert first.reply.fields[0].value.startswith("UPID:pve1:")
-    assert first.message is not None
-    final = notifier.current[first.message]
-    assert final.text.startswith("✓ test task 101: growing disk of 101 — OK in ")
-    assert [s.how for s in notifier.notified()] == ["post", "edit"]
+    state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
+    assert state is not None
+    upid = state.steps[0].upid
+    assert upid is not None
+    assert upid.startswith("UPID:pve1:")
+    # The card is posted with the task, edited once with the outcome; then the notice.
+    card = one_card(notifier)
+    assert card.title == "Disk resize · server 101"
+    assert [s.how for s in card.states] == ["post", "edit"]
+    assert card.texts == [
+        "asked by you\n⏳ Growing the disk",
+        "asked by you\n✓ Done in N s\n• growing disk of 101",
+    ]
+    assert [card.field("Task", s) for s in card.states] == [upid, upid]
+    assert card.field("Proxmox") == "OK"
+    assert card.notice.reply.text == "Disk resize of server 101 is done."
+    assert [s.how for s in notifier.notified()] == ["post", "edit", "post"]
     assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
 
 
@@ -48,11 +59,15 @@ def test_failed_task_posts_proxmox_error_text(
 
     run_until(ctx.redis, settings, lambda: _finished(ctx.redis, settings, submitted.job_id))
 
-    message = notifier.notified()[0].message
-    assert message is not None
-    text = notifier.current[message].text
-    assert text.startswith("✗ test failing 101: growing disk of 101 — failed after")
-    assert text.endswith(": can't extend volume: no space left on device")
+    card = one_card(notifier)
+    assert card.title == "Disk resize · server 101"
+    assert card.texts[-1] == (
+        "asked by you\n✗ Failed while growing the disk: can't extend volume: no space left on "
+        "device (after N s). The server is running."
+    )
+    assert card.final.reply.tone == "error"
+    assert card.field("Proxmox") is None  # the failure line carries Proxmox's error text
+    assert card.notice.reply.text == "Disk resize of server 101 did not go through."
     failed = rq_queue(ctx.redis, settings, "high").failed_job_registry.get_job_ids()
     assert failed == [f"{submitted.job_id}-t0"]
     assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
@@ -68,7 +83,11 @@ def test_warnings_count_as_success(
     state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
     assert state is not None
     assert state.status == "succeeded"
-    assert "— WARNINGS: 2 in" in notifier.current_texts()[0]
+    card = one_card(notifier)
+    assert card.texts[-1] == "asked by you\n✓ Done in N s\n• growing disk of 101"
+    assert card.field("Proxmox") == "WARNINGS: 2"
+    assert card.final.reply.tone == "warning"
+    assert card.notice.reply.text == "Disk resize of server 101 is done."
 
 
 def test_same_inbound_id_twice_runs_once(
@@ -135,9 +154,10 @@ def test_tracking_gives_up_at_its_deadline_and_says_so(
     state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
     assert state is not None
     assert state.status == "failed"
-    (text,) = notifier.current_texts()
-    assert text.startswith("⌛ test long 101: growing disk of 101 is still running after ")
-    assert text.endswith(
-        "I stopped watching it (task " + notifier.notified()[0].reply.fields[0].value + ")."
+    card = one_card(notifier)
+    assert card.texts[-1] == (
+        "asked by you\n✗ Failed while growing the disk: the task is still running after N s; "
+        "I stopped watching it (it goes on in Proxmox). The server is running."
     )
+    assert card.field("Task") == state.steps[0].upid  # where to look for it in Proxmox
     assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
