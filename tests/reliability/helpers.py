@@ -20,12 +20,17 @@ def fresh_prefix() -> str:
 _REF = re.compile(r"#([a-z2-7]{4,12})\b")
 
 
-def job_id_of(bot: TestBot, reply: Reply) -> str:
-    """The job behind the ``#reference`` a "queued as #k3f9" acknowledgement names (people
-    are never shown the job id; RQ and the chain records are keyed by it)."""
+def ref_of(reply: Reply) -> str:
+    """The ``#reference`` (without ``#``) a "queued as #k3f9" acknowledgement names."""
     found = _REF.search(reply.text)
     assert found, reply.text
-    job_id = bot.handler.jobs.refs.job_of(found.group(1))
+    return found.group(1)
+
+
+def job_id_of(bot: TestBot, reply: Reply) -> str:
+    """The job behind the reference an acknowledgement names (people are never shown the
+    job id; RQ and the chain records are keyed by it)."""
+    job_id = bot.handler.jobs.refs.job_of(ref_of(reply))
     assert job_id is not None, reply.text
     return job_id
 

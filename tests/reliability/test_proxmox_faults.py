@@ -11,7 +11,8 @@ import pytest
 import redis
 
 from proxmox.simulator import Simulator
-from tests.reliability.helpers import busy_locks, fresh_prefix, job_id_of, run_chain
+from tests.jobs.cards import one_card
+from tests.reliability.helpers import busy_locks, fresh_prefix, job_id_of, ref_of, run_chain
 from tests.support.testbot import TestBot, running_testbot
 
 CONFIG = r"/qemu/101/config$"
@@ -22,25 +23,29 @@ class Case:
     name: str
     inject: Callable[[Simulator], None]
     status: str
-    told: str  # a phrase the requester must have been shown
+    # What the card said: while a retry waits (the error, in words), or when it failed.
+    told: str
     retried: bool
 
 
+WAITING = "⏳ Changing CPU and memory (2 of 4) — "
 CASES = [
     Case("596", lambda s: s.faults.fail_next(596, method="PUT", path=CONFIG),
-         "succeeded", "trying again", True),
+         "succeeded", "Connection timed out", True),
     Case("595", lambda s: s.faults.fail_next(595, method="PUT", path=CONFIG),
-         "succeeded", "trying again", True),
+         "succeeded", "Connection refused", True),
     Case("reset", lambda s: s.faults.reset_next(method="PUT", path=CONFIG),
-         "succeeded", "trying again", True),
+         "succeeded", "cannot reach Proxmox", True),
     Case("hang", lambda s: s.faults.hang_next(4.0, method="PUT", path=CONFIG),
-         "succeeded", "trying again", True),
+         "succeeded", "timed out waiting for Proxmox", True),
     Case("locked", lambda s: s.faults.lock_timeout(101, seconds=1.5),
          "succeeded", "got timeout", True),
     Case("500", lambda s: s.faults.fail_next(500, method="PUT", path=CONFIG),
-         "failed", "Internal Server Error", False),
+         "failed", "✗ Failed while changing CPU and memory: Internal Server Error. "
+         "The server is running.", False),
     Case("401", lambda s: s.faults.reject_auth(),
-         "failed", "", False),
+         "failed", "✗ Failed while checking the server: Proxmox rejected the API token "
+         "(authentication failure); check PROXMOX_TOKEN_ID/SECRET", False),
 ]  # fmt: skip
 
 
@@ -70,27 +75,39 @@ def test_fault_is_reported_retried_only_when_useful_and_applied_once(
     bot: TestBot, case: Case
 ) -> None:
     case.inject(bot.sim)
+    mark = bot.mark()
     reply = bot.send("boss", "/server resize 101 memory=8G")
 
     state = run_chain(bot, job_id_of(bot, reply), timeout=40)
 
     assert state.status == case.status, state.error
-    texts = " | ".join(bot.chat.notified_texts() + bot.chat.current_texts())
-    assert case.told in texts
+    card = one_card(bot.chat, since=mark)
+    assert card.title == "Resize · acme-web (101)"
+    head = f"asked by @boss · #{ref_of(reply)}\n"
+    assert all(t.startswith(head) for t in card.texts), card.texts
+    states = [t.removeprefix(head) for t in card.texts]
+    waiting = [t for t in states if t.startswith(WAITING)]
     puts = _puts(bot)
     if case.retried:
+        # Each retry is on the card while it waits, saying why; then the outcome.
+        assert waiting, states
+        assert all(t.endswith("; trying again shortly") for t in waiting), waiting
+        assert case.told in waiting[0], waiting
+        assert states[-1].startswith("✓ Done in N s\n")
+        assert card.notice.reply.text == "Resize of acme-web (101) is done."
         assert len(puts) >= 2  # the failed attempt(s), then the one that worked
         assert puts.count(200) == 1
         assert _memory(bot) == "8192"
-    elif case.name == "401":
+    else:
+        assert waiting == [], states  # no retry promised where another try cannot help
+        assert states[-1] == case.told
+        assert card.notice.reply.text == "Resize of acme-web (101) did not go through."
+    if case.name == "401":
         # Refused at once, no retry loop: the preflight read, and the failure report's look
         # at the server, both answered 401.
         assert {c.status for c in bot.calls} == {401}
         assert len(bot.calls) <= 2
-        assert "authentication failure" in texts
-    else:
+    elif case.name == "500":
         assert puts == [500]
         assert _memory(bot) == "4096"
     assert busy_locks(bot).holder(101) is None
-    if not case.retried:
-        assert "trying again" not in texts
