@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.ports.notify import ReplyTarget
 from jobs.queue import JobRequest
+from tests.jobs.cards import one_card
 from tests.reliability.helpers import job_id_of, run_chain
 from tests.support.testbot import TestBot, identity, room
 
@@ -20,13 +21,21 @@ def _crafted(bot: TestBot, vmid: int) -> JobRequest:
     )  # fmt: skip
 
 
-def _failure_seen(bot: TestBot, job_id: str, vmid: int) -> str:
-    """What the requester was told when the chain ended, with the VMID made neutral."""
+def _failure_seen(bot: TestBot, job_id: str, vmid: int) -> list[str]:
+    """What the requester was shown, with the VMID made neutral: every state of the card
+    (its heading, what it said below who asked, its fields) and the notice."""
     mark = bot.mark()
     state = run_chain(bot, job_id)
     assert state.status == "failed"
-    [text] = [t for t in bot.chat.notified_texts(since=mark) if t.startswith("✗")]
-    return text.replace(str(vmid), "<vm>")
+    card = one_card(bot.chat, since=mark)
+    shown = []
+    for s in card.states:
+        asked, _, rest = s.reply.text.partition("\n")
+        assert asked.startswith("asked by "), s.reply.text
+        fields = [f"{f.label}: {f.value}" for f in s.reply.fields]
+        shown.append("\n".join([str(s.reply.title), rest, *fields]))
+    shown.append(card.notice.reply.text)
+    return [text.replace(str(vmid), "<vm>") for text in shown]
 
 
 def test_a_server_not_owned_fails_exactly_like_a_missing_one(testbot: TestBot) -> None:
@@ -41,5 +50,8 @@ def test_a_server_not_owned_fails_exactly_like_a_missing_one(testbot: TestBot) -
 
     assert foreign == missing
     assert stale == missing
-    assert missing == "✗ power <vm> failed: server <vm> does not exist"
+    assert missing == [
+        "Start · server <vm>\n✗ Failed while starting: server <vm> does not exist",
+        "Start of server <vm> did not go through.",
+    ]
     assert bot.writes() == []
