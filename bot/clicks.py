@@ -94,7 +94,9 @@ class Decisions:
             channel = self.policy.settings.admin_channel(actor.identity.platform)
             if channel:
                 admins = request.target.model_copy(update={"channel": channel, "thread": None})
-                self._tell(admins, approval_message(approval))
+                group = self.policy.settings.admin_group(actor.identity.platform)
+                card = approval_message(approval).model_copy(update={"mention_group": group})
+                self._tell(admins, card)
         hours = round(self.approvals.ttl / 3600)
         return Reply(
             text=f"{parsed.command.name} of server {request.vmid} needs an admin's approval: "

@@ -45,6 +45,8 @@ class Reply(BaseModel):
     tone: Tone = "info"
     # Notify the requester: the notifier writes the platform's own mention in front.
     mention: bool = False
+    # Notify a group (a Slack user group, a Discord role) by its id, the same way.
+    mention_group: str | None = None
 
     def plain(self) -> str:
         """A plain-text rendering (console, logs of what was sent, notifications)."""

@@ -35,6 +35,13 @@ class PolicySettings(BaseSettings):
     admin_channel_slack: str = Field(default="", description="channel id for approval requests")
     admin_channel_discord: str = Field(default="", description="channel id for approvals")
     admin_channel_console: str = "admins"
+    # Who is mentioned when an approval request arrives (notified, not only shown).
+    admin_group_slack: str = Field(
+        default="", pattern=r"^(S[A-Z0-9]{2,20})?$", description="Slack user group id (S…)"
+    )
+    admin_role_discord: str = Field(
+        default="", pattern=r"^([0-9]{1,25})?$", description="Discord role id to mention"
+    )
     owner_tag_prefix: str = Field(default="owner-", pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$")
     rate_limit_per_minute: int = Field(default=20, ge=1, le=10_000)
     rate_limit_per_account_per_minute: int = Field(default=40, ge=1, le=10_000)
@@ -61,6 +68,10 @@ class PolicySettings(BaseSettings):
         if identity.user in ids:
             return True
         return identity.platform == "discord" and bool(roles & self.admin_roles_discord)
+
+    def admin_group(self, platform: Platform) -> str | None:
+        group = {"slack": self.admin_group_slack, "discord": self.admin_role_discord}
+        return group.get(platform) or None
 
     def admin_channel(self, platform: Platform) -> str:
         return {

@@ -14,7 +14,7 @@ import redis
 
 from bot.adapters.discord.render import EPHEMERAL_FLAG
 from tests.e2e.flows import FLOWS, delivered_password, run_flow
-from tests.support.discord_fakes import ADMIN_CHANNEL
+from tests.support.discord_fakes import ADMIN_CHANNEL, ADMIN_ROLE
 from tests.support.discordbot import DiscordKit, running_discordbot
 
 
@@ -50,6 +50,12 @@ def test_the_admin_approves_by_clicking_the_posted_request(discord_kit: DiscordK
     asked, decided = admin_channel
     assert asked.how == "post"
     assert [b.action for b in asked.reply.buttons] == ["approve", "deny"]
+    # The admins are notified: their role is mentioned, and only that role may be pinged.
+    [posted] = [
+        c for c in discord_kit.api.calls if c.path.endswith(f"/channels/{ADMIN_CHANNEL}/messages")
+    ]
+    assert posted.body["content"].startswith(f"<@&{ADMIN_ROLE}> ")
+    assert posted.body["allowed_mentions"] == {"users": [], "roles": [str(ADMIN_ROLE)]}
     # The click's own response edits the request: decided, its buttons greyed out.
     assert (decided.how, decided.message) == ("edit", asked.message)
     assert decided.text.startswith("Approved by")

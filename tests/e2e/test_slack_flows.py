@@ -47,6 +47,8 @@ def test_the_admin_approves_by_clicking_the_posted_request(slack: SlackKit) -> N
     ]
     [decided] = [c for c in slack.api.calls_to("chat.update") if c.body["channel"] == ADMIN_CHANNEL]
     assert any(b["type"] == "actions" for b in asked.body["blocks"])
+    # The admins are notified: their user group is mentioned, as Slack writes a mention.
+    assert asked.body["blocks"][0]["text"]["text"].startswith("<!subteam^SADMINS> ")
     assert decided.body["text"].startswith("Approved by")
     assert all(b["type"] != "actions" for b in decided.body["blocks"])
     # The approver hears privately what the click did.

@@ -328,6 +328,7 @@ def _button(component: dict[str, Any]) -> Button:
 DISCORD_POLICY: dict[str, object] = {
     "admin_roles_discord": frozenset({str(ADMIN_ROLE)}),
     "admin_channel_discord": str(ADMIN_CHANNEL),
+    "admin_role_discord": str(ADMIN_ROLE),
 }
 
 

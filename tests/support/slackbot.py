@@ -239,9 +239,11 @@ def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+ADMIN_GROUP = "SADMINS"  # the admins' user group, mentioned on approval requests
 SLACK_POLICY: dict[str, object] = {
     "admins_slack": frozenset(USER_IDS[a] for a in ADMINS),
     "admin_channel_slack": ADMIN_CHANNEL,
+    "admin_group_slack": ADMIN_GROUP,
 }
 
 

@@ -79,8 +79,12 @@ class DiscordNotifier:
         if reply.mention:  # a real mention notifies; "@alice" in text does not
             reply = reply.model_copy(update={"text": f"<@{target.requester}> {reply.text}"})
         body = message_payload(reply) | {"nonce": nonce(target, reply), "enforce_nonce": True}
-        if reply.mention:
-            body["allowed_mentions"] = {"users": [target.requester]}
+        if reply.mention_group:  # only this role may be pinged, never one named in the text
+            body["content"] = f"<@&{reply.mention_group}> {body['content']}"
+        if reply.mention or reply.mention_group:
+            users = [target.requester] if reply.mention else []
+            roles = [reply.mention_group] if reply.mention_group else []
+            body["allowed_mentions"] = {"users": users, "roles": roles}
         if target.reply_to:
             body["message_reference"] = {"message_id": target.reply_to, "fail_if_not_exists": False}
         sent = self._bot("POST", f"/channels/{channel}/messages", body)

@@ -14,7 +14,7 @@ from typing import Any
 from bot.ports.reply import Button, Reply, ReplyField, Tone
 
 Block = dict[str, Any]
-_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,20})&gt;")
+_MENTION = re.compile(r"&lt;(@[UW][A-Z0-9]{2,20}|!subteam\^S[A-Z0-9]{2,20})&gt;")
 
 ACTION_PREFIX = "jh"
 _SECTION_LIMIT = 3000
@@ -33,11 +33,11 @@ _TONE_ICON: dict[Tone, str] = {
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters; everything else is literal in mrkdwn. A user
-    mention (``<@U123>``: how our replies name a person) stays one: it shows their name.
+    """Slack's three control characters; everything else is literal in mrkdwn. A user or
+    user-group mention (``<@U123>``, ``<!subteam^S1>``: how our replies name people) stays one.
     What people type cannot smuggle one in: the adapter unwraps typed mentions to ids."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MENTION.sub(r"<@\1>", escaped)
+    return _MENTION.sub(r"<\1>", escaped)
 
 
 def render_blocks(reply: Reply) -> list[Block]:

@@ -65,6 +65,9 @@ class SlackNotifier:
             reply = reply.model_copy(
                 update={"text": f"<@{_user_id(target.requester)}> {reply.text}"}
             )
+        if reply.mention_group:
+            group = f"<!subteam^{reply.mention_group}>"
+            reply = reply.model_copy(update={"text": f"{group} {reply.text}"})
         payload: dict[str, Any] = {"channel": target.channel, **message_payload(reply)}
         if target.reply_to or target.thread:
             payload["thread_ts"] = target.reply_to or target.thread
