@@ -1,5 +1,5 @@
 """A worker killed mid-job (SIGKILL to a real worker process): the job is retried and the
-requester is told; with no retries left it is failed and reported, never silent.
+request's card says so; with no retries left it is failed and reported, never silent.
 
 Nothing helps the system recover: the dead worker's claim on its job (RQ's started-job
 registry entry) runs out on Redis's own time, and the test's worker, like any worker that
@@ -23,6 +23,7 @@ from jobs.queue import RqJobQueue, rq_queue
 from jobs.state.chains import chain_progress
 from jobs.state.locks import BusyLocks
 from tests.conftest import redis_url
+from tests.jobs.cards import one_card
 from tests.jobs.conftest import FAKE_KINDS, request, run_until
 from tests.jobs.fakes import Recorder
 from tests.support.chat import ChatRecorder
@@ -71,11 +72,15 @@ def test_killed_worker_job_is_retried_and_the_requester_told(
         ctx.redis, settings, lambda: _ended(ctx.redis, settings, submitted.job_id), timeout=RECOVERY
     )
 
-    assert notifier.notified_texts() == [
-        "⚠ test slow 101: the worker running it stopped unexpectedly during execute; "
-        "running it again.",
-        "✓ test slow 101: done on attempt 2",
+    # The card: the retry of the killed attempt, then the outcome; and the notice.
+    card = one_card(notifier)
+    assert card.title == "Slow change · server 101"
+    assert card.texts == [
+        "asked by you\n⏳ Changing the settings — the worker running it stopped unexpectedly; "
+        "trying again shortly",
+        "asked by you\n✓ Done in N s\n• done on attempt 2",
     ]
+    assert card.notice.reply.text == "Slow change of server 101 is done."
     assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None
 
 
@@ -97,10 +102,13 @@ def test_killed_worker_without_retries_left_is_reported_failed(
     state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
     assert state is not None
     assert state.status == "failed"
-    assert notifier.notified_texts() == [
-        "✗ test slow 101 failed: the worker running it stopped unexpectedly during execute\n"
-        "Server 101 is running."
+    card = one_card(notifier)
+    assert card.title == "Slow change · server 101"
+    assert card.texts == [
+        "asked by you\n✗ Failed while changing the settings: the worker running it stopped "
+        "unexpectedly while changing the settings. The server is running."
     ]
+    assert card.notice.reply.text == "Slow change of server 101 did not go through."
     failed = rq_queue(ctx.redis, settings, "default").failed_job_registry.get_job_ids()
     assert failed == [submitted.job_id]
     assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None

@@ -21,6 +21,7 @@ import redis
 
 from proxmox.simulator import SIM_TOKEN_ID, SIM_TOKEN_SECRET, Simulator
 from tests.reliability.helpers import busy_locks, chain, fresh_prefix, job_id_of
+from tests.reliability.redis_notifier import as_said, said, share_with
 from tests.support.clock import FakeClock
 from tests.support.redis_server import RedisServer
 from tests.support.testbot import TestBot, running_testbot
@@ -103,19 +104,38 @@ def test_killed_worker_mid_build_resumes_or_reports(
         proc.wait(timeout=10)
 
     bot.sim.faults.latency = 0.0
+    killed = said(bot.client, key)
+    share_with(bot.chat, killed)  # the card the killed worker posted, as the chat keeps it
+    mark = bot.mark()
     bot.settle(
         RECOVERY, until=lambda: (s := chain(bot, job_id)) is not None and s.status != "running"
     )
     state = chain(bot, job_id)
     assert state is not None
-
-    raw: list[bytes] = bot.client.lrange(key, 0, -1)  # type: ignore[assignment]
-    said = [t.decode() for t in raw] + bot.chat.notified_texts()
     assert state.status in ("succeeded", "failed")
-    final = said[-1]
-    assert final.startswith(("✓ build", "✗ build")), said
-    if state.status == "failed":
-        assert "stopped unexpectedly" in final or state.error, said
+
+    # One card, whichever worker posted it, edited by the one that took over until it shows
+    # the outcome; one notice answering it.
+    shown = killed + [as_said(s) for s in bot.chat.notified(since=mark)]
+    texts = "\n---\n".join(s.reply.plain() for s in shown)
+    cards = [s for s in shown if s.how == "post" and not s.reply.mention]
+    notices = [s for s in shown if s.how == "post" and s.reply.mention]
+    assert len(cards) == 1, texts
+    assert len(notices) == 1, texts
+    card = [s for s in shown if s.message == cards[0].message]
+    assert state.card is not None
+    assert state.card.id == cards[0].message
+    assert notices[0].reply_to == cards[0].message
+    vmid = state.context["vmid"]
+    assert {s.reply.title for s in card} == {f"New server · acme-{vmid} ({vmid})"}, texts
+    final = card[-1].reply.text.splitlines()[1]  # under "asked by …"
+    if state.status == "succeeded":
+        assert final.startswith("✓ Done in "), texts
+        assert notices[0].reply.text == f"New server of acme-{vmid} ({vmid}) is done."
+    else:
+        assert final.startswith("✗ "), texts
+        assert "stopped unexpectedly" in final or state.error, texts
+        assert notices[0].reply.text == f"New server of acme-{vmid} ({vmid}) did not go through."
     clones = [c for c in bot.calls if c.method == "POST" and c.path.endswith("/clone")]
     assert [c.status for c in clones].count(200) == 1
     new_vms = set(bot.sim.vms) - before
