@@ -19,7 +19,11 @@ def help_reply(registry: Registry, scope: Scope, topic: str | None) -> Reply:
     if topic:
         command = registry.longest_match(scope, topic.split())
         if command is None:
-            return Reply(text=f"no command {topic!r} in {SLASH[scope]}; try {SLASH[scope]} help")
+            near = registry.nearest(scope, topic.split())
+            guess = f" — did you mean {SLASH[scope]} help {near.name}?" if near else ""
+            return Reply(
+                text=f"no command {topic!r} in {SLASH[scope]}{guess}; try {SLASH[scope]} help"
+            )
         return Reply(text=command_help(command))
     lines = [f"{SLASH[scope]} commands (details: {SLASH[scope]} help <command>):"]
     lines += [f"• {c.usage()}\n    {c.summary}" for c in registry.in_scope(scope)]

@@ -141,8 +141,7 @@ class Policy:
             age = max(0, int(self.clock.now() - holder.since))
             verb = holder.kind.rpartition(".")[2]
             raise Refusal(
-                f"server {vmid} is busy: {verb} started by {holder.requester} {age} s ago "
-                f"(job {holder.job_id})"
+                f"server {vmid} is busy: {verb} started by {holder.requester} {age} s ago"
             )
 
     def needs_approval(self, actor: Actor, command: Command) -> bool:

@@ -16,7 +16,7 @@ import redis
 from rq import Repeat
 from rq.job import Job, JobStatus
 
-from bot.ports.reply import ReplyField, Tone
+from bot.ports.reply import Reply, ReplyField, Tone
 from jobs.chain.report import Reporter, public
 from jobs.config import JobSettings
 from jobs.context import current
@@ -84,11 +84,11 @@ def node_status(request_data: dict[str, Any]) -> dict[str, Any]:
     try:
         nodes = ctx.proxmox.cluster.nodes()
     except ProxmoxApiException as exc:
-        reporter.post(request.target, public(f"✗ node status: {exc.message}", tone="error"))
+        reporter.private(request.target, Reply(text=f"✗ node status: {exc.message}", tone="error"))
         return {"ok": False, "error": exc.message}
     shown = [n for n in nodes if wanted is None or n.node == wanted]
     if not shown:
-        reporter.post(request.target, public(f"✗ no node named {wanted!r}", tone="error"))
+        reporter.private(request.target, Reply(text=f"✗ no node named {wanted!r}", tone="error"))
         return {"ok": False, "error": "no such node"}
     fields = tuple(
         ReplyField(
@@ -101,5 +101,5 @@ def node_status(request_data: dict[str, Any]) -> dict[str, Any]:
         for n in sorted(shown, key=lambda n: n.node)
     )
     reply = public(f"{len(shown)} node(s)").model_copy(update={"fields": fields})
-    reporter.post(request.target, reply)
+    reporter.private(request.target, reply)
     return {"ok": True, "nodes": [n.node for n in shown]}

@@ -33,21 +33,21 @@ def task_status(request_data: dict[str, Any]) -> dict[str, Any]:
     try:
         upid = UPID.parse(text)
     except InvalidUPID:
-        reporter.post(request.target, not_found)
+        reporter.private(request.target, not_found)
         return {"ok": False, "error": "not a UPID"}
     if request.account is not None and not _owns(ctx, upid, request.account):
-        reporter.post(request.target, not_found)
+        reporter.private(request.target, not_found)
         return {"ok": False, "error": "not found"}
     try:
         task = ctx.proxmox.tasks.status(upid)
         tail = log_tail(ctx, upid)
     except ProxmoxNotFound:
-        reporter.post(request.target, not_found)
+        reporter.private(request.target, not_found)
         return {"ok": False, "error": "not found"}
     except ProxmoxApiException as exc:
-        reporter.post(request.target, public(f"✗ task {text}: {exc.message}", tone="error"))
+        reporter.private(request.target, Reply(text=f"✗ task {text}: {exc.message}", tone="error"))
         return {"ok": False, "error": exc.message}
-    reporter.post(request.target, task_reply_text(upid, task, tail, now=ctx.clock.now()))
+    reporter.private(request.target, task_reply_text(upid, task, tail, now=ctx.clock.now()))
     return {"ok": True, "status": task.status, "exitstatus": task.exitstatus}
 
 

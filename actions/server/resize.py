@@ -169,7 +169,9 @@ class ResizeAction(ServerAction[ResizeRequest]):
             self.px, node, request.vmid, lambda current: _config_changes(request, current)
         )
         if not sent:
-            return StepResult(summary="cores and memory already as asked", context=dict(context))
+            return StepResult(
+                summary="cores and memory already as asked", context=dict(context), skipped=True
+            )
         described = _describe(sent, before)
         if self.px.power.status(node, request.vmid).status != "running":
             return StepResult(

@@ -84,7 +84,7 @@ def fail_chain(
     store = ctx.chains()
     state = store.update_step(state, index, state="failed", error=message, ended=ctx.clock.now())
     vm = vm_state(ctx, state) if show_state else None
-    shown = f"{message}. The server is {vm}." if vm is not None else message
+    shown = f"{message.rstrip('.')}. The server is {vm}." if vm is not None else message
     state = store.finish(state, "failed", shown)
     release_lock(ctx, state)
     release_reservation(ctx, state)

@@ -21,6 +21,7 @@ from rq.exceptions import AbandonedJobError
 from rq.job import Job
 
 from actions.base import ActionError
+from bot.ports.invocation import shown_person
 from bot.ports.reply import Reply
 from jobs.chain import card
 from jobs.chain.adopt import attempt
@@ -115,7 +116,10 @@ def _preflight(ctx: WorkerContext, state: ChainState) -> None:
     if kind is not None and not kind.mutating:
         return
     holder = BusyInfo(
-        job_id=state.root, kind=request.kind, requester=request.requested_by, since=ctx.clock.now()
+        job_id=state.root,
+        kind=request.kind,
+        requester=request.target.requester_name or shown_person(request.requested_by),
+        since=ctx.clock.now(),
     )
     locks = ctx.locks()
     busy = locks.acquire(request.vmid, holder, ctx.settings.lock_ttl)
@@ -180,9 +184,8 @@ def on_failure(
         reason = "the worker running it stopped unexpectedly"
     else:
         reason = f"internal error ({exc_type.__name__ if exc_type else 'unknown'})"
-    doing = state.steps[index].doing
     if job.retries_left:
         state = ctx.chains().update_step(state, index, error=f"retrying: {reason}")
         card.show(ctx, state)
         return
-    fail_chain(ctx, state, index, f"{reason} while {doing}")
+    fail_chain(ctx, state, index, reason)

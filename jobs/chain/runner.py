@@ -56,6 +56,9 @@ def after_step(
 ) -> Outcome:
     """``follow_here``: this is a tracking job re-running its step, which follows a new task
     itself and whose next step is already queued behind it."""
+    # Re-read: the attempt recorded its start (and cleared a retry's error) on the chain;
+    # writing the caller's older copy back would lose what a later retry must look back to.
+    state = ctx.chains().get(state.root) or state
     state = record_result(ctx, state, index, result)
     more = index + 1 < len(state.steps)
     if result.upid:

@@ -39,13 +39,10 @@ class BusyInfo(BaseModel):
     since: float
 
     def describe(self, vmid: int, *, now: float) -> str:
-        """``server 101 is busy: resize started by @u 40 s ago (job …)``."""
+        """``server 101 is busy: resize started by @u 40 s ago``."""
         age = max(0, int(now - self.since))
         verb = self.kind.rpartition(".")[2]
-        return (
-            f"server {vmid} is busy: {verb} started by {self.requester} {age} s ago "
-            f"(job {self.job_id})"
-        )
+        return f"server {vmid} is busy: {verb} started by {self.requester} {age} s ago"
 
 
 class BusyLocks:

@@ -80,3 +80,15 @@ def test_a_customer_rebuilds_from_the_dotted_template_after_approval(testbot: Te
     assert "ubuntu-24.04" in done.text
     assert cloned(testbot) == [UBUNTU]
     assert testbot.sim.vms[101].status == "running"
+
+
+def test_help_for_a_misspelled_command_suggests_the_nearest(testbot: TestBot) -> None:
+    reply = testbot.send("alice", "/server help rezise")
+
+    assert reply.text == (
+        "no command 'rezise' in /server — did you mean /server help resize?; try /server help"
+    )
+    assert testbot.send("alice", "/server help frobnicate").text == (
+        "no command 'frobnicate' in /server; try /server help"
+    )
+    assert testbot.jobs_created() == 0

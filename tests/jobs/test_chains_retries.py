@@ -166,7 +166,7 @@ def test_parameter_error_fails_at_once(
     assert card.title == "Memory change · server 101"
     assert card.texts == [
         "asked by you\n"
-        "✗ Failed while changing the memory: Parameter verification failed.. "
+        "✗ Failed while changing the memory: Parameter verification failed. "
         "The server is running."
     ]
     assert card.notice.reply.text == "Memory change of server 101 did not go through."
@@ -191,8 +191,8 @@ def test_busy_server_gets_the_holder_instead_of_a_proxmox_error(
     assert card.title == "Disk resize · server 101"
     assert card.texts == [
         "asked by you\n"
-        "✗ Failed while growing the disk: server 101 is busy: resize started by @bob N s ago "
-        "(job other-job). The server is running."
+        "✗ Failed while growing the disk: server 101 is busy: resize started by @bob N s ago. "
+        "The server is running."
     ]
     assert card.notice.reply.text == "Disk resize of server 101 did not go through."
     assert locks.holder(101) == other  # somebody else's lock is never released

@@ -106,7 +106,7 @@ def test_killed_worker_without_retries_left_is_reported_failed(
     assert card.title == "Slow change · server 101"
     assert card.texts == [
         "asked by you\n✗ Failed while changing the settings: the worker running it stopped "
-        "unexpectedly while changing the settings. The server is running."
+        "unexpectedly. The server is running."
     ]
     assert card.notice.reply.text == "Slow change of server 101 did not go through."
     failed = rq_queue(ctx.redis, settings, "default").failed_job_registry.get_job_ids()
