@@ -191,7 +191,7 @@ def _pending(state: ChainState) -> list[str]:
         return []
     waiting = [n for n in state.notes if n != REBOOT_NOTE]
     told = f": {', '.join(waiting)}" if waiting else ""
-    return [f"⚠ Takes effect after a reboot{told}: reboot when it suits you"]
+    return [f"⚠ Takes effect after a reboot{told}. Reboot when it suits you."]
 
 
 def _next_actions(state: ChainState) -> tuple[Button, ...]:
