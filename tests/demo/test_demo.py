@@ -79,7 +79,7 @@ def test_the_scripted_conversation_on_real_redis(
         "✓ Done in ",
         "── 6. a new password",
         "alice> /server password 101",
-        PRIVATE + "new password for acme on server 101",
+        PRIVATE + "Your new password for acme on server 101 (being set now):",
         "── 7. someone who is not linked is refused",
         "mallory> /server list",
         "this chat user is not linked to an account",
