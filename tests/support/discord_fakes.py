@@ -237,6 +237,18 @@ async def run_command(
     channel_id: int = CHANNEL,
 ) -> FakeInteraction:
     data = command_data(root, path, values, guild_id=guild_id)
+    return await call_command(client, data, user=user, guild_id=guild_id, channel_id=channel_id)
+
+
+async def call_command(
+    client: Any,
+    data: dict[str, Any],
+    *,
+    user: FakeMember | FakeUser,
+    guild_id: int | None,
+    channel_id: int,
+) -> FakeInteraction:
+    """Deliver a slash command's interaction data through discord.py's own tree."""
     interaction = FakeInteraction(
         client,
         kind=discord.InteractionType.application_command,

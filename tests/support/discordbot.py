@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-import discord
 import httpx
 import redis
 from pydantic import SecretStr
@@ -45,6 +44,7 @@ from tests.support.discord_fakes import (
     FakeInteraction,
     FakeMember,
     FakeMessage,
+    call_command,
     click,
     command_data,
 )
@@ -109,17 +109,10 @@ async def run_command_picking(
     channel_id: int = CHANNEL,
 ) -> FakeInteraction:
     """``discord_fakes.run_command``, where a ``Picked`` value is a user option."""
-    data = command_data(root, path, values, guild_id=guild_id)
-    interaction = FakeInteraction(
-        client,
-        kind=discord.InteractionType.application_command,
-        data=with_picks(data, in_guild=guild_id is not None),
-        user=user,
-        guild_id=guild_id,
-        channel_id=channel_id,
+    data = with_picks(
+        command_data(root, path, values, guild_id=guild_id), in_guild=guild_id is not None
     )
-    await client.tree._call(interaction)
-    return interaction
+    return await call_command(client, data, user=user, guild_id=guild_id, channel_id=channel_id)
 
 
 def member(user: str) -> FakeMember:
