@@ -21,7 +21,7 @@ import redis
 from bot.commands.registry import Parsed
 from bot.parser import format_command, shown
 from bot.policy import Policy, Refusal
-from bot.ports import ButtonClick, ClickResult
+from bot.ports import ButtonClick, ClickResult, ReasonPrompt
 from bot.ports.audit import AuditLog
 from bot.ports.invocation import Actor, Invocation, shown_person
 from bot.ports.notify import Notifier, ReplyTarget
@@ -32,6 +32,7 @@ from jobs.queue import JobRequest, QueueUnavailable
 
 log = logging.getLogger(__name__)
 _MAX_AUDITED = 100  # characters of a clicked action or value kept in the audit entry
+MAX_REASON = 300  # characters of a deny reason: a sentence or two, never a pasted log
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,9 @@ class Decisions:
         decision: Literal["approved", "denied"] = (
             "approved" if click.action == "approve" else "denied"
         )
-        reason = (click.reason or "").strip()[:300]
+        reason = (click.reason or "").strip()[:MAX_REASON]
+        if decision == "denied" and not reason:
+            return self._ask_why(click, request, found.status)
         outcome = self.approvals.decide(request.id, decision, actor.key, reason)
         if outcome == "expired":
             self._record(
@@ -162,11 +165,7 @@ class Decisions:
             )
             raise Refusal(f"request {request.id} has expired; nothing was done")
         if outcome != "won":
-            current = self.approvals.get(request.id)
-            by = shown_person(current.decided_by) if current and current.decided_by else ""
-            raise Refusal(
-                f"request {request.id} was already {outcome}" + (f" by {by}" if by else "")
-            )
+            raise self._already(request.id, outcome)
         event = f"approval.{decision}"
         self._record(
             event,
@@ -179,6 +178,30 @@ class Decisions:
         if decision == "denied":
             return self._denied(actor, request, reason)
         return self._approved(actor, request)
+
+    def _ask_why(self, click: ButtonClick, request: ApprovalRequest, status: str) -> ClickResult:
+        """A denial says why: the requester reads it on their card. Nothing is decided until
+        the reason comes back with the same click; one already decided is refused now, so
+        nobody writes a reason for nothing."""
+        if status != "pending":
+            raise self._already(request.id, status)
+        if request.expires <= self.policy.clock.now():
+            raise Refusal(f"request {request.id} has expired; nothing was done")
+        prompt = ReasonPrompt(
+            title="Deny request",
+            label="Why? The requester reads this",
+            placeholder=f"e.g. {request.command} is outside the plan; ask us about an upgrade",
+            max_length=MAX_REASON,
+            action=click.action,
+            value=click.value,
+        )
+        asked = Reply(text=f"Denying request {request.id}: say why (deny {request.id} <reason>)")
+        return ClickResult(to_clicker=asked, ask_reason=prompt)
+
+    def _already(self, approval_id: str, outcome: str) -> Refusal:
+        current = self.approvals.get(approval_id)
+        by = shown_person(current.decided_by) if current and current.decided_by else ""
+        return Refusal(f"request {approval_id} was already {outcome}" + (f" by {by}" * bool(by)))
 
     def _approved(self, actor: Actor, request: ApprovalRequest) -> ClickResult:
         job = request.job.model_copy(

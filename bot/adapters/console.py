@@ -2,7 +2,7 @@
 
 The local way to try and debug the bot (like errbot's text backend): ``/server list``,
 ``/admin approvals``, button clicks as ``confirm <id>``, ``cancel <id>``, ``approve <id>``,
-``deny <id> [reason]``, and ``as <platform>:<user>`` to switch identity. Messages the bot
+``deny <id> <reason>``, and ``as <platform>:<user>`` to switch identity. Messages the bot
 posts (approval requests, task updates from an in-process worker) are printed as they
 arrive through ``ConsoleNotifier``. A worker in another process posts through its own
 notifier, so its updates show up there, not here.
@@ -26,7 +26,7 @@ from bot.ports.reply import Reply
 Write = Callable[[str], None]
 _CLICKS = ("confirm", "cancel", "approve", "deny")
 PROMPT_HELP = (
-    "type /server …, /admin … or /auth …; confirm|cancel|approve <id>; deny <id> [reason]; "
+    "type /server …, /admin … or /auth …; confirm|cancel|approve <id>; deny <id> <reason>; "
     "as <platform>:<user>; quit"
 )
 
@@ -114,7 +114,7 @@ class ConsoleSession:
         except ValueError:
             words = rest.split()
         if not words:
-            self._write(f"usage: {action} <id>" + (" [reason]" if action == "deny" else ""))
+            self._write(f"usage: {action} <id>" + (" <reason>" if action == "deny" else ""))
             return
         click = ButtonClick(
             identity=self.identity,

@@ -8,7 +8,7 @@ arrow that points up.
 from bot.ports.audit import REDACTED, SECRET_ARG_NAMES, AuditEntry, AuditLog, redact
 from bot.ports.clock import SYSTEM_CLOCK, Clock, SystemClock
 from bot.ports.codec import decoded
-from bot.ports.handler import ButtonClick, Choice, ClickResult, CommandHandler
+from bot.ports.handler import ButtonClick, Choice, ClickResult, CommandHandler, ReasonPrompt
 from bot.ports.invocation import Actor, Identity, Invocation, Platform, Scope, shown_person
 from bot.ports.notify import MessageRef, Notifier, ReplyTarget
 from bot.ports.reply import Button, ButtonStyle, Reply, ReplyField, Tone
@@ -32,6 +32,7 @@ __all__ = [
     "MessageRef",
     "Notifier",
     "Platform",
+    "ReasonPrompt",
     "Reply",
     "ReplyField",
     "ReplyTarget",

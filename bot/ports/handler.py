@@ -31,14 +31,31 @@ class ButtonClick(BaseModel):
     reason: str | None = None
 
 
+class ReasonPrompt(BaseModel):
+    """A click that needs a few words first (Deny: why?). The adapter asks in a form (a Slack
+    modal through the click's ``trigger_id``, a Discord modal) and delivers the same click
+    again with ``reason`` set; where no form exists (the console) the question is shown."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str  # the form's title: Slack allows 24 characters, Discord 45
+    label: str  # the question above the text box: Discord allows 45 characters
+    placeholder: str = ""
+    max_length: int = 300
+    action: str
+    value: str
+
+
 class ClickResult(BaseModel):
     """``to_clicker`` goes to the person who clicked (ephemeral); ``replace_message``, when
-    set, replaces the clicked message (e.g. buttons → "Approved by @x at 12:03")."""
+    set, replaces the clicked message (e.g. buttons → "Approved by @x at 12:03");
+    ``ask_reason``: nothing was decided yet, the clicker is asked why first."""
 
     model_config = ConfigDict(frozen=True)
 
     to_clicker: Reply
     replace_message: Reply | None = None
+    ask_reason: ReasonPrompt | None = None
 
 
 class Choice(BaseModel):

@@ -154,3 +154,20 @@ def test_configured_approval_commands_replace_the_defaults(testbot_redis: redis.
     with running_testbot(testbot_redis, new_prefix(), policy=only_reboot) as bot:
         assert "needs an admin's approval" in bot.send("alice", "/server reboot 101").text
         assert "queued" in bot.send("alice", "/server resize 101 cpu=4").text
+
+
+def test_deny_asks_why_before_anything_is_decided(testbot: TestBot) -> None:
+    approval_id = request_resize(testbot)
+    asked = testbot.deny("boss", approval_id, reason=None)
+    assert asked.ask_reason is not None
+    assert (asked.ask_reason.action, asked.ask_reason.value) == ("deny", approval_id)
+    assert asked.replace_message is None
+    assert testbot.handler.stores.approvals.get(approval_id).status == "pending"  # type: ignore[union-attr]
+    # A form sent back empty asks again; it never denies without a reason.
+    assert testbot.deny("boss", approval_id, reason="   ").ask_reason is not None
+    assert told_requester(testbot) == []
+    # A request decided meanwhile is refused at once: nobody writes a reason for nothing.
+    testbot.approve("root", approval_id)
+    refused = testbot.deny("boss", approval_id, reason=None)
+    assert refused.ask_reason is None
+    assert refused.to_clicker.text == f"request {approval_id} was already approved by @root"

@@ -291,7 +291,7 @@ def test_an_identical_restore_is_refused_before_its_confirmation(testbot: TestBo
 def test_once_decided_the_same_request_may_be_made_again(testbot: TestBot, decision: str) -> None:
     testbot.send("alice", "/server resize 101 cpu=4")
     (first,) = pending_ids(testbot)
-    testbot.click("boss", testbot.button("boss", decision, first))
+    testbot.click("boss", testbot.button("boss", decision, first), reason="not now")
     assert identical_keys(testbot) == []
     assert "needs an admin's approval" in testbot.send("alice", "/server resize 101 cpu=4").text
     assert len(pending_ids(testbot)) == 1

@@ -103,6 +103,9 @@ class FakeResponse:
     async def edit_message(self, **kwargs: Any) -> None:
         self._respond(Sent("edit_message", kwargs))
 
+    async def send_modal(self, modal: discord.ui.Modal, /) -> None:
+        self._respond(Sent("send_modal", {"modal": modal}))
+
     async def autocomplete(self, choices: list[discord.app_commands.Choice[Any]]) -> None:
         self._respond(Sent("autocomplete", {"choices": list(choices)}))
 
@@ -301,6 +304,39 @@ async def click(
         message=message,
     )
     client._connection._view_store.dispatch_view(2, custom_id, interaction)  # type: ignore[arg-type]
+    current = asyncio.current_task()
+    await asyncio.gather(*(t for t in asyncio.all_tasks() if t is not current))
+    return interaction
+
+
+async def submit_modal(
+    client: discord.Client,
+    modal: discord.ui.Modal,
+    values: dict[str, str],
+    *,
+    user: FakeMember | FakeUser,
+    message: FakeMessage | None,
+    guild_id: int | None = GUILD,
+    channel_id: int = ADMIN_CHANNEL,
+) -> FakeInteraction:
+    """Fill in and send a modal the adapter opened, the way the gateway delivers it: Discord's
+    client keeps the modal it sent in the view store, which routes the submission to it."""
+    rows = [
+        {"type": 1, "components": [{"type": 4, "custom_id": key, "value": text}]}
+        for key, text in values.items()
+    ]
+    interaction = FakeInteraction(
+        client,
+        kind=discord.InteractionType.modal_submit,
+        data={"custom_id": modal.custom_id, "components": rows},
+        user=user,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        message=message,
+    )
+    client._connection.store_view(modal)
+    store = client._connection._view_store
+    store.dispatch_modal(modal.custom_id, interaction, rows, {})  # type: ignore[arg-type]
     current = asyncio.current_task()
     await asyncio.gather(*(t for t in asyncio.all_tasks() if t is not current))
     return interaction

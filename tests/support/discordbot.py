@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+import discord
 import httpx
 import redis
 from pydantic import SecretStr
@@ -47,6 +48,7 @@ from tests.support.discord_fakes import (
     call_command,
     click,
     command_data,
+    submit_modal,
 )
 from tests.support.platforms import PEOPLE, ChatKit
 from tests.support.testbot import ADMINS, CUSTOMERS, TestBot, running_testbot
@@ -142,6 +144,7 @@ class DiscordKit(ChatKit[OnDiscord]):
         self._responses: list[str] = []  # interaction responses everyone in a channel reads
         self._token_owner: dict[str, str] = {}
         self.interactions: list[FakeInteraction] = []  # every command and click, answered
+        self.forms: dict[str, tuple[discord.ui.Modal, OnDiscord]] = {}  # open modals, by person
 
     def room(self, user: str) -> str:
         return str(ROOMS[user])
@@ -169,6 +172,20 @@ class DiscordKit(ChatKit[OnDiscord]):
         self._shown_in(interaction, user, clicked=where)
         self._wait_and_collect()
 
+    def answer_form(self, user: str, text: str) -> None:
+        """Type ``text`` into the form Discord opened for ``user`` and press Submit."""
+        modal, where = self.forms.pop(user)
+        message = FakeMessage(int(where.message), where.components)
+        interaction = asyncio.run(
+            submit_modal(
+                self.bot, modal, {"reason": text}, user=member(user), message=message,
+                channel_id=where.channel,
+            )
+        )  # fmt: skip
+        self.interactions.append(interaction)
+        self._shown_in(interaction, user, clicked=where)
+        self._wait_and_collect()
+
     def public_payloads(self) -> list[str]:
         # DMs and ephemeral follow-ups reach one person; /users/@me/channels only opens a DM.
         shared = [
@@ -191,6 +208,10 @@ class DiscordKit(ChatKit[OnDiscord]):
         for sent in interaction.sent:
             kwargs = sent.kwargs
             if sent.method == "defer":
+                continue
+            if sent.method == "send_modal":
+                assert clicked is not None, "a modal opens from a click here"
+                self.forms[user] = (sent.kwargs["modal"], clicked)
                 continue
             payload = interaction_payload(kwargs)
             reply, components = rest_reply(payload), payload["components"]

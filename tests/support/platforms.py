@@ -55,6 +55,10 @@ class ChatKit(ABC, Generic[W]):
     def _click(self, user: str, button: Button, where: W) -> None: ...
 
     @abstractmethod
+    def answer_form(self, user: str, text: str) -> None:
+        """Type ``text`` into the form a click opened for ``user`` (Deny: why?) and send it."""
+
+    @abstractmethod
     def room(self, user: str) -> str:
         """The channel this person types in (its platform id)."""
 

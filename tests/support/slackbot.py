@@ -65,6 +65,8 @@ class SlackKit(ChatKit[OnSlack]):
         self.acked: list[dict[str, Any]] = []  # every ack, as Slack received it
         self._last = ""  # the last request's body, for ``redeliver``
         self._responders: dict[str, str] = {}  # response URL name → the person it answers
+        self._clickers: dict[str, str] = {}  # a click's trigger id → who clicked
+        self.forms: dict[str, dict[str, Any]] = {}  # the modal open in front of each person
 
     def room(self, user: str) -> str:
         return f"C{user.upper()}"
@@ -104,6 +106,30 @@ class SlackKit(ChatKit[OnSlack]):
         self._dispatch(self._action_body(user, index, button, where))
         self._collect()
 
+    def answer_form(self, user: str, text: str) -> None:
+        """Type ``text`` into the form Slack opened for ``user`` and press Send."""
+        view = self.forms.pop(user)
+        (block,) = view["blocks"]
+        element = block["element"]
+        assert len(text) <= element.get("max_length", 3000), "Slack refuses longer input"
+        typed = {"type": element["type"], "value": text}
+        state = {block["block_id"]: {element["action_id"]: typed}}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "hosting"},
+            "user": {"id": USER_IDS[user], "username": user, "team_id": TEAM},
+            "api_app_id": "A0001",
+            "view": {
+                "id": f"V{next(self._ids)}",
+                "type": "modal",
+                "callback_id": view["callback_id"],
+                "private_metadata": view["private_metadata"],
+                "state": {"values": state},
+            },
+        }
+        self._dispatch(urlencode({"payload": json.dumps(payload)}))
+        self._collect()
+
     def public_payloads(self) -> list[str]:
         # Ephemeral messages and the response URLs that replace them reach one person only.
         shared = [
@@ -140,6 +166,11 @@ class SlackKit(ChatKit[OnSlack]):
             channel, ts = str(body["channel"]), str(answer.body["ts"])
             where = OnSlack(channel, ts, ephemeral=False)
             self._show(Shown(how, reply, channel=channel, message=ts), where)
+        elif call.method == "views.open":
+            view = body["view"]
+            self.forms[self._clickers[body["trigger_id"]]] = (
+                json.loads(view) if isinstance(view, str) else view
+            )
         elif call.method == "chat.postEphemeral":
             self._show(Shown("private", reply, only=NAMES[body["user"]]))
         elif call.method.startswith("/response/"):  # the mock names a response URL by its path
@@ -171,6 +202,8 @@ class SlackKit(ChatKit[OnSlack]):
         # A click's response URL replaces the clicked message; ephemeral ones only through it.
         responder = f"{user}-{next(self._ids)}.{where.message}"
         self._responders[responder] = user
+        trigger = f"click-{next(self._ids)}"
+        self._clickers[trigger] = user
         payload = {
             "type": "block_actions",
             "team": {"id": TEAM, "domain": "hosting"},
@@ -178,7 +211,7 @@ class SlackKit(ChatKit[OnSlack]):
             "api_app_id": "A0001",
             "container": {"type": "message", "message_ts": where.message,
                           "channel_id": where.channel, "is_ephemeral": where.ephemeral},
-            "trigger_id": f"click-{next(self._ids)}",
+            "trigger_id": trigger,
             "channel": {"id": where.channel, "name": where.channel.lower()},
             "response_url": self.api.response_url(responder),
             "actions": [{"type": "button", "action_id": action_id(index, button),

@@ -157,8 +157,11 @@ class TestBot:
     def approve(self, admin: str, approval: str | None = None) -> ClickResult:
         return self.click(admin, self.button(admin, "approve", approval))
 
-    def deny(self, admin: str, approval: str | None = None, reason: str = "") -> ClickResult:
-        return self.click(admin, self.button(admin, "deny", approval), reason=reason or None)
+    def deny(
+        self, admin: str, approval: str | None = None, reason: str | None = "not on your plan"
+    ) -> ClickResult:
+        """Deny, answering the form that asks why (``reason=None``: just the click)."""
+        return self.click(admin, self.button(admin, "deny", approval), reason=reason)
 
     def button(self, user: str, action: str, value: str | None = None) -> Button:
         """The newest button of this kind among what ``user`` was shown."""

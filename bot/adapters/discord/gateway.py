@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord.buttons import view_of
+from bot.adapters.discord.modals import ReasonModal
 from bot.adapters.discord.render import content_of, embed_of
 from bot.adapters.discord.spec import CommandSpec, render_text
 from bot.adapters.discord.tokens import InteractionTokens
@@ -31,6 +32,7 @@ MAX_CHOICES = 25
 AUTOCOMPLETE_BUDGET = 2.5  # seconds; autocomplete cannot be deferred, an empty list is safe
 NOT_SERVED = Reply(text="This bot is not available in this server.", tone="error")
 FAILED = Reply(text="Something went wrong on our side; nothing was changed.", tone="error")
+FORM_FAILED = Reply(text="Discord could not open the form in time; nothing was done. Click again.")
 
 
 class Gateway:
@@ -82,6 +84,21 @@ class Gateway:
             await self.refuse(interaction)
             return
         click = self.button_click(interaction, action, value)
+        result = await self._within_deadline(
+            interaction, lambda: self._handler.click(click), fallback=ClickResult(to_clicker=FAILED)
+        )
+        if result.ask_reason is not None:
+            if not interaction.response.is_done():  # a modal must be the first response
+                await interaction.response.send_modal(ReasonModal(result.ask_reason, self))
+                return
+            result = ClickResult(to_clicker=FORM_FAILED)
+        await apply_click_result(interaction, result)
+
+    async def run_reason(
+        self, interaction: discord.Interaction[Any], action: str, value: str, reason: str
+    ) -> None:
+        """A submitted modal: the click it was opened for, now with the reason typed."""
+        click = self.button_click(interaction, action, value).model_copy(update={"reason": reason})
         result = await self._within_deadline(
             interaction, lambda: self._handler.click(click), fallback=ClickResult(to_clicker=FAILED)
         )

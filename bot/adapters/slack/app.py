@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ from bot.ports.reply import Reply
 
 from .blocks import ACTION_PREFIX, message_payload
 from .mapping import PayloadError, click_from_action, invocation_from_command
+from .modals import REASON_CALLBACK, click_from_submission, reason_modal
 from .notifier import SlackNotifier, build_client
 from .settings import SlackSettings
 
@@ -35,6 +37,7 @@ FAILED = Reply(
     text="Something went wrong on our side; nothing was done. Please try again shortly.",
     tone="error",
 )
+FORM_FAILED = Reply(text="Slack did not open the form in time; nothing was done. Click again.")
 MALFORMED = Reply(text="Slack sent an incomplete request; nothing was done.", tone="error")
 
 
@@ -74,6 +77,7 @@ def build_app(
     for name, scope in settings.commands().items():
         bolt.command(name)(_command_listener(handler, scope))
     bolt.action(re.compile(f"^{ACTION_PREFIX}:"))(_action_listener(handler, app))
+    bolt.view(REASON_CALLBACK)(_reason_listener(handler, app))
     return app
 
 
@@ -107,12 +111,14 @@ def _action_listener(handler: CommandHandler, app: SlackApp) -> Any:
             return
         if click is None:
             return
-        try:
-            result = handler.click(click)
-        except Exception:
-            log.exception("click handler failed for %s", click.action)
-            result = ClickResult(to_clicker=FAILED)
+        result = _clicked(handler, click)
         on_ephemeral = bool((body.get("container") or {}).get("is_ephemeral"))
+        if result.ask_reason is not None:
+            # The trigger_id is good for 3 s: the one Web API call made before returning.
+            modal = reason_modal(result.ask_reason, click, on_ephemeral=on_ephemeral)
+            if _opened(app, str(body.get("trigger_id") or ""), modal):
+                return
+            result = ClickResult(to_clicker=FORM_FAILED)
         app.followups.submit(
             f"click {click.action}",
             lambda: _deliver_click(app.notifier, click, result, respond, on_ephemeral),
@@ -121,11 +127,53 @@ def _action_listener(handler: CommandHandler, app: SlackApp) -> Any:
     return on_action
 
 
+def _reason_listener(handler: CommandHandler, app: SlackApp) -> Any:
+    """The modal's submission: the click it was opened for, now with the reason."""
+
+    def on_submit(ack: Ack, body: dict[str, Any]) -> None:
+        ack()  # closes the modal; the decision is shown on the messages it changes
+        try:
+            click, on_ephemeral = click_from_submission(body)
+        except PayloadError as exc:
+            log.warning("slack view submission rejected: %s", exc)
+            return
+        result = _clicked(handler, click)
+        respond = _no_response_url
+        app.followups.submit(
+            f"reason for {click.action}",
+            lambda: _deliver_click(app.notifier, click, result, respond, on_ephemeral),
+        )
+
+    return on_submit
+
+
+def _clicked(handler: CommandHandler, click: ButtonClick) -> ClickResult:
+    try:
+        return handler.click(click)
+    except Exception:
+        log.exception("click handler failed for %s", click.action)
+        return ClickResult(to_clicker=FAILED)
+
+
+def _opened(app: SlackApp, trigger_id: str, view: dict[str, Any]) -> bool:
+    try:
+        app.bolt.client.views_open(trigger_id=trigger_id, view=view)
+    except Exception as exc:  # an expired trigger_id: the clicker is told to click again
+        log.warning("slack views.open failed (%s)", type(exc).__name__)
+        return False
+    return True
+
+
+def _no_response_url(**_: Any) -> None:
+    """A modal's submission carries no response_url: an ephemeral message it should replace
+    stays as it is (the clicker is told the outcome privately all the same)."""
+
+
 def _deliver_click(
     notifier: SlackNotifier,
     click: ButtonClick,
     result: ClickResult,
-    respond: Respond,
+    respond: Callable[..., Any],
     on_ephemeral: bool,
 ) -> None:
     """Replace the clicked message first (its buttons must go before anyone clicks again),
