@@ -49,27 +49,15 @@ class Shot:
 
     name: str
     title: str
-    caption: str
     lines: tuple[str, ...]
 
 
 SHOTS: tuple[Shot, ...] = (
-    Shot(
-        "resize",
-        "Resize with approval",
-        "A customer asks for more memory and disk; an admin approves; one card follows it.",
-        ("/server resize 101 memory=8G disk=+20G",),
-    ),
-    Shot(
-        "reboot",
-        "Reboot",
-        "A reboot: answered at once, then one card with the task and the outcome.",
-        ("/server reboot 101",),
-    ),
+    Shot("resize", "Resize with approval", ("/server resize 101 memory=8G disk=+20G",)),
+    Shot("reboot", "Reboot", ("/server reboot 101",)),
     Shot(
         "restore",
         "Backup restore",
-        "A customer lists backups, restores one after confirming; an admin approves.",
         ("/server backup list 101", "/server backup restore 101 <backup>"),
     ),
 )
