@@ -123,16 +123,19 @@ _VOLATILE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("nonce", re.compile(r"\b[0-9a-f]{25}\b")),  # a Discord nonce: a digest of the text
     ("id", re.compile(r"\b[0-9a-f]{16}\b")),  # an approval or confirmation id
     ("ref", re.compile(r"(?<=#)[a-z2-7]{4,12}\b")),  # a request's reference, #k3f9
+    # any other message id (the mock Discord API's, a Slack ack's): numbered in the order of
+    # the panes, not of the threads that posted
+    ("message", re.compile(r'(?<="message": ")[^"<]+|(?<="message_id": ")[^"<]+')),
 )
 _UPID = re.compile(r"(UPID:[\w-]+):[0-9A-F]{8}:[0-9A-F]{8}:[0-9A-F]{8}:")
 
 
 def normalised(deliveries: tuple[Delivery, ...]) -> str:
     """Canonical JSON of what each pane shows (``by_pane``, keys sorted) where a Proxmox task
-    id keeps its node,
-    type and server but not its process id and start times (``UPID:pve1:…:qmreboot:101:…``),
-    and each Slack ts, Discord message id or nonce, approval id, reference and message id is
-    replaced by its kind and the order it first appeared in (``<id:1>``, ``#<ref:2>``)."""
+    id keeps its node, type and server but not its process id and start times
+    (``UPID:pve1:…:qmreboot:101:…``), and each Slack ts, Discord message id or nonce,
+    approval id, reference and other message id is replaced by its kind and the order it
+    first appeared in (``<id:1>``, ``#<ref:2>``)."""
     text = json.dumps(by_pane(deliveries), sort_keys=True, ensure_ascii=False)
     text = _UPID.sub(r"\1:…:…:…:", text)
     for kind, pattern in _VOLATILE:
