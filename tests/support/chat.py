@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply
@@ -36,7 +37,9 @@ class NotifierDown(RuntimeError):
 class Shown:
     """One thing shown: ``channel`` for posts and edits; ``only`` for answers and private
     messages (the one person who saw it); ``message`` for posts and their edits; ``target``
-    where a Notifier was asked to show a post or private message (its channel and thread)."""
+    where a Notifier was asked to show a post or private message (its channel and thread);
+    ``payload`` what a platform kit's mock API was sent for it, as the platform got it (the
+    screenshots render these)."""
 
     how: How
     reply: Reply
@@ -44,6 +47,7 @@ class Shown:
     only: str | None = None
     message: str | None = None
     target: ReplyTarget | None = None
+    payload: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def text(self) -> str:

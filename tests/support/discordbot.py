@@ -35,7 +35,9 @@ from bot.adapters.discord.spec import CommandSpec, OptionSpec
 from bot.adapters.discord.tokens import InteractionTokens
 from bot.ports.invocation import Identity
 from bot.ports.reply import Button, Reply, ReplyField, Tone
+from proxmox.simulator import Simulator
 from tests.support.chat import Shown
+from tests.support.clock import FakeClock
 from tests.support.discord_api import APP_ID, BOT_TOKEN, Call, MockDiscordApi, Scripted
 from tests.support.discord_fakes import (
     ADMIN_CHANNEL,
@@ -217,14 +219,17 @@ class DiscordKit(ChatKit[OnDiscord]):
             reply, components = rest_reply(payload), payload["components"]
             if sent.method in ("edit_message", "edit_original_response"):
                 assert clicked is not None, sent
-                self._show(_edit_of(clicked, reply), replace(clicked, components=components))
+                edit = replace(_edit_of(clicked, reply), payload=payload)
+                self._show(edit, replace(clicked, components=components))
                 continue
             message = str(next(_message_ids))
             if kwargs.get("ephemeral"):
-                shown = Shown("reply", reply, only=user, message=message)
+                payload["flags"] = EPHEMERAL_FLAG  # how Discord receives an ephemeral response
+                shown = Shown("reply", reply, only=user, message=message, payload=payload)
             else:
                 self._responses.append(json.dumps(payload))
-                shown = Shown("post", reply, channel=str(interaction.channel_id), message=message)
+                channel = str(interaction.channel_id)
+                shown = Shown("post", reply, channel=channel, message=message, payload=payload)
             self._show(shown, OnDiscord(interaction.channel_id, message, components, shown.only))
 
     def _collect(self) -> None:
@@ -240,18 +245,20 @@ class DiscordKit(ChatKit[OnDiscord]):
         if posted := re.fullmatch(r"/channels/(\w+)/messages", path):
             channel, message = posted[1], str(answer.body["id"])
             if channel.startswith("dm"):
-                self._show(Shown("private", reply, only=NAMES[channel.removeprefix("dm")]))
+                only = NAMES[channel.removeprefix("dm")]
+                self._show(Shown("private", reply, only=only, payload=body))
                 return
             where = OnDiscord(int(channel), message, body.get("components") or [], None)
-            self._show(Shown("post", reply, channel=channel, message=message), where)
+            self._show(Shown("post", reply, channel=channel, message=message, payload=body), where)
         elif edited := re.fullmatch(r"/channels/(\w+)/messages/(\d+)", path):
-            self._show(Shown("edit", reply, channel=edited[1], message=edited[2]))
+            shown = Shown("edit", reply, channel=edited[1], message=edited[2], payload=body)
+            self._show(shown)
         elif followup := re.fullmatch(rf"/webhooks/{APP_ID}/([^/?]+)", path):
             owner = self._token_owner[followup[1]]
             if body.get("flags", 0) & EPHEMERAL_FLAG:
-                self._show(Shown("private", reply, only=owner))
+                self._show(Shown("private", reply, only=owner, payload=body))
             else:
-                self._show(Shown("post", reply, channel=self.room(owner)))
+                self._show(Shown("post", reply, channel=self.room(owner), payload=body))
 
 
 def _edit_of(clicked: OnDiscord, reply: Reply) -> Shown:
@@ -359,10 +366,17 @@ def _notifier(
 
 
 @contextmanager
-def running_discordbot(client: redis.Redis, prefix: str) -> Iterator[DiscordKit]:
+def running_discordbot(
+    client: redis.Redis,
+    prefix: str,
+    *,
+    sim: Simulator | None = None,
+    clock: FakeClock | None = None,
+) -> Iterator[DiscordKit]:
     """The testbot behind the discord.py client, composed as ``jotunheim discord`` composes
     it: the handler posts through ``AfterAck``; the worker's notifier finds the interaction
-    tokens the gateway remembered in Redis (same prefix) for private follow-ups."""
+    tokens the gateway remembered in Redis (same prefix) for private follow-ups. ``sim`` and
+    ``clock``: the testbot's (a manual clock for payloads that repeat exactly)."""
     api = MockDiscordApi()
     api.start()
     tokens = InteractionTokens(client, prefix=prefix)
@@ -372,6 +386,8 @@ def running_discordbot(client: redis.Redis, prefix: str) -> Iterator[DiscordKit]
         with running_testbot(
             client,
             prefix,
+            sim=sim,
+            clock=clock,
             policy=DISCORD_POLICY,
             notifier=AfterAck(_notifier(api, tokens, bot_http), posts),
             worker_notifier=_notifier(api, tokens, worker_http),

@@ -100,6 +100,11 @@ class ChatKit(ABC, Generic[W]):
             entries = self._shown[since:]
         return [s for s in entries if s.only == user or (s.only is None and s.channel in channels)]
 
+    def shown(self, *, since: int = 0) -> list[Shown]:
+        """Everything shown to anyone since ``since``, in order (each with its payload)."""
+        with self._lock:
+            return self._shown[since:]
+
     def shows(self, user: str, action: str, *, since: int = 0) -> bool:
         return any(
             b.action == action for s in self.seen(user, since=since) for b in s.reply.buttons

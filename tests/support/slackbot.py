@@ -27,8 +27,10 @@ from bot.adapters.slack.blocks import action_id, action_name
 from bot.adapters.slack.notifier import SlackNotifier, build_client
 from bot.ports.invocation import Identity
 from bot.ports.reply import Button, Reply, ReplyField, Tone
+from proxmox.simulator import Simulator
 from tests.support import slack_api
 from tests.support.chat import How, Shown
+from tests.support.clock import FakeClock
 from tests.support.platforms import PEOPLE, ChatKit
 from tests.support.slack_api import ADMIN_CHANNEL, BOT_TOKEN, TEAM, Call, MockSlackApi, Scripted
 from tests.support.testbot import ADMINS, CUSTOMERS, TestBot, running_testbot
@@ -86,11 +88,12 @@ class SlackKit(ChatKit[OnSlack]):
         channel, name = conversation or (self.room(user), user)
         answer = self._dispatch(self._slash_body(user, command, text, channel, name))
         reply = slack_reply(answer)
+        message = f"ack-{next(self._ids)}"
         if answer.get("response_type") == "in_channel":
             self._acks.append(json.dumps(answer))
-            shown = Shown("post", reply, channel=channel, message=f"ack-{next(self._ids)}")
+            shown = Shown("post", reply, channel=channel, message=message, payload=answer)
         else:
-            shown = Shown("reply", reply, only=user, message=f"ack-{next(self._ids)}")
+            shown = Shown("reply", reply, only=user, message=message, payload=answer)
         assert shown.message is not None
         self._show(shown, OnSlack(channel, shown.message, ephemeral=shown.only is not None))
         self._collect()
@@ -165,18 +168,19 @@ class SlackKit(ChatKit[OnSlack]):
             how: How = "post" if call.method == "chat.postMessage" else "edit"
             channel, ts = str(body["channel"]), str(answer.body["ts"])
             where = OnSlack(channel, ts, ephemeral=False)
-            self._show(Shown(how, reply, channel=channel, message=ts), where)
+            self._show(Shown(how, reply, channel=channel, message=ts, payload=body), where)
         elif call.method == "views.open":
             view = body["view"]
             self.forms[self._clickers[body["trigger_id"]]] = (
                 json.loads(view) if isinstance(view, str) else view
             )
         elif call.method == "chat.postEphemeral":
-            self._show(Shown("private", reply, only=NAMES[body["user"]]))
+            self._show(Shown("private", reply, only=NAMES[body["user"]], payload=body))
         elif call.method.startswith("/response/"):  # the mock names a response URL by its path
             name = call.method.removeprefix("/response/")
             _, _, message = name.partition(".")
-            self._show(Shown("edit", reply, only=self._responders[name], message=message))
+            only = self._responders[name]
+            self._show(Shown("edit", reply, only=only, message=message, payload=body))
 
     def _buttons_on(self, where: OnSlack, button: Button) -> list[Button]:
         """The message's buttons as shown with ``button`` (a stale click's message has been
@@ -281,9 +285,16 @@ SLACK_POLICY: dict[str, object] = {
 
 
 @contextmanager
-def running_slackbot(client: redis.Redis, prefix: str) -> Iterator[SlackKit]:
+def running_slackbot(
+    client: redis.Redis,
+    prefix: str,
+    *,
+    sim: Simulator | None = None,
+    clock: FakeClock | None = None,
+) -> Iterator[SlackKit]:
     """The testbot behind the bolt App, composed as ``jotunheim slack`` composes it: the
-    handler posts through ``AfterAck`` (after the ack), the worker through its own notifier."""
+    handler posts through ``AfterAck`` (after the ack), the worker through its own notifier.
+    ``sim`` and ``clock``: the testbot's (a manual clock for payloads that repeat exactly)."""
     api = MockSlackApi()
     with api:
         settings = slack_api.settings(api)
@@ -294,6 +305,8 @@ def running_slackbot(client: redis.Redis, prefix: str) -> Iterator[SlackKit]:
             with running_testbot(
                 client,
                 prefix,
+                sim=sim,
+                clock=clock,
                 policy=SLACK_POLICY,
                 notifier=AfterAck(bot_notifier, posts),
                 worker_notifier=worker_notifier,
