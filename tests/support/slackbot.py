@@ -203,15 +203,19 @@ def as_slack_sends(typed: str) -> str:
 
 def slack_reply(payload: dict[str, Any]) -> Reply:
     """A message as Slack was sent it (``text`` + Block Kit), read back into a ``Reply``:
-    the first section's text and tone icon, field sections, the code block, the buttons."""
+    the text sections (a long text runs on over several) and the tone icon, field sections,
+    the code sections (each piece of a long code block fenced on its own), the buttons."""
     blocks: list[dict[str, Any]] = payload.get("blocks") or []
     header = next((b["text"]["text"] for b in blocks if b["type"] == "header"), None)
     sections = [
         _unescape(b["text"]["text"]) for b in blocks if "text" in b and b["type"] != "header"
     ]
-    first = sections[0] if sections else str(payload.get("text") or "")
+    fenced = [s.startswith("```") and s.endswith("```") and len(s) >= 6 for s in sections]
+    texts = [s for s, f in zip(sections, fenced, strict=True) if not f]
+    first = "\n".join(texts) if texts else str(payload.get("text") or "")
     icon = next((i for i in _ICONS if first.startswith(i)), "")
-    code = next((s[3:-3] for s in sections[1:] if s.startswith("```")), None)
+    pieces = [s[3:-3] for s, f in zip(sections, fenced, strict=True) if f]
+    code = "\n".join(pieces) if pieces else None
     fields = [f for b in blocks for f in b.get("fields", ())]
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     return Reply(
