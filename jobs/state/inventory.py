@@ -86,6 +86,16 @@ class Inventory:
     def owned_by(self, account: str) -> list[InventoryEntry]:
         return self._many(int(v) for v in self._r.smembers(f"{self._p}:owner:{account}"))
 
+    def vmids(self, *, owner: str | None = None) -> list[int]:
+        """Every VMID, or only ``owner``'s, ascending: what a paged list counts and slices
+        without loading an entry."""
+        key = f"{self._p}:vmids" if owner is None else f"{self._p}:owner:{owner}"
+        return sorted(int(v) for v in self._r.smembers(key))
+
+    def entries(self, vmids: Iterable[int]) -> list[InventoryEntry]:
+        """The entries of these VMIDs, by VMID (those no longer in the cache left out)."""
+        return self._many(vmids)
+
     def search(
         self, typed: str, *, owner: str | None = None, limit: int = 25
     ) -> list[InventoryEntry]:

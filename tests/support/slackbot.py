@@ -65,6 +65,7 @@ class SlackKit(ChatKit[OnSlack]):
         self.acked: list[dict[str, Any]] = []  # every ack, as Slack received it
         self._last = ""  # the last request's body, for ``redeliver``
         self._responders: dict[str, str] = {}  # response URL name → the person it answers
+        self._clicked: dict[str, OnSlack] = {}  # a click's response URL → the clicked message
 
     def room(self, user: str) -> str:
         return f"C{user.upper()}"
@@ -145,7 +146,9 @@ class SlackKit(ChatKit[OnSlack]):
         elif call.method.startswith("/response/"):  # the mock names a response URL by its path
             name = call.method.removeprefix("/response/")
             _, _, message = name.partition(".")
-            self._show(Shown("edit", reply, only=self._responders[name], message=message))
+            # The replaced message keeps its place: its new buttons are clicked there.
+            shown = Shown("edit", reply, only=self._responders[name], message=message)
+            self._show(shown, self._clicked.get(name))
 
     def _buttons_on(self, where: OnSlack, button: Button) -> list[Button]:
         """The message's buttons as shown with ``button`` (a stale click's message has been
@@ -171,6 +174,7 @@ class SlackKit(ChatKit[OnSlack]):
         # A click's response URL replaces the clicked message; ephemeral ones only through it.
         responder = f"{user}-{next(self._ids)}.{where.message}"
         self._responders[responder] = user
+        self._clicked[responder] = where
         payload = {
             "type": "block_actions",
             "team": {"id": TEAM, "domain": "hosting"},
