@@ -126,3 +126,45 @@ def test_a_role_mention_leads_inside_the_content_limit() -> None:
 
     assert str(payload["content"]).startswith("<@&5555> yyy")
     assert discord_problems(payload) == []
+
+
+def test_the_checks_catch_what_the_issue_saw() -> None:
+    """The failures of issue 13, as payloads: each is caught, so a pass means something."""
+    cut_code = {"type": "section", "text": {"type": "mrkdwn", "text": "```" + "x" * 2996 + "…"}}
+    slack = {
+        "text": "t",
+        "blocks": [
+            *[{"type": "section", "text": {"type": "mrkdwn", "text": "a"}}] * 61,
+            cut_code,
+            {"type": "section", "text": {"type": "mrkdwn", "text": "a &am…"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "by <@UALI…"}},
+        ],
+    }
+    discord = {
+        "content": "y" * 2001,
+        "embeds": [
+            {
+                "description": "```\n" + "z" * 10,
+                "fields": [{"name": str(n), "value": "v"} for n in range(26)],
+            }
+        ],
+        "components": [{"type": 1, "components": [{"custom_id": "c" * 101, "label": "L"}]}],
+    }
+
+    assert [p.split(":")[0] for p in slack_problems(slack)] == [
+        "64 blocks (at most 50)",
+        "block 61 (section)",
+        "block 62 (section)",
+        "block 63 (section)",
+    ]
+    assert [p.split(": ")[1] for p in slack_problems(slack)[1:]] == [
+        "code fence cut",
+        "an entity cut in half",
+        "a mention or link cut in half",
+    ]
+    assert [p.split(" (")[0].split(":")[0] for p in discord_problems(discord)] == [
+        "content of 2,001 characters",
+        "code fence left open",
+        "26 fields",
+        "custom_id of 101 characters",
+    ]
