@@ -58,8 +58,14 @@ def _owner(entry: InventoryEntry) -> str:
 
 
 def server_list(
-    entries: list[InventoryEntry], synced_at: float | None, *, admin: bool, now: float
+    entries: list[InventoryEntry],
+    synced_at: float | None,
+    *,
+    admin: bool,
+    now: float,
+    total: int | None = None,
 ) -> Reply:
+    """The servers shown (one page of them when ``total`` says how many there are in all)."""
     if not entries:
         return Reply(text="no servers" + ("" if admin else " in your account"))
     fields = tuple(
@@ -67,7 +73,12 @@ def server_list(
         for e in entries
     )
     age = f"; inventory from {int(now - synced_at)} s ago" if synced_at else ""
-    return Reply(text=f"{len(entries)} server(s){age}", fields=fields)
+    return Reply(text=f"{counted(total or len(entries), 'server')}{age}", fields=fields)
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 server``, ``10,000 servers``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def node_list(entries: list[InventoryEntry]) -> Reply:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import redis
 
-from bot import answers
+from bot import answers, pages
 from bot.clicks import Confirmed, Decisions, pending_reply, refused_click
 from bot.commands.registry import Parsed, Registry
 from bot.parser import ParseError, format_command, parse
@@ -97,6 +97,8 @@ class Dispatcher:
         return guarded(lambda: self._handle(invocation, confirmed=False), what="a command")
 
     def click(self, click: ButtonClick) -> ClickResult:
+        if click.action == pages.PAGE:  # a list's other page: its command, typed again
+            return pages.turn(click, self.handle)
         if click.action in COMMAND_BUTTONS:
             return ClickResult(to_clicker=self.handle(self._button_command(click)))
         result: list[ClickResult] = []
@@ -193,12 +195,7 @@ class Dispatcher:
             "help": lambda: answers.help_reply(
                 self.registry, parsed.command.scope, parsed.get("command")
             ),
-            "list": lambda: answers.server_list(
-                self.policy.servers_for(actor),
-                self.stores.inventory.synced_at(),
-                admin=actor.is_admin,
-                now=self.policy.clock.now(),
-            ),
+            "list": lambda: pages.server_page(self.policy, self.stores.inventory, actor, parsed),
             "approvals": self._approvals,
             "node list": lambda: answers.node_list(self.stores.inventory.all()),
             "audit": lambda: answers.audit_reply(
@@ -210,7 +207,7 @@ class Dispatcher:
         }
         answer = local.get(parsed.command.name)
         if answer is not None:
-            return answer()
+            return pages.paged(parsed, answer())
         reply = identity_command(self.stores.identities, actor, parsed)
         self.audit_done("identity", actor, command=format_command(parsed), result=reply.text)
         return reply

@@ -24,10 +24,10 @@ from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply
 
 Write = Callable[[str], None]
-_CLICKS = ("confirm", "cancel", "approve", "deny")
+_CLICKS = ("confirm", "cancel", "approve", "deny", "page")
 PROMPT_HELP = (
     "type /server …, /admin … or /auth …; confirm|cancel|approve <id>; deny <id> <reason>; "
-    "as <platform>:<user>; quit"
+    "page <list.N> (or the command with page=N); as <platform>:<user>; quit"
 )
 
 

@@ -16,7 +16,7 @@ from bot.commands.argtypes import (
     TOPIC,
     USER,
 )
-from bot.commands.registry import Arg, Command, Placeholder
+from bot.commands.registry import PAGE_ARG, Arg, Command, Placeholder
 from jobs import kinds
 
 VM = Arg("vm", SERVER, "the server: its VMID or its name", required=True, positional=True)
@@ -59,9 +59,13 @@ COMMANDS: tuple[Command, ...] = (
         destructive=True,
         mutating=True,
     ),
-    Command("admin", ("approvals",), "pending approval requests", (), ("approvals",)),
+    Command("admin", ("approvals",), "pending approval requests", (PAGE_ARG,), ("approvals",)),
     Command(
-        "admin", ("node", "list"), "nodes and server counts from the inventory", (), ("node list",)
+        "admin",
+        ("node", "list"),
+        "nodes and server counts from the inventory",
+        (PAGE_ARG,),
+        ("node list",),
     ),
     Command(
         "admin",
@@ -107,7 +111,10 @@ COMMANDS: tuple[Command, ...] = (
         "admin",
         ("queue",),
         "queue depth, chains in progress and failed jobs; retry=JOB puts a failed job back",
-        (Arg("retry", JOB_ID, "a failed job to put back on its queue (from /admin queue)"),),
+        (
+            Arg("retry", JOB_ID, "a failed job to put back on its queue (from /admin queue)"),
+            PAGE_ARG,
+        ),
         ("queue", "queue retry=<job>"),
         placeholders=(
             Placeholder(
@@ -123,7 +130,7 @@ COMMANDS: tuple[Command, ...] = (
         "admin",
         ("audit",),
         "recent audit entries, for a server or a user",
-        (Arg("filter", AUDIT_FILTER, "a VMID, account or user key", positional=True),),
+        (Arg("filter", AUDIT_FILTER, "a VMID, account or user key", positional=True), PAGE_ARG),
         ("audit", "audit 101", "audit acme"),
     ),
 )

@@ -16,7 +16,7 @@ from bot.commands.argtypes import (
     TOPIC,
     UPID_TYPE,
 )
-from bot.commands.registry import Arg, Command, Placeholder
+from bot.commands.registry import PAGE_ARG, Arg, Command, Placeholder
 from jobs import kinds
 
 VM = Arg("vm", SERVER, "the server: its VMID or its name", required=True, positional=True)
@@ -51,7 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "server", ("help",), "list commands, or explain one", (HELP_TOPIC,), ("help", "help resize")
     ),
-    Command("server", ("list",), "your servers, from the inventory", (), ("list",)),
+    Command("server", ("list",), "your servers, from the inventory", (PAGE_ARG,), ("list",)),
     Command(
         "server",
         ("status",),

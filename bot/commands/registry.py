@@ -241,5 +241,15 @@ def _yes_no(text: str) -> bool:
     return answers[text.lower()]
 
 
+def _page(text: str) -> int:
+    if not re.fullmatch(r"[1-9][0-9]{0,5}", text):
+        raise ValueError("not a page number")
+    return int(text)
+
+
 YES_NO = ValueType("yes|no", "yes or no", bool, _yes_no, lambda v: "yes" if v else "no")
 DRY_RUN = Arg("dry-run", YES_NO, "show what would be done and do nothing")
+# Every long list answers one page at a time; its Next and Previous buttons run the command
+# again with this argument, as if the clicker had typed it (``bot.pages``).
+PAGE = ValueType("N", "a page number, from 1", int, _page)
+PAGE_ARG = Arg("page", PAGE, "which page of a long list; the first by default")

@@ -11,9 +11,19 @@ from bot.ports.codec import decoded
 from bot.ports.handler import ButtonClick, Choice, ClickResult, CommandHandler, ReasonPrompt
 from bot.ports.invocation import Actor, Identity, Invocation, Platform, Scope, shown_person
 from bot.ports.notify import MessageRef, Notifier, ReplyTarget
-from bot.ports.reply import Button, ButtonStyle, Reply, ReplyField, Tone
+from bot.ports.reply import (
+    BUTTON_ACTION_MAX,
+    BUTTON_VALUE_MAX,
+    Button,
+    ButtonStyle,
+    Reply,
+    ReplyField,
+    Tone,
+)
 
 __all__ = [
+    "BUTTON_ACTION_MAX",
+    "BUTTON_VALUE_MAX",
     "REDACTED",
     "SECRET_ARG_NAMES",
     "SYSTEM_CLOCK",

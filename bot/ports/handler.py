@@ -29,6 +29,8 @@ class ButtonClick(BaseModel):
     message_id: str | None = None
     roles: frozenset[str] = frozenset()
     reason: str | None = None
+    # A click in a DM: a button that runs a command runs it with a DM's restrictions.
+    is_direct_message: bool = False
 
 
 class ReasonPrompt(BaseModel):
@@ -49,13 +51,19 @@ class ReasonPrompt(BaseModel):
 class ClickResult(BaseModel):
     """``to_clicker`` goes to the person who clicked (ephemeral); ``replace_message``, when
     set, replaces the clicked message (e.g. buttons → "Approved by @x at 12:03");
-    ``ask_reason``: nothing was decided yet, the clicker is asked why first."""
+    ``ask_reason``: nothing was decided yet, the clicker is asked why first.
+
+    ``in_place`` (a list's other page): ``to_clicker`` takes the place of the clicked
+    message when only the clicker sees that message, where the platform can edit it (a
+    Slack ephemeral message through its response URL, a Discord ephemeral response);
+    otherwise it arrives privately, as usual. A message others see is never replaced."""
 
     model_config = ConfigDict(frozen=True)
 
     to_clicker: Reply
     replace_message: Reply | None = None
     ask_reason: ReasonPrompt | None = None
+    in_place: bool = False
 
 
 class Choice(BaseModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Tone = Literal["info", "success", "warning", "error"]
 ButtonStyle = Literal["primary", "danger", "default"]
@@ -20,13 +20,21 @@ class ReplyField(BaseModel):
     value: str
 
 
+# What every platform can carry back on a click: Discord's custom_id (at most 100
+# characters) holds ``jh:<action>:<value>``, Slack's value and action_id hold more.
+BUTTON_ACTION_MAX = 40
+BUTTON_VALUE_MAX = 50
+BUTTON_CHARACTERS = r"^[A-Za-z0-9_.\-]+$"
+
+
 class Button(BaseModel):
-    """An action button; ``action`` names the handler, ``value`` carries only an id."""
+    """An action button; ``action`` names the handler, ``value`` carries only an id (or,
+    for a page button, which list and page), never a secret."""
 
     model_config = ConfigDict(frozen=True)
 
-    action: str
-    value: str
+    action: str = Field(max_length=BUTTON_ACTION_MAX, pattern=BUTTON_CHARACTERS)
+    value: str = Field(max_length=BUTTON_VALUE_MAX, pattern=BUTTON_CHARACTERS)
     label: str
     style: ButtonStyle = "default"
     confirm: str | None = None

@@ -86,6 +86,18 @@ class Inventory:
     def owned_by(self, account: str) -> list[InventoryEntry]:
         return self._many(int(v) for v in self._r.smembers(f"{self._p}:owner:{account}"))
 
+    def vmids(self, *, owner: str | None = None) -> list[int]:
+        """Every VMID, or only ``owner``'s, ascending: what a paged list counts and slices
+        without loading an entry. All of them come from the labels this process keeps
+        (one GET while no name changed), so a page of 10,000 does not fetch 10,000 ids."""
+        if owner is None:
+            return [vmid for vmid, _ in self._all_labels()]
+        return sorted(int(v) for v in self._r.smembers(f"{self._p}:owner:{owner}"))
+
+    def entries(self, vmids: Iterable[int]) -> list[InventoryEntry]:
+        """The entries of these VMIDs, by VMID (those no longer in the cache left out)."""
+        return self._many(vmids)
+
     def search(
         self, typed: str, *, owner: str | None = None, limit: int = 25
     ) -> list[InventoryEntry]:

@@ -154,3 +154,20 @@ def test_a_sync_that_changes_no_name_keeps_the_label_cache(
     worker.replace_all([entry(101, name="web"), entry(102, name="db-new")], now=61.0)
     assert [e.name for e in bot.search("new")] == ["db-new"]
     assert counting.hgetalls == 2
+
+
+def test_vmids_follow_every_write_in_order_for_pages(
+    redis_client: redis.Redis, key_prefix: str
+) -> None:
+    """What a paged list counts and slices: ascending, current after each kind of write,
+    even in a process that kept the labels from before (another process wrote)."""
+    inv = Inventory(redis_client, prefix=key_prefix)
+    other = Inventory(redis_client, prefix=key_prefix)
+    inv.replace_all([entry(300, owner="acme"), entry(101), entry(2000, owner="acme")], now=1.0)
+    assert inv.vmids() == [101, 300, 2000]
+
+    other.put(entry(150, owner="globex"))
+    other.remove(300)
+    assert inv.vmids() == [101, 150, 2000]
+    assert inv.vmids(owner="acme") == [2000]
+    assert [e.vmid for e in inv.entries([2000, 999, 101])] == [101, 2000]  # 999 is gone

@@ -62,11 +62,14 @@ class FakeMessage:
 
     __slots__ = ("components", "flags", "id")
 
-    def __init__(self, message_id: int, reply: Reply | list[dict[str, Any]]) -> None:
-        """From a reply as the bot renders it, or from the components a REST post sent."""
+    def __init__(
+        self, message_id: int, reply: Reply | list[dict[str, Any]], *, ephemeral: bool = False
+    ) -> None:
+        """From a reply as the bot renders it, or from the components a REST post sent;
+        ``ephemeral``: a response only the person who ran the command sees."""
         rows = components_of(reply) if isinstance(reply, Reply) else reply
         self.id = message_id
-        self.flags = discord.MessageFlags()
+        self.flags = discord.MessageFlags(ephemeral=ephemeral)
         self.components = [discord.ActionRow(row) for row in rows]  # type: ignore[arg-type]
 
 

@@ -166,7 +166,7 @@ class DiscordKit(ChatKit[OnDiscord]):
         self._wait_and_collect()
 
     def _click(self, user: str, button: Button, where: OnDiscord) -> None:
-        message = FakeMessage(int(where.message), where.components)
+        message = FakeMessage(int(where.message), where.components, ephemeral=bool(where.only))
         interaction = asyncio.run(
             click(self.bot, message, custom_id(button), user=member(user), channel_id=where.channel)
         )

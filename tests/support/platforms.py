@@ -62,14 +62,25 @@ class ChatKit(ABC, Generic[W]):
     def room(self, user: str) -> str:
         """The channel this person types in (its platform id)."""
 
-    def press(self, user: str, action: str, *, since: int = 0, stale: bool = False) -> None:
-        """Click the newest ``action`` button this person was shown that is still clickable.
+    def press(
+        self,
+        user: str,
+        action: str,
+        *,
+        since: int = 0,
+        stale: bool = False,
+        label: str | None = None,
+    ) -> None:
+        """Click the newest ``action`` button this person was shown that is still clickable
+        (only one labelled ``label`` when given: a list's Next rather than its Previous).
 
         ``stale``: one on a message that has been edited since, which a client that has not
         redrawn it yet still shows (two admins clicking Approve at the same moment)."""
         clickable = self._replaced if stale else self._clickable
         for shown in reversed(self.seen(user, since=since)):
             for button in shown.reply.buttons:
+                if label is not None and button.label != label:
+                    continue
                 if button.action == action and button in clickable:
                     self._click(user, button, clickable[button])
                     return

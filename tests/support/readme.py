@@ -28,8 +28,10 @@ def _notes(command: Command) -> str:
 
 
 def _usage(command: Command) -> str:
-    # Every mutating command takes dry-run=yes; the text above the table says so once.
-    return command.usage().replace(" [dry-run=yes|no]", "").replace("|", "&#124;")
+    # Every mutating command takes dry-run=yes and every list page=N; the text above the
+    # table says so once.
+    usage = command.usage().replace(" [dry-run=yes|no]", "").replace(" [page=N]", "")
+    return usage.replace("|", "&#124;")
 
 
 def command_table() -> str:

@@ -69,6 +69,7 @@ class SlackKit(ChatKit[OnSlack]):
         self._responders: dict[str, str] = {}  # response URL name → the person it answers
         self._clickers: dict[str, str] = {}  # a click's trigger id → who clicked
         self.forms: dict[str, dict[str, Any]] = {}  # the modal open in front of each person
+        self._clicked: dict[str, OnSlack] = {}  # a click's response URL → the clicked message
 
     def room(self, user: str) -> str:
         return f"C{user.upper()}"
@@ -179,8 +180,10 @@ class SlackKit(ChatKit[OnSlack]):
         elif call.method.startswith("/response/"):  # the mock names a response URL by its path
             name = call.method.removeprefix("/response/")
             _, _, message = name.partition(".")
+            # The replaced message keeps its place: its new buttons are clicked there.
             only = self._responders[name]
-            self._show(Shown("edit", reply, only=only, message=message, payload=body))
+            shown = Shown("edit", reply, only=only, message=message, payload=body)
+            self._show(shown, self._clicked.get(name))
 
     def _buttons_on(self, where: OnSlack, button: Button) -> list[Button]:
         """The message's buttons as shown with ``button`` (a stale click's message has been
@@ -208,6 +211,7 @@ class SlackKit(ChatKit[OnSlack]):
         self._responders[responder] = user
         trigger = f"click-{next(self._ids)}"
         self._clickers[trigger] = user
+        self._clicked[responder] = where
         payload = {
             "type": "block_actions",
             "team": {"id": TEAM, "domain": "hosting"},
@@ -240,15 +244,19 @@ def as_slack_sends(typed: str) -> str:
 
 def slack_reply(payload: dict[str, Any]) -> Reply:
     """A message as Slack was sent it (``text`` + Block Kit), read back into a ``Reply``:
-    the first section's text and tone icon, field sections, the code block, the buttons."""
+    the text sections (a long text runs on over several) and the tone icon, field sections,
+    the code sections (each piece of a long code block fenced on its own), the buttons."""
     blocks: list[dict[str, Any]] = payload.get("blocks") or []
     header = next((b["text"]["text"] for b in blocks if b["type"] == "header"), None)
     sections = [
         _unescape(b["text"]["text"]) for b in blocks if "text" in b and b["type"] != "header"
     ]
-    first = sections[0] if sections else str(payload.get("text") or "")
+    fenced = [s.startswith("```") and s.endswith("```") and len(s) >= 6 for s in sections]
+    texts = [s for s, f in zip(sections, fenced, strict=True) if not f]
+    first = "\n".join(texts) if texts else str(payload.get("text") or "")
     icon = next((i for i in _ICONS if first.startswith(i)), "")
-    code = next((s[3:-3] for s in sections[1:] if s.startswith("```")), None)
+    pieces = [s[3:-3] for s, f in zip(sections, fenced, strict=True) if f]
+    code = "\n".join(pieces) if pieces else None
     fields = [f for b in blocks for f in b.get("fields", ())]
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     return Reply(

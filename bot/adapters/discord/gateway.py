@@ -160,6 +160,7 @@ class Gateway:
             channel=str(interaction.channel_id),
             message_id=None if message is None else str(message.id),
             roles=self.roles(interaction),
+            is_direct_message=interaction.guild_id is None,
         )
 
     async def _within_deadline(
@@ -203,7 +204,17 @@ async def send_reply(interaction: discord.Interaction[Any], reply: Reply) -> Non
 
 
 async def apply_click_result(interaction: discord.Interaction[Any], result: ClickResult) -> None:
-    """Replace the clicked message (buttons disabled) when asked; tell the clicker either way."""
+    """Replace the clicked message (buttons disabled) when asked; tell the clicker either way.
+    A list's other page takes the place of the clicker's own ephemeral list instead."""
+    message = interaction.message
+    if result.in_place and message is not None and message.flags.ephemeral:
+        edit = message_kwargs(result.to_clicker)
+        edit.setdefault("view", None)  # the last page has no Next: the old buttons go
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**edit)
+        else:
+            await interaction.response.edit_message(**edit)
+        return
     if result.replace_message is None:
         await send_reply(interaction, result.to_clicker)
         return

@@ -78,9 +78,13 @@ class DiscordNotifier:
         channel = target.thread or target.channel
         if reply.mention:  # a real mention notifies; "@alice" in text does not
             reply = reply.model_copy(update={"text": f"<@{target.requester}> {reply.text}"})
-        body = message_payload(reply) | {"nonce": nonce(target, reply), "enforce_nonce": True}
-        if reply.mention_group:  # only this role may be pinged, never one named in the text
-            body["content"] = f"<@&{reply.mention_group}> {body['content']}"
+        # Only this role may be pinged, never one named in the text; it leads the content,
+        # inside the content limit.
+        lead = f"<@&{reply.mention_group}> " if reply.mention_group else ""
+        body = message_payload(reply, lead=lead) | {
+            "nonce": nonce(target, reply),
+            "enforce_nonce": True,
+        }
         if reply.mention or reply.mention_group:
             users = [target.requester] if reply.mention else []
             roles = [reply.mention_group] if reply.mention_group else []

@@ -1,8 +1,11 @@
 """A ``Reply`` as a Discord message payload (REST JSON), shared by the bot and the notifier.
 
 Pure data, no discord.py import: the worker-side notifier sends this dict as is, and the bot
-turns its parts into ``discord.Embed`` / views. Discord's size limits are applied here so a
-long task log can never make a post fail.
+turns its parts into ``discord.Embed`` / views. Discord's size limits hold by construction,
+so a long task log can never make a post fail: the content is cut after a whole mention,
+never inside the bold heading; code stays inside a closed fence, and what did not fit is
+said after it; more fields than an embed holds end with one saying how many were left out;
+field values shrink until all of the embed fits in its 6,000 characters.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.ports.reply import Button, Reply, Tone
+from bot.ports.reply import Button, Reply, ReplyField, Tone
 
 CUSTOM_ID_PREFIX = "jh"
 # Dynamic buttons are recognised by this shape after a restart; the value is only an id.
@@ -18,10 +21,23 @@ CUSTOM_ID_TEMPLATE = r"jh:(?P<action>[A-Za-z0-9_.\-]{1,40}):(?P<value>[A-Za-z0-9
 _CUSTOM_ID_RE = re.compile(CUSTOM_ID_TEMPLATE)
 
 EPHEMERAL_FLAG = 1 << 6
+# Discord's documented limits (message and embed objects, message components).
 MAX_CONTENT = 2000
 MAX_EMBED_DESCRIPTION = 4096
+MAX_EMBED_TOTAL = 6000
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1024
 MAX_FIELDS = 25
+MAX_CUSTOM_ID = 100
+MAX_BUTTON_LABEL = 80
 BUTTONS_PER_ROW = 5
+MAX_ROWS = 5
+_MAX_TITLE = 256  # a heading longer than this is cut before it is made bold
+_OPEN, _CLOSE = "```\n", "\n```"
+_CODE_CUT = "\n… (the rest of the output is too long to show here)"
+# What a cut must not split: a mention (user, role, channel), a markdown escape; else a char.
+_ATOM = re.compile(r"<(?:@[!&]?|#)\d{1,25}>|\\.|.", re.DOTALL)
+_LONGEST_ATOM = 30
 
 TONE_COLOURS: dict[Tone, int] = {
     "info": 0x5865F2,
@@ -36,15 +52,21 @@ BUTTON_STYLES = {"primary": 1, "default": 2, "danger": 4}
 def custom_id(button: Button) -> str:
     """``jh:<action>:<value>``; refuses what the template would not match after a restart."""
     result = f"{CUSTOM_ID_PREFIX}:{button.action}:{button.value}"
-    if not _CUSTOM_ID_RE.fullmatch(result):
+    if not _CUSTOM_ID_RE.fullmatch(result) or len(result) > MAX_CUSTOM_ID:
         raise ValueError(f"button action/value not representable in a custom_id: {button.action}")
     return result
 
 
-def content_of(reply: Reply) -> str:
-    if reply.title:  # bold, its own markdown escaped: a server name may hold a * or _
-        return _clip(f"**{_escape_markdown(reply.title)}**\n{reply.text}", MAX_CONTENT)
-    return _clip(reply.text, MAX_CONTENT)
+def content_of(reply: Reply, *, lead: str = "") -> str:
+    """The message text; ``lead`` goes first (a role mention the notifier adds). Discord
+    refuses a message with neither content nor an embed, so a blank one says "…"."""
+    heading = " ".join((reply.title or "").split())  # one line: bold ends at a line break
+    if not (heading or reply.text.strip() or reply.fields or reply.code or lead):
+        return "…"
+    if heading:  # bold, its own markdown escaped: a server name may hold a * or _
+        title = f"**{_escape_markdown(clip(heading, _MAX_TITLE))}**\n"
+        return lead + title + clip(reply.text, MAX_CONTENT - len(lead) - len(title))
+    return clip(lead + reply.text, MAX_CONTENT)
 
 
 def _escape_markdown(text: str) -> str:
@@ -57,27 +79,52 @@ def embed_of(reply: Reply) -> dict[str, Any] | None:
         return None
     embed: dict[str, Any] = {"color": TONE_COLOURS[reply.tone]}
     if reply.code:
-        fence = "```\n{}\n```"
-        embed["description"] = fence.format(_clip(reply.code, MAX_EMBED_DESCRIPTION - 8))
-    embed["fields"] = [
-        {"name": _clip(f.label, 256), "value": _clip(f.value or "-", 1024), "inline": True}
-        for f in reply.fields[:MAX_FIELDS]
-    ]
+        embed["description"] = fenced(reply.code)
+    room = MAX_EMBED_TOTAL - len(embed.get("description", ""))
+    embed["fields"] = _fields(reply.fields, room)
     return embed
+
+
+def fenced(code: str) -> str:
+    """Code in one closed fence within the description limit; a fence inside the code
+    cannot close it early, and what was cut is said after the fence, never inside it."""
+    code = code.replace("```", "'''")
+    if len(_OPEN) + len(code) + len(_CLOSE) <= MAX_EMBED_DESCRIPTION:
+        return _OPEN + code + _CLOSE
+    room = MAX_EMBED_DESCRIPTION - len(_OPEN) - len(_CLOSE) - len(_CODE_CUT)
+    cut = code.rfind("\n", 0, room + 1)
+    kept = code[:cut] if cut > 0 else code[: _whole_atoms(code, room)]
+    return _OPEN + kept + _CLOSE + _CODE_CUT
+
+
+def _fields(fields: tuple[ReplyField, ...], room: int) -> list[dict[str, Any]]:
+    shown = list(fields)
+    if len(shown) > MAX_FIELDS:  # said, not silently dropped (paged lists never get here)
+        left = len(shown) - (MAX_FIELDS - 1)
+        shown = [*shown[: MAX_FIELDS - 1], ReplyField(label="…", value=f"and {left:,} more")]
+    # Discord refuses a blank field name or value.
+    names = [clip(f.label.strip() or "-", MAX_FIELD_NAME) for f in shown]
+    values = [clip(f.value.strip() or "-", MAX_FIELD_VALUE) for f in shown]
+    if sum(map(len, names)) + sum(map(len, values)) > room:
+        each = room // len(shown)  # at least 76 characters: room is 6,000 - 4,096 or more
+        names = [clip(n, each // 3) for n in names]
+        values = [clip(v, each - len(n)) for n, v in zip(names, values, strict=True)]
+    return [{"name": n, "value": v, "inline": True} for n, v in zip(names, values, strict=True)]
 
 
 def components_of(reply: Reply, *, disabled: bool = False) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for start in range(0, min(len(reply.buttons), 25), BUTTONS_PER_ROW):
-        chunk = reply.buttons[start : start + BUTTONS_PER_ROW]
+    shown = reply.buttons[: MAX_ROWS * BUTTONS_PER_ROW]
+    for start in range(0, len(shown), BUTTONS_PER_ROW):
+        chunk = shown[start : start + BUTTONS_PER_ROW]
         rows.append({"type": 1, "components": [_button(b, disabled) for b in chunk]})
     return rows
 
 
-def message_payload(reply: Reply, *, ephemeral: bool = False) -> dict[str, Any]:
+def message_payload(reply: Reply, *, ephemeral: bool = False, lead: str = "") -> dict[str, Any]:
     """The JSON body for ``POST /channels/{id}/messages`` or a webhook followup."""
     payload: dict[str, Any] = {
-        "content": content_of(reply),
+        "content": content_of(reply, lead=lead),
         "embeds": [e for e in (embed_of(reply),) if e is not None],
         "components": components_of(reply),
         # Chat text must never ping @everyone or roles because a VM was named that way.
@@ -92,11 +139,24 @@ def _button(button: Button, disabled: bool) -> dict[str, Any]:
     return {
         "type": 2,
         "style": BUTTON_STYLES[button.style],
-        "label": _clip(button.label, 80),
+        "label": clip(button.label, MAX_BUTTON_LABEL),
         "custom_id": custom_id(button),
         "disabled": disabled,
     }
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters; the ellipsis follows the last whole mention or escape."""
+    if len(text) <= limit:
+        return text
+    return text[: _whole_atoms(text, limit - 1)] + "…"
+
+
+def _whole_atoms(text: str, limit: int) -> int:
+    """The length of the longest prefix, at most ``limit``, that ends between two atoms."""
+    end = 0
+    for atom in _ATOM.finditer(text, 0, min(len(text), limit + _LONGEST_ATOM)):
+        if atom.end() > limit:
+            break
+        end = atom.end()
+    return end or limit

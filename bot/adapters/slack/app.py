@@ -177,7 +177,11 @@ def _deliver_click(
     on_ephemeral: bool,
 ) -> None:
     """Replace the clicked message first (its buttons must go before anyone clicks again),
-    then tell the clicker privately."""
+    then tell the clicker privately. A list's other page replaces the clicker's own
+    ephemeral list in place (only its response URL can), and is all they are sent."""
+    if result.in_place and on_ephemeral:
+        respond(replace_original=True, **message_payload(result.to_clicker))
+        return
     if result.replace_message is not None:
         if on_ephemeral or click.message_id is None:
             # An ephemeral message has no ts to edit: only its response_url can replace it.

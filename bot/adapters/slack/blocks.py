@@ -2,8 +2,11 @@
 command acks, approval messages, click results and worker notifications.
 
 All text from a ``Reply`` is escaped: a server name or an argument a user typed must never
-become ``<!channel>`` or a link. Slack's size limits are enforced by truncation, since a
-rejected message (``invalid_blocks``) would lose the reply altogether.
+become ``<!channel>`` or a link. Slack's size limits hold by construction, since a rejected
+message (``invalid_blocks``) would lose the reply altogether: long text and code are split
+into several sections (each code piece inside fences of its own, so no block shows raw
+backticks), a cut never falls inside an entity or a mention, and a message that would need
+more than 50 blocks ends with a section saying that the rest was left out.
 """
 
 from __future__ import annotations
@@ -17,13 +20,23 @@ Block = dict[str, Any]
 _MENTION = re.compile(r"&lt;(@[UW][A-Z0-9]{2,20}|!subteam\^S[A-Z0-9]{2,20})&gt;")
 
 ACTION_PREFIX = "jh"
-_SECTION_LIMIT = 3000
-_HEADER_LIMIT = 150
-_FIELD_LIMIT = 2000
-_FIELDS_PER_SECTION = 10
+# Slack's documented limits (Block Kit reference): what one message may hold.
+SECTION_LIMIT = 3000
+HEADER_LIMIT = 150
+FIELD_LIMIT = 2000
+FIELDS_PER_SECTION = 10
+MAX_BLOCKS = 50
+BUTTON_VALUE_LIMIT = 2000
+ACTION_ID_LIMIT = 255
+_LABEL_LIMIT = 200  # a field's bold label; its value gets the rest of the field
 _BUTTON_TEXT_LIMIT = 75
 _CONFIRM_TEXT_LIMIT = 300
 _FALLBACK_LIMIT = 4000
+_FENCE = "```"
+_CUT_NOTE = "_… the rest does not fit in one Slack message_"
+# What a cut must not split: an entity ``escape`` wrote, a mention it kept; else a character.
+_ATOM = re.compile(r"&(?:amp|lt|gt);|<[^<>\n]{1,100}>|.", re.DOTALL)
+_LONGEST_ATOM = 102
 _TONE_ICON: dict[Tone, str] = {
     "info": "",
     "success": ":white_check_mark: ",
@@ -33,32 +46,43 @@ _TONE_ICON: dict[Tone, str] = {
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters; everything else is literal in mrkdwn. A user or
-    user-group mention (``<@U123>``, ``<!subteam^S1>``: how our replies name people) stays one.
-    What people type cannot smuggle one in: the adapter unwraps typed mentions to ids."""
+    """Slack's three control characters; everything else is literal in mrkdwn but a code
+    fence. A user or user-group mention (``<@U123>``, ``<!subteam^S1>``: how our replies
+    name people) stays one. What people type cannot smuggle one in: the adapter unwraps
+    typed mentions to ids."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MENTION.sub(r"<\1>", escaped)
+    # A fence in text would open a code block nothing closes (raw backticks on screen);
+    # code blocks are ours alone.
+    return _MENTION.sub(r"<\1>", escaped).replace(_FENCE, "'''")
 
 
 def render_blocks(reply: Reply) -> list[Block]:
-    blocks: list[Block] = []
+    head: list[Block] = []
     if reply.title:  # plain text: a header cannot carry mrkdwn, so nothing to escape
-        header = {"type": "plain_text", "text": _clip(reply.title, _HEADER_LIMIT), "emoji": True}
-        blocks.append({"type": "header", "text": header})
-    blocks.append(_section(_TONE_ICON[reply.tone] + escape(reply.text)))
-    blocks += _field_sections(reply.fields)
+        header = {"type": "plain_text", "text": _clip(reply.title, HEADER_LIMIT), "emoji": True}
+        head.append({"type": "header", "text": header})
+    # Slack refuses a section without text: a blank piece (at a cut) is left out.
+    text = split(_TONE_ICON[reply.tone] + escape(reply.text))
+    body = [_section(piece) for piece in text if piece.strip()]
+    body += _field_sections(reply.fields)
     if reply.code:
-        blocks.append(_section("```" + escape(reply.code).replace("```", "'''") + "```"))
-    if reply.buttons:
-        blocks.append({"type": "actions", "elements": _buttons(reply.buttons)})
-    return blocks
+        code = escape(reply.code)
+        pieces = split(code, SECTION_LIMIT - 2 * len(_FENCE))
+        body += [_section(_FENCE + piece + _FENCE) for piece in pieces if piece.strip()]
+    tail = [{"type": "actions", "elements": _buttons(reply.buttons)}] if reply.buttons else []
+    if not body:  # a reply of nothing but blanks still says something Slack accepts
+        body = [_section("…")]
+    room = MAX_BLOCKS - len(head) - len(tail)
+    if len(body) > room:  # paged lists never get here; said, rather than refused by Slack
+        body = [*body[: room - 1], _section(_CUT_NOTE)]
+    return head + body + tail
 
 
 def fallback_text(reply: Reply) -> str:
     """The ``text`` Slack shows in notifications and screen readers (no secrets: a private
     reply's code is shown only in its blocks, which go to the requester alone anyway)."""
     text = f"{reply.title}: {reply.text}" if reply.title else reply.text
-    return _clip(escape(text), _FALLBACK_LIMIT)
+    return clip(escape(text), _FALLBACK_LIMIT)
 
 
 def message_payload(reply: Reply) -> dict[str, Any]:
@@ -78,22 +102,63 @@ def action_name(slack_action_id: str) -> str | None:
     return name if prefix == ACTION_PREFIX and name else None
 
 
+def split(mrkdwn: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Escaped text in pieces of at most ``limit`` characters: at a line break where one is
+    in reach (the break itself is dropped), else after the last whole entity or mention."""
+    pieces: list[str] = []
+    while len(mrkdwn) > limit:
+        cut = mrkdwn.rfind("\n", 0, limit + 1)
+        if cut > 0:
+            pieces.append(mrkdwn[:cut])
+            mrkdwn = mrkdwn[cut + 1 :]
+        else:
+            cut = _whole_atoms(mrkdwn, limit)
+            pieces.append(mrkdwn[:cut])
+            mrkdwn = mrkdwn[cut:]
+    pieces.append(mrkdwn)
+    return pieces
+
+
+def clip(mrkdwn: str, limit: int) -> str:
+    """At most ``limit`` characters; the ellipsis follows the last whole entity or mention."""
+    if len(mrkdwn) <= limit:
+        return mrkdwn
+    return mrkdwn[: _whole_atoms(mrkdwn, limit - 1)] + "…"
+
+
+def _whole_atoms(mrkdwn: str, limit: int) -> int:
+    """The length of the longest prefix, at most ``limit``, that ends between two atoms."""
+    end = 0
+    for atom in _ATOM.finditer(mrkdwn, 0, min(len(mrkdwn), limit + _LONGEST_ATOM)):
+        if atom.end() > limit:
+            break
+        end = atom.end()
+    return end or limit
+
+
 def _section(mrkdwn: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(mrkdwn, _SECTION_LIMIT)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn}}
 
 
 def _field_sections(fields: tuple[ReplyField, ...]) -> list[Block]:
-    rendered = [
-        {"type": "mrkdwn", "text": _clip(f"*{escape(f.label)}*\n{escape(f.value)}", _FIELD_LIMIT)}
-        for f in fields
-    ]
+    rendered = [{"type": "mrkdwn", "text": _field_text(f)} for f in fields]
     return [
-        {"type": "section", "fields": rendered[i : i + _FIELDS_PER_SECTION]}
-        for i in range(0, len(rendered), _FIELDS_PER_SECTION)
+        {"type": "section", "fields": rendered[i : i + FIELDS_PER_SECTION]}
+        for i in range(0, len(rendered), FIELDS_PER_SECTION)
     ]
+
+
+def _field_text(field: ReplyField) -> str:
+    """``*label*`` and the value, each clipped on its own, so the bold is always closed
+    (mrkdwn's bold ends at a line break or a ``*``, and it has no escape for either)."""
+    shown = " ".join(field.label.replace("*", "\u2217").split()) or "-"  # the asterisk operator
+    label = "*" + clip(escape(shown), _LABEL_LIMIT) + "*\n"
+    return label + clip(escape(field.value), FIELD_LIMIT - len(label))
 
 
 def _buttons(buttons: tuple[Button, ...]) -> list[Block]:
+    # A ``Button``'s action and value are bounded (``bot.ports.reply``) well inside Slack's
+    # ``action_id`` and ``value`` limits: a click payload is never cut.
     elements = []
     for index, button in enumerate(buttons):
         element: Block = {
@@ -128,4 +193,5 @@ def _plain(text: str, limit: int) -> Block:
 
 
 def _clip(text: str, limit: int) -> str:
+    """Plain text (headers, button labels): no markup, nothing to keep whole."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

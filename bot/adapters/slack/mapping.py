@@ -76,6 +76,7 @@ def click_from_action(body: Mapping[str, Any], action: Mapping[str, Any]) -> But
         inbound_id=inbound_id(team, body),
         channel=channel,
         message_id=str(container.get("message_ts") or "") or None,
+        is_direct_message=_is_direct(channel, str(_mapping(body, "channel").get("name") or "")),
     )
 
 

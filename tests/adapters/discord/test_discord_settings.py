@@ -33,5 +33,10 @@ def test_custom_id_refuses_what_a_restarted_bot_could_not_match() -> None:
     assert custom_id(Button(action="approve", value="a1b2c3d4", label="Approve")) == (
         "jh:approve:a1b2c3d4"
     )
+    # Such a button cannot even be made: every platform must be able to carry it back.
+    with pytest.raises(ValueError, match="at most 50 characters"):
+        Button(action="approve", value="x" * 60, label="Approve")
     with pytest.raises(ValueError, match="custom_id"):
-        custom_id(Button(action="approve", value="x" * 60, label="Approve"))
+        custom_id(Button.model_construct(action="approve", value="x" * 60, label="Approve"))
+    with pytest.raises(ValueError, match="custom_id"):
+        custom_id(Button.model_construct(action="approve", value="a b", label="Approve"))

@@ -78,13 +78,14 @@ def test_button_ids_round_trip_and_foreign_ids_are_ignored() -> None:
     assert action_name("jh:0:") is None
 
 
-def test_oversized_text_is_clipped_to_slack_limits() -> None:
+def test_oversized_text_is_split_to_slack_limits_and_labels_are_clipped() -> None:
     blocks = render_blocks(
         Reply(text="x" * 5000, buttons=(Button(action="a", value="v", label="L" * 99),))
     )
 
-    assert len(blocks[0]["text"]["text"]) == 3000
-    assert len(blocks[1]["elements"][0]["text"]["text"]) == 75
+    # Nothing of the text is lost: it runs on in a second section.
+    assert [len(b["text"]["text"]) for b in blocks[:2]] == [3000, 2000]
+    assert len(blocks[2]["elements"][0]["text"]["text"]) == 75
 
 
 def test_http_mode_serves_signed_requests_through_waitress() -> None:
