@@ -234,18 +234,21 @@ class Decisions:
                 tone="warning",
             ),
         )
-        decided = self._decided(request, f"Denied by {actor.mention}{because}", "warning")
+        decided = self._decided(request, f"Denied by {actor.mention}", "warning", reason)
         return ClickResult(
             to_clicker=Reply(text=f"denied request {request.id}"), replace_message=decided
         )
 
-    def _decided(self, request: ApprovalRequest, verdict: str, tone: Tone) -> Reply:
+    def _decided(
+        self, request: ApprovalRequest, verdict: str, tone: Tone, reason: str = ""
+    ) -> Reply:
         """The approval card after the decision: what was asked and the requested change
         stay readable, with who decided, when and why; the buttons are gone."""
         when = time.strftime("%H:%M UTC", time.gmtime(self.policy.clock.now()))
         fields = tuple(ReplyField(label="change", value=c) for c in request.changes)
+        why = f"\nReason: {reason}" if reason else ""
         return Reply(
-            text=f"{verdict} at {when}: {request.summary}",
+            text=f"{verdict} at {when}: {request.summary}{why}",
             fields=fields,
             tone=tone,
             ephemeral=False,

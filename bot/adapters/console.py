@@ -136,7 +136,7 @@ class ConsoleSession:
         except ValueError as exc:
             self._write(str(exc))
             return
-        self._write(f"you are now {self.identity.key}")
+        self._write(f"you are now {self.identity.mention} ({self.identity.platform})")
 
 
 def main(argv: list[str]) -> int:

@@ -36,7 +36,7 @@ def test_a_resize_approved_in_the_console(testbot_redis: redis.Redis) -> None:
         text = "\n".join(lines)
         assert f"request {approval_id} sent" in text
         assert f"[#admins → @alice] Approval request {approval_id}" in text
-        assert "you are now console:console:boss" in text
+        assert "you are now @boss (console)" in text
         assert "[#console → @alice] @alice: your request" in text
         assert "command: expected one of" in text
         (request,) = bot.requests().values()
