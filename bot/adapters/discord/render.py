@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.adapters.cutting import Atoms
 from bot.ports.reply import Button, Reply, ReplyField, Tone
 
 CUSTOM_ID_PREFIX = "jh"
@@ -36,8 +37,7 @@ _MAX_TITLE = 256  # a heading longer than this is cut before it is made bold
 _OPEN, _CLOSE = "```\n", "\n```"
 _CODE_CUT = "\n… (the rest of the output is too long to show here)"
 # What a cut must not split: a mention (user, role, channel), a markdown escape; else a char.
-_ATOM = re.compile(r"<(?:@[!&]?|#)\d{1,25}>|\\.|.", re.DOTALL)
-_LONGEST_ATOM = 30
+_ATOMS = Atoms(re.compile(r"<(?:@[!&]?|#)\d{1,25}>|\\.|.", re.DOTALL), 30)
 
 TONE_COLOURS: dict[Tone, int] = {
     "info": 0x5865F2,
@@ -93,7 +93,7 @@ def fenced(code: str) -> str:
         return _OPEN + code + _CLOSE
     room = MAX_EMBED_DESCRIPTION - len(_OPEN) - len(_CLOSE) - len(_CODE_CUT)
     cut = code.rfind("\n", 0, room + 1)
-    kept = code[:cut] if cut > 0 else code[: _whole_atoms(code, room)]
+    kept = code[:cut] if cut > 0 else code[: _ATOMS.whole(code, room)]
     return _OPEN + kept + _CLOSE + _CODE_CUT
 
 
@@ -146,17 +146,5 @@ def _button(button: Button, disabled: bool) -> dict[str, Any]:
 
 
 def clip(text: str, limit: int) -> str:
-    """At most ``limit`` characters; the ellipsis follows the last whole mention or escape."""
-    if len(text) <= limit:
-        return text
-    return text[: _whole_atoms(text, limit - 1)] + "…"
-
-
-def _whole_atoms(text: str, limit: int) -> int:
-    """The length of the longest prefix, at most ``limit``, that ends between two atoms."""
-    end = 0
-    for atom in _ATOM.finditer(text, 0, min(len(text), limit + _LONGEST_ATOM)):
-        if atom.end() > limit:
-            break
-        end = atom.end()
-    return end or limit
+    """At most ``limit`` characters, never cutting a mention, an entity or an escape."""
+    return _ATOMS.clip(text, limit)

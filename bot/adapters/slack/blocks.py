@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.adapters.cutting import Atoms
 from bot.ports.reply import Button, Reply, ReplyField, Tone
 
 Block = dict[str, Any]
@@ -35,8 +36,7 @@ _FALLBACK_LIMIT = 4000
 _FENCE = "```"
 _CUT_NOTE = "_… the rest does not fit in one Slack message_"
 # What a cut must not split: an entity ``escape`` wrote, a mention it kept; else a character.
-_ATOM = re.compile(r"&(?:amp|lt|gt);|<[^<>\n]{1,100}>|.", re.DOTALL)
-_LONGEST_ATOM = 102
+_ATOMS = Atoms(re.compile(r"&(?:amp|lt|gt);|<[^<>\n]{1,100}>|.", re.DOTALL), 102)
 _TONE_ICON: dict[Tone, str] = {
     "info": "",
     "success": ":white_check_mark: ",
@@ -112,7 +112,7 @@ def split(mrkdwn: str, limit: int = SECTION_LIMIT) -> list[str]:
             pieces.append(mrkdwn[:cut])
             mrkdwn = mrkdwn[cut + 1 :]
         else:
-            cut = _whole_atoms(mrkdwn, limit)
+            cut = _ATOMS.whole(mrkdwn, limit)
             pieces.append(mrkdwn[:cut])
             mrkdwn = mrkdwn[cut:]
     pieces.append(mrkdwn)
@@ -120,20 +120,8 @@ def split(mrkdwn: str, limit: int = SECTION_LIMIT) -> list[str]:
 
 
 def clip(mrkdwn: str, limit: int) -> str:
-    """At most ``limit`` characters; the ellipsis follows the last whole entity or mention."""
-    if len(mrkdwn) <= limit:
-        return mrkdwn
-    return mrkdwn[: _whole_atoms(mrkdwn, limit - 1)] + "…"
-
-
-def _whole_atoms(mrkdwn: str, limit: int) -> int:
-    """The length of the longest prefix, at most ``limit``, that ends between two atoms."""
-    end = 0
-    for atom in _ATOM.finditer(mrkdwn, 0, min(len(mrkdwn), limit + _LONGEST_ATOM)):
-        if atom.end() > limit:
-            break
-        end = atom.end()
-    return end or limit
+    """At most ``limit`` characters, never cutting a mention, an entity or an escape."""
+    return _ATOMS.clip(mrkdwn, limit)
 
 
 def _section(mrkdwn: str) -> Block:
