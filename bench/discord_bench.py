@@ -33,7 +33,7 @@ from bot.adapters.discord.gateway import Gateway
 from bot.compose import build_handler
 from bot.ports import ButtonClick, Choice, ClickResult, CommandHandler
 from bot.ports.invocation import Identity, Invocation
-from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.notify import CardShown, MessageRef, ReplyTarget, post_then
 from bot.ports.reply import Reply
 from bot.settings.policy import PolicySettings
 from bot.store.identities import IdentityStore
@@ -92,6 +92,9 @@ class NullNotifier:
     def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:  # noqa: ARG002
         self.posts += 1
         return MessageRef(channel=target.channel, id=str(self.posts))
+
+    def post_card(self, target: ReplyTarget, reply: Reply, shown: CardShown) -> None:
+        post_then(self, target, reply, shown)
 
     def update(self, ref: MessageRef, reply: Reply) -> None:  # noqa: ARG002
         return None

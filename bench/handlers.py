@@ -13,7 +13,7 @@ from bench import discord_bench
 from bot.compose import build_handler
 from bot.dispatch import Dispatcher
 from bot.ports.invocation import Identity
-from bot.ports.notify import Notifier
+from bot.ports.notify import BotNotifier
 from bot.settings.policy import PolicySettings
 from bot.store.identities import IdentityStore
 from jobs.config import JobSettings
@@ -75,7 +75,7 @@ def seed(client: redis.Redis, prefix: str, *, servers: int, linked: int) -> None
         identities.link(user, f"cust{n % 997}")
 
 
-def composed(client: redis.Redis, prefix: str, notifier: Notifier) -> Dispatcher:
+def composed(client: redis.Redis, prefix: str, notifier: BotNotifier) -> Dispatcher:
     queue = RqJobQueue(client, settings=JobSettings(prefix=prefix))
     return build_handler(
         client, notifier, queue, settings=policy(prefix), busy=BusyLocks(client, prefix=prefix)

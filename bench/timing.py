@@ -16,7 +16,7 @@ import time
 import redis
 from rq import get_current_job
 
-from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.notify import CardShown, MessageRef, ReplyTarget, post_then
 from bot.ports.reply import Reply
 
 URL_ENV = "BENCH_TIMING_URL"
@@ -35,6 +35,9 @@ class UpidTimingNotifier:
         if any(f.label == "Task" for f in reply.fields):
             self._r.rpush(self._key, f"{target.channel} {time.time():.6f}")
         return MessageRef(channel=target.channel, id=f"t{next(self._ids)}")
+
+    def post_card(self, target: ReplyTarget, reply: Reply, shown: CardShown) -> None:
+        post_then(self, target, reply, shown)
 
     def update(self, ref: MessageRef, reply: Reply) -> None:
         del ref, reply  # progress and outcome edits are not what this benchmark times

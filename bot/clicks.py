@@ -24,10 +24,13 @@ from bot.policy import Policy, Refusal
 from bot.ports import ButtonClick, ClickResult, ReasonPrompt
 from bot.ports.audit import AuditLog
 from bot.ports.invocation import Actor, Invocation, shown_person
-from bot.ports.notify import Notifier, ReplyTarget
+from bot.ports.notify import BotNotifier, ReplyTarget
 from bot.ports.reply import Button, Reply, ReplyField, Tone
+from bot.request_cards import RequesterCards, card_key, decided_line
 from bot.store.approvals import Approval, ApprovalRequest, ApprovalStore, ConfirmationStore
 from bot.submit import JobSubmitter
+from jobs.chain.wording import duration
+from jobs.kinds import heading
 from jobs.queue import JobRequest, QueueUnavailable
 
 log = logging.getLogger(__name__)
@@ -54,10 +57,12 @@ class Decisions:
         confirmations: ConfirmationStore,
         policy: Policy,
         audit: AuditLog,
-        notifier: Notifier,
+        notifier: BotNotifier,
         jobs: JobSubmitter,
+        cards: RequesterCards,
     ) -> None:
         self.approvals = approvals
+        self.cards = cards
         self.confirmations = confirmations
         self.policy = policy
         self.audit = audit
@@ -65,13 +70,23 @@ class Decisions:
         self.jobs = jobs
 
     def request_approval(
-        self, actor: Actor, parsed: Parsed, request: JobRequest, changes: tuple[str, ...]
+        self,
+        actor: Actor,
+        parsed: Parsed,
+        request: JobRequest,
+        changes: tuple[str, ...],
+        *,
+        server: str,
     ) -> Reply:
         now = self.policy.clock.now()
         text = format_command(parsed)
+        approval_id = self.approvals.id_for(actor.key, request.inbound_id)
+        ref = self.jobs.reference(card_key(approval_id))
         approval = ApprovalRequest(
-            id=self.approvals.id_for(actor.key, request.inbound_id),
+            id=approval_id,
             job=request,
+            ref=ref,
+            server=server,
             requester_name=actor.mention,
             command=parsed.command.name,
             text=text,
@@ -82,7 +97,7 @@ class Decisions:
         )
         creation = self.approvals.create(approval)
         if creation.identical is not None:
-            raise _already_waiting(creation.identical)
+            raise self._already_waiting(creation.identical)
         if creation.created:  # else a redelivery: admins were asked already
             self._record(
                 "approval.requested",
@@ -98,12 +113,20 @@ class Decisions:
                 group = self.policy.settings.admin_group(actor.identity.platform)
                 card = approval_message(approval).model_copy(update={"mention_group": group})
                 self._tell(admins, card)
-        hours = round(self.approvals.ttl / 3600)
+            self.cards.waiting(approval, hours=self._hours())
+        what = f"{heading(request.kind, request.args)} of {server}"
         return Reply(
-            text=f"{parsed.command.name} of server {request.vmid} needs an admin's approval: "
-            f"request {approval.id} sent (expires in {hours} h). You will be told here.",
+            text=f"{what} needs an admin's approval (#{ref}); its card below shows how it goes.",
             tone="info",
         )
+
+    def expired(self, request: ApprovalRequest) -> None:
+        """Nobody decided in time: the requester's card says so."""
+        state = f"⌛ Expired: no admin decided within {self._hours()} h\nNothing was changed."
+        self.cards.closed(request, state, tone="warning")
+
+    def _hours(self) -> int:
+        return max(1, round(self.approvals.ttl / 3600))
 
     def check_not_waiting(self, request: JobRequest) -> None:
         """Refuse a request identical to one pending approval (``request_approval`` checks
@@ -114,7 +137,14 @@ class Decisions:
         )
         own = self.approvals.id_for(request.requested_by, request.inbound_id)
         if waiting is not None and waiting != own:
-            raise _already_waiting(waiting)
+            raise self._already_waiting(waiting)
+
+    def _already_waiting(self, approval_id: str) -> Refusal:
+        """Named by the reference the requester's card shows."""
+        found = self.approvals.get(approval_id)
+        ref = found.request.ref if found is not None else ""
+        named = f"#{ref}" if ref else f"request {approval_id}"
+        return Refusal(f"an identical request is already waiting for approval: {named}")
 
     def click(self, actor: Actor, click: ButtonClick) -> ClickResult | Confirmed:
         if click.action in ("confirm", "cancel"):
@@ -163,6 +193,7 @@ class Decisions:
                 command=request.text,
                 result=request.id,
             )
+            self.expired(request)
             raise Refusal(f"request {request.id} has expired; nothing was done")
         if outcome != "won":
             raise self._already(request.id, outcome)
@@ -212,28 +243,15 @@ class Decisions:
         except (QueueUnavailable, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             self.approvals.reopen(request.id, actor.key)
             raise
-        self._tell(
-            request.job.target,
-            Reply(
-                text=f"{_asked(request)} was approved by {actor.mention}; its card follows.",
-                ephemeral=False,
-                tone="success",
-            ),
-        )
+        # The requester's card is the worker's from here: its first edit names the approver.
         decided = self._decided(request, f"Approved by {actor.mention}", "success")
         queued = Reply(text=f"Approved: queued as #{ref} for {request.requester_name}")
         return ClickResult(to_clicker=queued, replace_message=decided)
 
     def _denied(self, actor: Actor, request: ApprovalRequest, reason: str) -> ClickResult:
-        because = f": {reason}" if reason else ""
-        self._tell(
-            request.job.target,
-            Reply(
-                text=f"{_asked(request)} was denied by {actor.mention}{because}. Nothing was done.",
-                ephemeral=False,
-                tone="warning",
-            ),
-        )
+        now = self.policy.clock.now()
+        verdict = decided_line("✗ Denied", actor.mention, now, reason)
+        self.cards.closed(request, verdict, tone="warning")
         decided = self._decided(request, f"Denied by {actor.mention}", "warning", reason)
         return ClickResult(
             to_clicker=Reply(text=f"denied request {request.id}"), replace_message=decided
@@ -275,14 +293,6 @@ def refused_click(click: ButtonClick) -> dict[str, Any]:
     }
 
 
-def _already_waiting(approval_id: str) -> Refusal:
-    return Refusal(f"an identical request is already waiting for approval: request {approval_id}")
-
-
-def _asked(request: ApprovalRequest) -> str:
-    return f"{request.requester_name}: your request {request.id} (/server {request.text})"
-
-
 def approval_message(approval: ApprovalRequest) -> Reply:
     """What admins see: who asked what, the cache's current → requested values, buttons."""
     fields = tuple(ReplyField(label="change", value=c) for c in approval.changes)
@@ -307,7 +317,7 @@ def pending_reply(approvals: list[Approval], *, now: float) -> Reply:
     if not approvals:
         return Reply(text="no pending approval requests")
     lines = [
-        f"{a.request.id}: {a.request.summary} (expires in {int(a.request.expires - now) // 60} min)"
+        f"{a.request.id}: {a.request.summary} (expires in {duration(a.request.expires - now)})"
         for a in approvals
     ]
     return Reply(text=f"{len(approvals)} pending approval request(s)", code="\n".join(lines))

@@ -20,7 +20,7 @@ from bot.dispatch import Dispatcher, Stores
 from bot.policy import BusyLookup, Policy
 from bot.ports.audit import AuditLog
 from bot.ports.clock import SYSTEM_CLOCK, Clock
-from bot.ports.notify import Notifier
+from bot.ports.notify import BotNotifier
 from bot.progress import JobBoard
 from bot.refusals import CertainRefusals
 from bot.settings import ConfigError, load
@@ -33,6 +33,7 @@ from bot.store.ratelimit import RateLimiter
 from bot.store.refs import RequestRefs
 from bot.submit import JobSubmitter
 from jobs.queue import JobQueue
+from jobs.state.cards import CardRecords
 from jobs.state.inventory import Inventory
 
 # Seconds. A healthy Redis answers the ack path's commands in well under a millisecond.
@@ -59,7 +60,7 @@ def bot_redis(url: str) -> redis.Redis:
 
 def build_handler(
     client: redis.Redis,
-    notifier: Notifier,
+    notifier: BotNotifier,
     queue: JobQueue,
     *,
     settings: PolicySettings,
@@ -94,6 +95,7 @@ def build_handler(
         confirmations=ConfirmationStore(client, prefix=prefix, ttl=settings.confirm_ttl_seconds),
         audit=AuditLog(client, prefix=prefix, maxlen=settings.audit_maxlen, clock=clock),
         jobs=JobBoard(client, prefix=prefix),
+        cards=CardRecords(client, prefix=prefix),
     )
     refusals = CertainRefusals(limits=plan.limits(), backup_storage=backup.storage)
     jobs = JobSubmitter(queue, stores.audit, RequestRefs(client, prefix=prefix), prefix=prefix)
@@ -101,7 +103,7 @@ def build_handler(
 
 
 def compose_bot(
-    notifier: Notifier,
+    notifier: BotNotifier,
     *,
     settings: PolicySettings | None = None,
     client: redis.Redis | None = None,

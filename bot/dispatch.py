@@ -24,15 +24,18 @@ from bot.policy import Policy, Refusal
 from bot.ports import ButtonClick, Choice, ClickResult
 from bot.ports.audit import AuditLog
 from bot.ports.invocation import Actor, Identity, Invocation
-from bot.ports.notify import Notifier
+from bot.ports.notify import BotNotifier
 from bot.ports.reply import Button, Reply
 from bot.progress import JobBoard, job_reply
 from bot.refusals import CertainRefusals
+from bot.request_cards import RequesterCards
 from bot.requests import job_request
 from bot.store.approvals import ApprovalStore, ConfirmationStore
 from bot.store.identities import IdentityStore, InvalidCode, identity_command
 from bot.submit import JobSubmitter
+from jobs.chain.wording import duration
 from jobs.queue import QueueUnavailable
+from jobs.state.cards import CardRecords
 from jobs.state.inventory import Inventory, InventoryEntry
 from proxmox.upid import UPID
 
@@ -54,6 +57,7 @@ class Stores:
     confirmations: ConfirmationStore
     audit: AuditLog
     jobs: JobBoard
+    cards: CardRecords
 
 
 def guarded(run: Callable[[], Reply], *, what: str) -> Reply:
@@ -78,7 +82,7 @@ class Dispatcher:
         policy: Policy,
         stores: Stores,
         jobs: JobSubmitter,
-        notifier: Notifier,
+        notifier: BotNotifier,
         *,
         refusals: CertainRefusals,
     ) -> None:
@@ -88,8 +92,9 @@ class Dispatcher:
         self.stores = stores
         self.jobs = jobs
         self.notifier = notifier
+        cards = RequesterCards(notifier, stores.cards)
         self.decisions = Decisions(
-            stores.approvals, stores.confirmations, policy, stores.audit, notifier, jobs
+            stores.approvals, stores.confirmations, policy, stores.audit, notifier, jobs, cards
         )
 
     # -- CommandHandler --------------------------------------------------------------------
@@ -217,6 +222,8 @@ class Dispatcher:
             found = self.stores.approvals.get(approval_id)
             actor = found.request.job.requested_by if found else ""
             self.stores.audit.record_committed("approval.expired", actor=actor, result=approval_id)
+            if found is not None:
+                self.decisions.expired(found.request)
         return pending_reply(self.stores.approvals.pending(), now=self.policy.clock.now())
 
     def _task(self, actor: Actor, inv: Invocation, parsed: Parsed) -> Reply:
@@ -225,7 +232,9 @@ class Dispatcher:
         if not UPID.is_valid(ref):
             job_id = self._job_id(ref)
             found = self.stores.jobs.find(job_id) if job_id else None
-            if found is None or not self.policy.may_see_job(actor, found.request):
+            if found is None:
+                return self._waiting(actor, ref)
+            if not self.policy.may_see_job(actor, found.request):
                 raise Refusal(f"request {ref} not found")
             return job_reply(found, now=self.policy.clock.now())
         vmid = UPID.parse(ref).vmid
@@ -236,6 +245,19 @@ class Dispatcher:
         request = job_request(actor, inv, parsed, entry)
         command = format_command(parsed)
         return self.jobs.submit(actor, request, command_text=command, queued=command)
+
+    def _waiting(self, actor: Actor, ref: str) -> Reply:
+        """A reference of a request still waiting for an admin (no job exists yet)."""
+        name = ref.strip().lower().removeprefix("#")
+        for approval in self.stores.approvals.pending():
+            request = approval.request
+            if request.ref == name and self.policy.may_see_job(actor, request.job):
+                left = duration(request.expires - self.policy.clock.now())
+                return Reply(
+                    text=f"#{name} ({request.text}) is waiting for an admin's approval; "
+                    f"it expires in {left}"
+                )
+        raise Refusal(f"request {ref} not found")
 
     def _job_id(self, ref: str) -> str | None:
         """The job a ``#reference`` names (a job id as ``/admin queue`` lists it is one)."""
@@ -281,7 +303,8 @@ class Dispatcher:
             return self._ask_confirmation(inv, parsed, entry)
         if approval:
             changes = answers.requested_changes(parsed, entry)
-            return self.decisions.request_approval(actor, parsed, request, changes)
+            server = f"{entry.name} ({entry.vmid})" if entry and entry.name else f"server {vmid}"
+            return self.decisions.request_approval(actor, parsed, request, changes, server=server)
         return self.jobs.submit(actor, request, command_text=format_command(parsed))
 
     def _server_of(self, actor: Actor, parsed: Parsed) -> InventoryEntry | None:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 
 from bot.ports.invocation import Platform
-from bot.ports.notify import MessageRef, Notifier, ReplyTarget
+from bot.ports.notify import CardShown, MessageRef, Notifier, ReplyTarget, post_then
 from bot.ports.reply import Reply
 
 log = logging.getLogger("jotunheim.notify")
@@ -30,6 +30,9 @@ class LogNotifier:
         ref = MessageRef(channel=target.channel, id=f"log-{next(self._ids)}")
         self._log.info("[%s #%s %s] %s", target.platform, target.channel, ref.id, reply.plain())
         return ref
+
+    def post_card(self, target: ReplyTarget, reply: Reply, shown: CardShown) -> None:
+        post_then(self, target, reply, shown)
 
     def update(self, ref: MessageRef, reply: Reply) -> None:
         self._log.info("[#%s %s edited] %s", ref.channel, ref.id, reply.plain())

@@ -35,10 +35,15 @@ class JobSubmitter:
             text = f"{command_text} is queued as #{ref}; its card below shows how it goes"
         return Reply(text=text, tone="info")
 
+    def reference(self, inbound_id: str) -> str:
+        """The reference of the job ``inbound_id`` will become (an approval's, before it is
+        decided: the requester's card shows it from the start)."""
+        return self.refs.assign(job_id_for(self._prefix, inbound_id))
+
     def enqueue(self, actor: Actor, request: JobRequest, *, command_text: str) -> tuple[str, bool]:
         """Enqueue once per inbound id and audit it: the request's reference, and whether
         it was queued already (a redelivery)."""
-        ref = self.refs.assign(job_id_for(self._prefix, request.inbound_id))
+        ref = self.reference(request.inbound_id)
         submitted = self.queue.submit(request.model_copy(update={"ref": ref}))
         self._audit.record_committed(
             "job.queued",

@@ -25,26 +25,31 @@ class JobKind:
     function: str = RUN_CHAIN
     priority: Priority = "default"
     mutating: bool = True
+    title: str = ""  # what people call the operation: "Resize", "Restore backup"
 
     def __str__(self) -> str:
         return self.name
 
 
-SERVER_BUILD = JobKind("server.build")
-SERVER_DELETE = JobKind("server.delete")
-SERVER_REBUILD = JobKind("server.rebuild")
-SERVER_RESIZE = JobKind("server.resize")
-SERVER_PASSWORD = JobKind("server.password")
-SERVER_POWER = JobKind("server.power")
-SERVER_STATUS = JobKind("server.status", priority="high", mutating=False)
-SERVER_ASSIGN = JobKind("server.assign")
-BACKUP_CREATE = JobKind("backup.create", priority="low")
-BACKUP_RESTORE = JobKind("backup.restore")
-BACKUP_DELETE = JobKind("backup.delete")
-BACKUP_LIST = JobKind("backup.list", priority="high", mutating=False)
-TASK_STATUS = JobKind("task.status", "jobs.task.task_status", "high", mutating=False)
-NODE_STATUS = JobKind("node.status", "jobs.node.node_status", "high", mutating=False)
-NODE_SYNC = JobKind("node.sync_inventory", "jobs.node.sync_inventory", "low", mutating=False)
+SERVER_BUILD = JobKind("server.build", title="New server")
+SERVER_DELETE = JobKind("server.delete", title="Delete server")
+SERVER_REBUILD = JobKind("server.rebuild", title="Rebuild")
+SERVER_RESIZE = JobKind("server.resize", title="Resize")
+SERVER_PASSWORD = JobKind("server.password", title="New password")
+SERVER_POWER = JobKind("server.power", title="Power")
+SERVER_STATUS = JobKind("server.status", priority="high", mutating=False, title="Status")
+SERVER_ASSIGN = JobKind("server.assign", title="Assign owner")
+BACKUP_CREATE = JobKind("backup.create", priority="low", title="Backup")
+BACKUP_RESTORE = JobKind("backup.restore", title="Restore backup")
+BACKUP_DELETE = JobKind("backup.delete", title="Delete backup")
+BACKUP_LIST = JobKind("backup.list", priority="high", mutating=False, title="Backups")
+TASK_STATUS = JobKind("task.status", "jobs.task.task_status", "high", mutating=False, title="Task")
+NODE_STATUS = JobKind(
+    "node.status", "jobs.node.node_status", "high", mutating=False, title="Node status"
+)
+NODE_SYNC = JobKind(
+    "node.sync_inventory", "jobs.node.sync_inventory", "low", mutating=False, title="Inventory sync"
+)
 
 KINDS: Mapping[str, JobKind] = MappingProxyType(
     {
@@ -68,3 +73,13 @@ KINDS: Mapping[str, JobKind] = MappingProxyType(
         )
     }
 )
+
+
+def heading(kind: str, args: Mapping[str, object]) -> str:
+    """The operation in words for a request: its kind's title, a power request's verb
+    ("Reboot"). The bot names a request it has not queued yet the same way the card will."""
+    verb = args.get("action") if kind == SERVER_POWER.name else None
+    if isinstance(verb, str):
+        return verb.capitalize()
+    found = KINDS.get(kind)
+    return found.title if found is not None and found.title else kind

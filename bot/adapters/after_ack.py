@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from bot.ports.notify import MessageRef, Notifier, ReplyTarget
+from bot.ports.notify import CardShown, MessageRef, Notifier, ReplyTarget, post_then
 from bot.ports.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,8 @@ class AfterAck:
     would put an API round trip (and any rate-limit wait) inside the platform's ack deadline.
     Posts run in order on ``followups`` (give it one worker); ``post`` therefore cannot know
     the new message's id and returns a reference with an empty id. Approval messages are later
-    edited through their click, so nothing on the bot side needs it.
+    edited through their click; a requester's card, whose id the worker needs, goes through
+    ``post_card``, which hands the reference on once it exists.
     """
 
     def __init__(self, inner: Notifier, followups: Followups) -> None:
@@ -70,6 +71,10 @@ class AfterAck:
     def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
         self._followups.submit("post", lambda: self._post(target, reply))
         return MessageRef(channel=target.channel, id="")
+
+    def post_card(self, target: ReplyTarget, reply: Reply, shown: CardShown) -> None:
+        """The card's reference reaches ``shown`` once the post returns (None if it fails)."""
+        self._followups.submit("card", lambda: post_then(self._inner, target, reply, shown))
 
     def update(self, ref: MessageRef, reply: Reply) -> None:
         self._followups.submit("update", lambda: self._inner.update(ref, reply))

@@ -20,7 +20,7 @@ from typing import get_args
 
 from bot.ports import ButtonClick, CommandHandler
 from bot.ports.invocation import Identity, Invocation, Platform, Scope
-from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.notify import CardShown, MessageRef, ReplyTarget, post_then
 from bot.ports.reply import Reply
 
 Write = Callable[[str], None]
@@ -56,6 +56,9 @@ class ConsoleNotifier:
         ping = f"@{target.requester} " if reply.mention else ""
         self._print(f"[#{target.channel} → @{target.requester}{answering}] {ping}{reply.plain()}")
         return ref
+
+    def post_card(self, target: ReplyTarget, reply: Reply, shown: CardShown) -> None:
+        post_then(self, target, reply, shown)
 
     def update(self, ref: MessageRef, reply: Reply) -> None:
         self._print(f"[#{ref.channel}, message {ref.id} updated] {reply.plain()}")

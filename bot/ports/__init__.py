@@ -10,7 +10,7 @@ from bot.ports.clock import SYSTEM_CLOCK, Clock, SystemClock
 from bot.ports.codec import decoded
 from bot.ports.handler import ButtonClick, Choice, ClickResult, CommandHandler, ReasonPrompt
 from bot.ports.invocation import Actor, Identity, Invocation, Platform, Scope, shown_person
-from bot.ports.notify import MessageRef, Notifier, ReplyTarget
+from bot.ports.notify import BotNotifier, CardShown, MessageRef, Notifier, ReplyTarget, post_then
 from bot.ports.reply import (
     BUTTON_ACTION_MAX,
     BUTTON_VALUE_MAX,
@@ -30,9 +30,11 @@ __all__ = [
     "Actor",
     "AuditEntry",
     "AuditLog",
+    "BotNotifier",
     "Button",
     "ButtonClick",
     "ButtonStyle",
+    "CardShown",
     "Choice",
     "ClickResult",
     "Clock",
@@ -50,6 +52,7 @@ __all__ = [
     "SystemClock",
     "Tone",
     "decoded",
+    "post_then",
     "redact",
     "shown_person",
 ]

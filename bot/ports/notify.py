@@ -7,6 +7,7 @@ adapters. A notifier failure must never fail Proxmox work: jobs catch, log and r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -54,3 +55,27 @@ class Notifier(Protocol):
     def notify_private(self, target: ReplyTarget, reply: Reply) -> None:
         """Show a reply only to the requester (ephemeral or DM): passwords go here."""
         ...
+
+
+# Told the posted card's reference, or None when the post failed.
+CardShown = Callable[[MessageRef | None], None]
+
+
+class BotNotifier(Notifier, Protocol):
+    """The bot process's notifier: its posts happen after the ack, so a card whose reference
+    matters (a request's card posted before any job exists) hands it to ``shown`` later."""
+
+    def post_card(self, target: ReplyTarget, reply: Reply, shown: CardShown) -> None:
+        """Post ``reply`` and call ``shown`` with its reference (None if it failed)."""
+        ...
+
+
+def post_then(notifier: Notifier, target: ReplyTarget, reply: Reply, shown: CardShown) -> None:
+    """``post_card`` for a notifier whose posts happen at once: the failure is re-raised
+    after ``shown(None)``, so the caller still logs it."""
+    try:
+        ref = notifier.post(target, reply)
+    except Exception:
+        shown(None)
+        raise
+    shown(ref)

@@ -28,7 +28,7 @@ from bot.compose import build_handler
 from bot.dispatch import Dispatcher
 from bot.ports.audit import AuditLog
 from bot.ports.clock import SYSTEM_CLOCK, Clock
-from bot.ports.notify import Notifier
+from bot.ports.notify import BotNotifier
 from bot.run.demo_script import ACCOUNT, ADMIN, CUSTOMER, play
 from bot.run.worker import build_context
 from bot.settings import ConfigError, load
@@ -113,7 +113,7 @@ def compose_demo(
     client: redis.Redis,
     base_url: str,
     prefix: str,
-    notifier: Notifier,
+    notifier: BotNotifier,
     *,
     policy: PolicySettings | None = None,
     worker: WorkerSettings | None = None,
@@ -188,7 +188,7 @@ def _worker_context(
     client: redis.Redis,
     base_url: str,
     prefix: str,
-    notifier: Notifier,
+    notifier: BotNotifier,
     worker: WorkerSettings | None,
     *,
     plan: PlanSettings,

@@ -13,7 +13,7 @@ from jobs.inprocess import InProcessWorker, JobWaitTimeout
 
 CUSTOMER, ADMIN, ACCOUNT = "console:alice", "console:boss", "acme"
 
-_APPROVAL = re.compile(r"request (\S+) sent")
+_APPROVAL = re.compile(r"^\s*([0-9a-f]{16}): ", re.MULTILINE)  # /admin approvals lists them
 _REF = re.compile(r"(#[a-z2-7]{4,12})\b")
 _CONFIRM = re.compile(r"\(confirm (\S+)\)")
 _SUCCEEDED = ("succeeded", "finished")
@@ -92,8 +92,9 @@ def play(
         s.step("1. the customer lists their servers")
         s.say(CUSTOMER, "/server list")
         s.step("2. the customer asks for a resize: it needs an admin's approval")
-        approval = s.find(_APPROVAL, s.say(CUSTOMER, "/server resize 101 cpu=4 disk=40G"), "id")
-        s.step("3. the admin approves: the UPID arrives, then the task completes")
+        s.say(CUSTOMER, "/server resize 101 cpu=4 disk=40G")
+        s.step("3. the admin approves: the customer's card shows the UPID, then the outcome")
+        approval = s.find(_APPROVAL, s.say(ADMIN, "/admin approvals"), "a pending request")
         ref = s.wait(s.say(ADMIN, f"approve {approval}"))
         s.say(CUSTOMER, f"/server task {ref}")
         s.step("4. the customer reboots to apply the pending changes")

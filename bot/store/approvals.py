@@ -120,6 +120,8 @@ class ApprovalRequest(BaseModel):
     changes: tuple[str, ...] = ()
     created: float
     expires: float
+    ref: str = ""  # the short reference the requester's card shows (#k3f9)
+    server: str = ""  # the server in words: "acme-web (101)"
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,13 @@ import logging
 from typing import Any
 
 from actions.base import Action
+from bot.ports.invocation import shown_person
 from bot.ports.reply import Button, Reply, ReplyField, Tone
 from jobs.chain.report import Reporter
 from jobs.chain.wording import duration
 from jobs.context import WorkerContext
-from jobs.kinds import KINDS
+from jobs.kinds import KINDS, heading
+from jobs.state.cards import CardRecords
 from jobs.state.chains import ChainState, StepState
 
 log = logging.getLogger(__name__)
@@ -43,11 +45,17 @@ def show(
 ) -> ChainState:
     """Bring the card up to date (post it the first time); returns the state that records it.
     ``reveal`` False: an ownership refusal, which names the server by its number only."""
-    if not _has_card(state):
-        return state
     now = ctx.clock.now()
-    if not final and _too_soon(state, progress, now):
+    if not _has_card(state) or (not final and _too_soon(state, progress, now)):
         return state
+    if state.card is None:
+        # A card the bot posted before the job existed (a request that waited for approval)
+        # becomes this chain's card; while the bot's post is in flight, the next state shows.
+        record = CardRecords(ctx.redis, prefix=ctx.prefix).get(state.request.inbound_id)
+        if record is not None and record.ref is not None:
+            state = ctx.chains().save(state.model_copy(update={"card": record.ref}))
+        elif record is not None and not final:
+            return state
     reply = render(ctx, state, progress=progress, exit_status=exit_status, now=now, reveal=reveal)
     target = state.request.target
     if state.card is None:
@@ -108,11 +116,12 @@ def render(
 
 
 def _heading(ctx: WorkerContext, state: ChainState) -> str:
+    """The kinds table names every operation (the bot names a waiting request the same
+    way); a kind outside it (a test's own) is named by its Action."""
+    if state.kind in KINDS:
+        return heading(state.kind, state.request.args)
     action: Action[Any] = ctx.action_for(state.kind)
-    try:
-        return action.heading(action.request_model.model_validate(state.request.args))
-    except ValueError:
-        return action.title or action.name
+    return action.title or action.name
 
 
 def _server(ctx: WorkerContext, state: ChainState, reveal: bool = True) -> str:
@@ -132,7 +141,7 @@ def _asked_by(state: ChainState) -> str:
     target, request = state.request.target, state.request
     who = target.requester_name or "you"
     line = f"asked by {who}" + (f" for {request.account}" if request.account else "")
-    line += " · approved" if request.approved_by else ""
+    line += f" · approved by {shown_person(request.approved_by)}" if request.approved_by else ""
     return line + (f" · #{request.ref}" if request.ref else "")
 
 

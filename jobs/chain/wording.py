@@ -18,5 +18,17 @@ def label(request: JobRequest) -> str:
 
 
 def duration(seconds: float) -> str:
+    """One duration format everywhere: ``45 s``, ``3 min 5 s``, ``42 min``, ``23 h 59 min``,
+    ``2 d 4 h`` (seconds only while they matter)."""
     seconds = max(0, round(seconds))
-    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min {seconds % 60} s"
+    if seconds < 120:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 10:
+        return f"{minutes} min {seconds % 60} s"
+    if minutes < 120:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h {minutes % 60} min"
+    return f"{hours // 24} d {hours % 24} h"

@@ -13,6 +13,7 @@ import redis
 from bot.store.approvals import ApprovalStore
 from jobs.queue import QueueUnavailable
 from tests.commands.kit import FailingQueue, new_prefix
+from tests.support.chat import Shown
 from tests.support.testbot import TestBot, identity, room, running_testbot
 
 
@@ -29,17 +30,72 @@ def told_requester(bot: TestBot) -> list[str]:
     return [s.text for s in bot.posts() if s.channel == room("alice")]
 
 
+def requester_card(bot: TestBot) -> Shown:
+    """The one card posted where alice asked."""
+    (card,) = [s for s in bot.posts() if s.channel == room("alice")]
+    return card
+
+
+def reads_now(bot: TestBot, card: Shown) -> str:
+    """The card's text as it reads now (title and fields aside)."""
+    assert card.message is not None
+    return bot.chat.current[card.message].text
+
+
 def test_a_relative_disk_size_is_shown_as_the_absolute_size_it_asks_for(testbot: TestBot) -> None:
     testbot.send("alice", "/server resize 101 disk=+10G")
-    (message,) = testbot.posts()
+    (message,) = [s for s in testbot.posts() if s.channel == "admins"]
     assert [f.value for f in message.reply.fields] == ["disk 32 GiB → 42 GiB"]
+
+
+def test_the_requester_follows_a_waiting_request_on_its_card(testbot: TestBot) -> None:
+    answer = testbot.send("alice", "/server resize 101 cpu=4 memory=8G")
+    card = requester_card(testbot)
+    assert card.reply.title == "Resize · acme-web (101)"
+    asked, state = card.reply.text.splitlines()
+    ref = asked.rsplit("#", 1)[1]
+    assert asked == f"asked by @alice for acme · #{ref}"
+    assert state == "⏳ Waiting for an admin's approval (expires in 24 h)"
+    assert [f.value for f in card.reply.fields] == ["cores 2 → 4", "memory 4096 MiB → 8192 MiB"]
+    assert answer.text == (
+        f"Resize of acme-web (101) needs an admin's approval (#{ref}); "
+        "its card below shows how it goes."
+    )
+    # The reference names the request before any job exists, and stays its name after.
+    assert testbot.send("alice", f"/server task #{ref}").text == (
+        f"#{ref} (resize 101 cpu=4 memory=8G) is waiting for an admin's approval; "
+        "it expires in 24 h 0 min"
+    )
+    assert testbot.send("gina", f"/server task #{ref}").text == f"request #{ref} not found"
+    testbot.approve("boss")
+    (job,) = testbot.requests().values()
+    assert job.ref == ref
+
+
+def test_the_approved_request_runs_on_the_card_the_requester_already_has(
+    testbot: TestBot,
+) -> None:
+    request_resize(testbot)
+    card = requester_card(testbot)
+    testbot.approve("boss")
+    testbot.settle()
+
+    posts = [s for s in testbot.posts() if s.channel == room("alice")]
+    notices = [s for s in posts if s.reply.mention]
+    assert [s.message for s in posts if not s.reply.mention] == [card.message]
+    assert len(notices) == 1
+    assert notices[0].target is not None
+    assert notices[0].target.reply_to == card.message
+    edits = [s.text for s in testbot.chat.shown if s.how == "edit" and s.message == card.message]
+    assert "approved by @boss" in edits[0]
+    assert "✓ Done in" in reads_now(testbot, card)
 
 
 def test_request_is_posted_to_admins_with_cache_before_and_requested_after(
     testbot: TestBot,
 ) -> None:
     approval_id = request_resize(testbot)
-    (message,) = testbot.posts()
+    message, _ = testbot.posts()  # and the requester's card
     assert message.channel == "admins"
     assert [f.value for f in message.reply.fields] == [
         "cores 2 → 4",
@@ -75,10 +131,9 @@ def test_concurrent_approvals_enqueue_exactly_one_job(testbot: TestBot) -> None:
     assert (job.kind, job.vmid, job.account) == ("server.resize", 101, "acme")
     assert job.args == {"vmid": 101, "cores": 4, "memory": 8192}
     assert job.approved_by in (identity("boss").key, identity("root").key)
-    told = told_requester(testbot)
-    assert len(told) == 1
-    assert "was approved by" in told[0]
-    assert "its card follows" in told[0]
+    # The bot posts nothing more for the approval: the worker's card edit will say it.
+    assert told_requester(testbot) == [requester_card(testbot).text]
+    assert "Waiting for an admin's approval" in reads_now(testbot, requester_card(testbot))
 
 
 def test_requester_cannot_decide_their_own_request(testbot: TestBot) -> None:
@@ -109,6 +164,10 @@ def test_expired_request_cannot_be_approved_and_is_marked_expired(testbot: TestB
     assert testbot.jobs_created() == 0
     assert store.pending() == []
     assert "approval.expired" in testbot.audit_events()
+    assert reads_now(testbot, requester_card(testbot)).splitlines()[-2:] == [
+        "⌛ Expired: no admin decided within 24 h",
+        "Nothing was changed.",
+    ]
 
 
 def test_expire_due_marks_old_requests_when_listing(testbot: TestBot) -> None:
@@ -116,6 +175,7 @@ def test_expire_due_marks_old_requests_when_listing(testbot: TestBot) -> None:
     testbot.clock.advance(testbot.handler.stores.approvals.ttl + 1)
     assert testbot.send("boss", "/admin approvals").text == "no pending approval requests"
     assert testbot.handler.stores.approvals.get(approval_id).status == "expired"  # type: ignore[union-attr]
+    assert "⌛ Expired" in reads_now(testbot, requester_card(testbot))
 
 
 def test_denial_tells_the_requester_the_reason(testbot: TestBot) -> None:
@@ -123,10 +183,12 @@ def test_denial_tells_the_requester_the_reason(testbot: TestBot) -> None:
     result = testbot.deny("boss", approval_id, reason="too big for this plan")
     assert result.replace_message is not None
     assert "Denied by @boss" in result.replace_message.text
-    assert told_requester(testbot) == [
-        f"@alice: your request {approval_id} (/server resize 101 cpu=4 memory=8G) was denied by "
-        "@boss: too big for this plan. Nothing was done."
-    ]
+    card = requester_card(testbot)
+    lines = reads_now(testbot, card).splitlines()
+    assert lines[1].startswith("✗ Denied by @boss at ")
+    assert lines[2:] == ["Reason: too big for this plan", "Nothing was changed."]
+    assert testbot.chat.current[card.message or ""].tone == "warning"
+    assert told_requester(testbot) == [card.text]  # edited, nothing posted
     assert testbot.approve("root", approval_id).to_clicker.text.startswith(
         f"request {approval_id} was already denied by @boss"
     )
@@ -165,7 +227,8 @@ def test_deny_asks_why_before_anything_is_decided(testbot: TestBot) -> None:
     assert testbot.handler.stores.approvals.get(approval_id).status == "pending"  # type: ignore[union-attr]
     # A form sent back empty asks again; it never denies without a reason.
     assert testbot.deny("boss", approval_id, reason="   ").ask_reason is not None
-    assert told_requester(testbot) == []
+    assert told_requester(testbot) == [requester_card(testbot).text]
+    assert "Waiting for an admin's approval" in reads_now(testbot, requester_card(testbot))
     # A request decided meanwhile is refused at once: nobody writes a reason for nothing.
     testbot.approve("root", approval_id)
     refused = testbot.deny("boss", approval_id, reason=None)

@@ -33,12 +33,15 @@ def test_a_resize_approved_in_the_console(testbot_redis: redis.Redis) -> None:
         session.feed(f"approve {approval_id}")
         session.feed("/server bogus")
         assert session.feed("quit") is False
+        assert bot.jobs_created() == 1
+        bot.settle()
         text = "\n".join(lines)
-        assert f"request {approval_id} sent" in text
+        assert "needs an admin's approval (#" in text
         assert f"[#admins → @alice] Approval request {approval_id}" in text
+        assert "[#console → @alice] Resize · acme-web (101)" in text
+        assert "⏳ Waiting for an admin's approval" in text
         assert "you are now @boss (console)" in text
-        assert "[#console → @alice] @alice: your request" in text
+        assert "approved by @boss" in text  # the worker's first edit of alice's card
         assert "command: expected one of" in text
         (request,) = bot.requests().values()
         assert (request.kind, request.args) == ("server.resize", {"vmid": 101, "cores": 4})
-        assert bot.jobs_created() == 1

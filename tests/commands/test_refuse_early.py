@@ -19,7 +19,7 @@ import redis
 from jobs.queue import QueueUnavailable
 from jobs.state.inventory import InventoryEntry
 from tests.commands.kit import FailingQueue, new_prefix
-from tests.support.testbot import TestBot, identity, running_testbot
+from tests.support.testbot import TestBot, identity, room, running_testbot
 
 LISTING = "/server backup list 101 shows its backups"
 
@@ -253,13 +253,17 @@ def test_the_backup_storage_is_the_configured_one(configured: TestBot) -> None:
 
 
 # -- one pending request per identical ask -----------------------------------------------------
+def ref_of(bot: TestBot, approval_id: str) -> str:
+    found = bot.handler.stores.approvals.get(approval_id)
+    assert found is not None
+    return found.request.ref
 
 
 def test_an_identical_request_points_at_the_one_waiting(testbot: TestBot) -> None:
     testbot.handler.stores.identities.link(identity("carol"), "acme")
     testbot.send("alice", "/server resize 101 cpu=4 memory=8G")
     (waiting,) = pending_ids(testbot)
-    expected = f"an identical request is already waiting for approval: request {waiting}"
+    expected = f"an identical request is already waiting for approval: #{ref_of(testbot, waiting)}"
     # the same account, by name, in other words for the same memory size: all identical
     for user, text in [
         ("alice", "resize 101 cpu=4 memory=8G"),
@@ -268,7 +272,7 @@ def test_an_identical_request_points_at_the_one_waiting(testbot: TestBot) -> Non
     ]:
         assert_refused(testbot, user, text, expected)
     assert pending_ids(testbot) == [waiting]
-    assert [s.channel for s in testbot.posts()] == ["admins"]
+    assert [s.channel for s in testbot.posts()] == ["admins", room("alice")]
 
 
 def test_a_different_request_is_not_identical(testbot: TestBot) -> None:
@@ -283,7 +287,7 @@ def test_an_identical_restore_is_refused_before_its_confirmation(testbot: TestBo
     testbot.send("alice", f"/server {restore}")
     testbot.confirm("alice")
     (waiting,) = pending_ids(testbot)
-    expected = f"an identical request is already waiting for approval: request {waiting}"
+    expected = f"an identical request is already waiting for approval: #{ref_of(testbot, waiting)}"
     assert_refused(testbot, "alice", restore, expected)
 
 
@@ -318,7 +322,7 @@ def test_a_request_reopened_after_a_queue_failure_is_waiting_again(
         queue.fail_with = QueueUnavailable("down")
         bot.approve("boss", first)
         queue.fail_with = None
-        expected = f"an identical request is already waiting for approval: request {first}"
+        expected = f"an identical request is already waiting for approval: #{ref_of(bot, first)}"
         assert_refused(bot, "alice", "resize 101 cpu=4", expected)
 
 
@@ -337,11 +341,9 @@ def test_identical_requests_at_once_create_one_approval(testbot: TestBot) -> Non
         thread.join()
     (waiting,) = pending_ids(testbot)
     assert sum("needs an admin's approval" in r for r in replies) == 1
-    assert (
-        replies.count(f"an identical request is already waiting for approval: request {waiting}")
-        == 5
-    )
-    assert len(testbot.posts()) == 1
+    refused = f"an identical request is already waiting for approval: #{ref_of(testbot, waiting)}"
+    assert replies.count(refused) == 5
+    assert len(testbot.posts()) == 2  # the admins' card and alice's
 
 
 def identical_keys(bot: TestBot) -> list[bytes]:

@@ -86,13 +86,10 @@ def run_flow(kit: ChatKit[W], flow: Flow) -> Run:
 
 
 def _posts(kit: ChatKit[W], actor: str, done: Done) -> list[Shown]:
-    """What the worker posted in the requester's channel (not the bot's direct answers,
-    not the approval decision the bot tells them)."""
+    """What was posted in the requester's channel for the request (not the bot's direct
+    answers): the card, whoever posted it first, and the completion notice."""
     room = kit.room(actor)
-    return [
-        s for s in done.seen
-        if s.channel == room and s.how == "post" and "your request" not in s.text
-    ]  # fmt: skip
+    return [s for s in done.seen if s.channel == room and s.how == "post"]
 
 
 def _mentions(shown: Shown) -> bool:

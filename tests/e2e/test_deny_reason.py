@@ -44,9 +44,11 @@ def test_a_deny_reason_reaches_the_requester(kit: Kit) -> None:
     found = kit.core.handler.stores.approvals.get(pending.request.id)
     assert found is not None
     assert (found.status, found.reason) == ("denied", REASON)
-    told = "\n".join(s.text for s in kit.seen("alice", since=mark))
-    assert REASON in told
-    assert "denied" in told
+    # alice's card, edited in place: who denied it and why; nothing else was posted to her.
+    told = [s for s in kit.seen("alice", since=mark) if s.how in ("post", "edit")]
+    assert [s.how for s in told if s.channel == kit.room("alice")] == ["edit"]
+    assert "✗ Denied by " in told[-1].text
+    assert f"Reason: {REASON}" in told[-1].text
     # The admins' card keeps what was asked, and now says who denied it and why.
     decided = [s for s in kit.seen("boss", since=mark) if s.how == "edit"]
     assert decided, "the approval card was not updated"

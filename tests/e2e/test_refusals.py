@@ -103,9 +103,9 @@ def test_a_backup_of_another_server_or_storage_is_refused(testbot: TestBot, verb
 def test_an_identical_request_waiting_for_approval_is_refused(testbot: TestBot) -> None:
     first = testbot.send("alice", "/server resize 101 cpu=4")
     (pending,) = testbot.handler.stores.approvals.pending()
-    assert pending.request.id in first.text
+    assert f"#{pending.request.ref}" in first.text
     second = testbot.send("alice", "/server resize acme-web cpu=4")  # same, by name
-    expected = f"an identical request is already waiting for approval: request {pending.request.id}"
+    expected = f"an identical request is already waiting for approval: #{pending.request.ref}"
     assert (second.text, second.tone) == (expected, "warning")
     assert testbot.jobs_created() == 0
     assert testbot.calls == []

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.ports.notify import MessageRef, ReplyTarget
+from bot.ports.notify import CardShown, MessageRef, ReplyTarget, post_then
 from bot.ports.reply import Reply
 
 How = Literal["reply", "post", "edit", "private"]
@@ -78,6 +78,9 @@ class ChatRecorder:
                 Shown("post", reply, channel=target.channel, message=ref.id, target=target)
             )
             return ref
+
+    def post_card(self, target: ReplyTarget, reply: Reply, shown: CardShown) -> None:
+        post_then(self, target, reply, shown)
 
     def update(self, ref: MessageRef, reply: Reply) -> None:
         with self._lock:

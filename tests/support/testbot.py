@@ -31,7 +31,7 @@ from rq.serializers import JSONSerializer
 from bot.dispatch import Dispatcher
 from bot.ports import ButtonClick, ClickResult
 from bot.ports.invocation import Identity, Invocation, Scope
-from bot.ports.notify import Notifier
+from bot.ports.notify import BotNotifier, Notifier
 from bot.ports.reply import Button, Reply
 from bot.run.demo import compose_demo, demo_policy, demo_worker_settings
 from bot.settings.policy import PolicySettings
@@ -275,7 +275,7 @@ def running_testbot(
     sim: Simulator | None = None,
     policy: Mapping[str, object] | None = None,
     worker: Mapping[str, object] | None = None,
-    notifier: Notifier | None = None,
+    notifier: BotNotifier | None = None,
     worker_notifier: Notifier | None = None,
     clock: FakeClock | None = None,
     queue: Callable[[JobQueue], JobQueue] | None = None,

@@ -43,8 +43,10 @@ def test_customer_resize_acks_privately_and_asks_the_admin_channel(slack: SlackK
     [ack] = slack.acked
     assert ack["response_type"] == "ephemeral"
     assert "needs an admin" in ack["text"]
-    [posted] = slack.api.calls_to("chat.postMessage")
+    posted, card = slack.api.calls_to("chat.postMessage")
     assert posted.body["channel"] == ADMIN_CHANNEL
+    assert card.body["channel"] == slack.room("alice")  # the requester's card, waiting
+    assert "Waiting for an admin" in str(card.body["blocks"])
     approve, deny = posted.body["blocks"][-1]["elements"]
     assert approve["action_id"].endswith(":approve")
     assert deny["action_id"].endswith(":deny")
