@@ -44,4 +44,5 @@ def target_of(inv: Invocation) -> ReplyTarget:
         requester=inv.identity.user,
         thread=inv.thread,
         requester_name=f"@{inv.display_name or inv.identity.user}",
+        request=inv.inbound_id,
     )

@@ -30,6 +30,9 @@ class ReplyTarget(BaseModel):
     requester_name: str = ""  # how chat shows them ("@alice"); never an identity key
     # A message this post answers (the request's card): Slack threads it, Discord replies.
     reply_to: str | None = None
+    # The request's inbound id: the platform's handle on its first answer (a Slack
+    # response_url, a Discord interaction token) is kept in Redis under it, never here.
+    request: str | None = None
 
 
 class MessageRef(BaseModel):

@@ -78,7 +78,7 @@ def build_notifier(spec: str, connection: redis.Redis, prefix: str) -> Notifier:
         )
     routes: dict[Platform, Notifier] = {}
     if "slack" in platforms:
-        routes["slack"] = _resolve(PLATFORM_NOTIFIERS["slack"])()
+        routes["slack"] = _resolve(PLATFORM_NOTIFIERS["slack"])(connection, prefix)
     if "discord" in platforms:
         routes["discord"] = _resolve(PLATFORM_NOTIFIERS["discord"])(connection, prefix)
     return RoutingNotifier(routes, fallback=LogNotifier())

@@ -128,9 +128,9 @@ def check_rebuild(run: Run) -> None:
 def check_password(run: Run) -> None:
     old = run.before.vms[101].config["cipassword"]
     assert run.vm(101).config["cipassword"] != old
-    secret = [s.reply.code for s in run.done.seen if s.how == "private" and s.reply.code]
+    secret = [s.reply.code for s in run.done.seen if s.delivered_privately and s.reply.code]
     assert len(secret) == 1
-    assert all(secret[0] not in s.text for s in run.done.seen if s.how != "private")
+    assert all(secret[0] not in s.text for s in run.done.seen if not s.delivered_privately)
 
 
 def check_backup_list(run: Run) -> None:

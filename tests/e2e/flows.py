@@ -77,7 +77,7 @@ def run_flow(kit: ChatKit[W], flow: Flow) -> Run:
     assert _approval_cards(kit, flow.actor, mark) == (1 if flow.approval else 0)
     assert all(s.reply.tone != "error" for s in done.seen), done.text
     if flow.read:
-        private = [s.text for s in done.seen if s.how == "private"]
+        private = [s.text for s in done.seen if s.delivered_privately]
         assert any(flow.outcome in text for text in private), "\n".join(private)
         assert _posts(kit, flow.actor, done) == [], "a read posted in the channel"
     else:
@@ -126,7 +126,7 @@ def _asks(shown: Shown) -> bool:
 def delivered_password(run: Run) -> str:
     """The one password shown privately to the requester; the server got exactly it (the
     simulator keeps the hash Proxmox would)."""
-    (secret,) = [s.reply.code for s in run.done.seen if s.how == "private" and s.reply.code]
+    (secret,) = [s.reply.code for s in run.done.seen if s.delivered_privately and s.reply.code]
     hashed = "$5$sim$" + hashlib.sha256(secret.encode()).hexdigest()
     assert run.vm(101).config["cipassword"] == hashed
     return secret

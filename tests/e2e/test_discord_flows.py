@@ -12,7 +12,6 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from bot.adapters.discord.render import EPHEMERAL_FLAG
 from tests.e2e.flows import FLOWS, delivered_password, run_flow
 from tests.support.discord_fakes import ADMIN_CHANNEL, ADMIN_ROLE
 from tests.support.discordbot import DiscordKit, running_discordbot
@@ -29,15 +28,16 @@ def test_core_flow_works_from_discord(discord_kit: DiscordKit, name: str) -> Non
     run_flow(discord_kit, FLOWS[name])
 
 
-def test_the_password_is_an_ephemeral_follow_up_of_the_command(discord_kit: DiscordKit) -> None:
+def test_the_password_replaces_the_commands_ephemeral_answer(discord_kit: DiscordKit) -> None:
     run = run_flow(discord_kit, FLOWS["password"])
 
     secret = delivered_password(run)
     [private] = [c for c in discord_kit.api.calls if secret in str(c.body)]
-    # Through the token of alice's /server password interaction, flagged ephemeral.
-    assert private.method == "POST"
-    assert private.path.startswith("/api/v10/webhooks/")
-    assert private.body["flags"] & EPHEMERAL_FLAG
+    # Through the token of alice's /server password interaction: its ephemeral answer, edited.
+    (command,) = [i for i in discord_kit.interactions if private.path.split("/")[5] == i.token]
+    assert (private.method, private.path.endswith("/messages/@original")) == ("PATCH", True)
+    (answer,) = [s for s in command.sent if s.method != "defer"]
+    assert answer.kwargs.get("ephemeral") is True
     assert all(secret not in payload for payload in discord_kit.public_payloads())
 
 

@@ -33,8 +33,10 @@ def test_the_password_is_shown_only_to_the_requester(slack: SlackKit) -> None:
     run = run_flow(slack, FLOWS["password"])
 
     secret = delivered_password(run)
-    [private] = [c for c in slack.api.calls_to("chat.postEphemeral") if secret in str(c.body)]
-    assert (private.body["channel"], private.body["user"]) == ("CALICE", USER_IDS["alice"])
+    # It replaces alice's own ephemeral answer through the command's response URL.
+    [private] = [c for c in slack.api.calls if secret in str(c.body)]
+    assert private.method.startswith("/response/cmd-")
+    assert (private.body["response_type"], private.body["replace_original"]) == ("ephemeral", True)
     assert secret not in private.body["text"]  # the notification text shows on lock screens
     assert all(secret not in payload for payload in slack.public_payloads())
 

@@ -53,6 +53,12 @@ class Shown:
     def text(self) -> str:
         return self.reply.plain()
 
+    @property
+    def delivered_privately(self) -> bool:
+        """Sent to one person after the answer: a private message, or the answer replaced
+        in place with what the worker found (Slack's response_url, Discord's @original)."""
+        return self.how == "private" or (self.how == "edit" and self.only is not None)
+
 
 class ChatRecorder:
     """A thread-safe ``Notifier`` that records everything (an in-process worker posts too)."""

@@ -109,6 +109,12 @@ class MockDiscordApi:
             if match[2] not in self.live_tokens:
                 return Scripted(404, {"message": "Unknown Webhook", "code": 10015})
             return Scripted(200, self._store("interaction", body))
+        if (match := re.fullmatch(r"/webhooks/(\d+)/([^/?]+)/messages/@original", path)) and (
+            method == "PATCH"
+        ):
+            if match[2] not in self.live_tokens:
+                return Scripted(404, {"message": "Unknown Webhook", "code": 10015})
+            return Scripted(200, {"id": "original", **body})
         if headers.get("authorization") != f"Bot {BOT_TOKEN}":
             return Scripted(401, {"message": "401: Unauthorized", "code": 0})
         if path == "/users/@me" and method == "GET":  # login

@@ -146,6 +146,7 @@ class DiscordKit(ChatKit[OnDiscord]):
         self._responses: list[str] = []  # interaction responses everyone in a channel reads
         self._token_owner: dict[str, str] = {}
         self.interactions: list[FakeInteraction] = []  # every command and click, answered
+        self._originals: dict[str, str] = {}  # an interaction token → its first answer's id
         self.forms: dict[str, tuple[discord.ui.Modal, OnDiscord]] = {}  # open modals, by person
 
     def room(self, user: str) -> str:
@@ -189,15 +190,21 @@ class DiscordKit(ChatKit[OnDiscord]):
         self._wait_and_collect()
 
     def public_payloads(self) -> list[str]:
-        # DMs and ephemeral follow-ups reach one person; /users/@me/channels only opens a DM.
+        # DMs, ephemeral follow-ups and edits of an ephemeral answer reach one person;
+        # /users/@me/channels only opens a DM.
         shared = [
             json.dumps(c.body)
             for c, _ in self.api.answered
             if c.method in ("POST", "PATCH")
             and not re.search(r"/channels/dm|/users/@me", c.path)
             and not c.body.get("flags", 0) & EPHEMERAL_FLAG
+            and not self._edits_an_ephemeral(c.path)
         ]
         return self._responses + shared
+
+    def _edits_an_ephemeral(self, path: str) -> bool:
+        found = re.search(r"/webhooks/\d+/([^/?]+)/messages/@original$", path)
+        return found is not None and found[1] in self._originals
 
     # -- Discord's side ---------------------------------------------------------------------
     def _wait_and_collect(self) -> None:
@@ -226,6 +233,7 @@ class DiscordKit(ChatKit[OnDiscord]):
             if kwargs.get("ephemeral"):
                 payload["flags"] = EPHEMERAL_FLAG  # how Discord receives an ephemeral response
                 shown = Shown("reply", reply, only=user, message=message, payload=payload)
+                self._originals.setdefault(interaction.token, message)
             else:
                 self._responses.append(json.dumps(payload))
                 channel = str(interaction.channel_id)
@@ -253,6 +261,10 @@ class DiscordKit(ChatKit[OnDiscord]):
         elif edited := re.fullmatch(r"/channels/(\w+)/messages/(\d+)", path):
             shown = Shown("edit", reply, channel=edited[1], message=edited[2], payload=body)
             self._show(shown)
+        elif original := re.fullmatch(rf"/webhooks/{APP_ID}/([^/?]+)/messages/@original", path):
+            # The command's own ephemeral answer, replaced: still only its invoker sees it.
+            owner, message = self._token_owner[original[1]], self._originals[original[1]]
+            self._show(Shown("edit", reply, only=owner, message=message, payload=body))
         elif followup := re.fullmatch(rf"/webhooks/{APP_ID}/([^/?]+)", path):
             owner = self._token_owner[followup[1]]
             if body.get("flags", 0) & EPHEMERAL_FLAG:

@@ -25,6 +25,7 @@ from bot.adapters.after_ack import AfterAck, Followups
 from bot.adapters.slack.app import SlackApp, build_app
 from bot.adapters.slack.blocks import action_id, action_name
 from bot.adapters.slack.notifier import SlackNotifier, build_client
+from bot.adapters.slack.responses import ResponseUrls
 from bot.ports.invocation import Identity
 from bot.ports.reply import Button, Reply, ReplyField, Tone
 from proxmox.simulator import Simulator
@@ -69,7 +70,9 @@ class SlackKit(ChatKit[OnSlack]):
         self._responders: dict[str, str] = {}  # response URL name → the person it answers
         self._clickers: dict[str, str] = {}  # a click's trigger id → who clicked
         self.forms: dict[str, dict[str, Any]] = {}  # the modal open in front of each person
-        self._clicked: dict[str, OnSlack] = {}  # a click's response URL → the clicked message
+        # A response URL → the message it replaces: the clicked one, or a command's answer.
+        self._clicked: dict[str, OnSlack] = {}
+        self._answered_by = ""  # the last command's response URL name
 
     def room(self, user: str) -> str:
         return f"C{user.upper()}"
@@ -96,7 +99,9 @@ class SlackKit(ChatKit[OnSlack]):
         else:
             shown = Shown("reply", reply, only=user, message=message, payload=answer)
         assert shown.message is not None
-        self._show(shown, OnSlack(channel, shown.message, ephemeral=shown.only is not None))
+        where = OnSlack(channel, shown.message, ephemeral=shown.only is not None)
+        self._clicked[self._answered_by] = where  # its response URL replaces this answer
+        self._show(shown, where)
         self._collect()
 
     def redeliver(self) -> None:
@@ -179,7 +184,8 @@ class SlackKit(ChatKit[OnSlack]):
             self._show(Shown("private", reply, only=NAMES[body["user"]], payload=body))
         elif call.method.startswith("/response/"):  # the mock names a response URL by its path
             name = call.method.removeprefix("/response/")
-            _, _, message = name.partition(".")
+            replaced = self._clicked.get(name)
+            message = replaced.message if replaced else name.partition(".")[2]
             # The replaced message keeps its place: its new buttons are clicked there.
             only = self._responders[name]
             shown = Shown("edit", reply, only=only, message=message, payload=body)
@@ -197,6 +203,7 @@ class SlackKit(ChatKit[OnSlack]):
     def _slash_body(self, user: str, command: str, text: str, channel: str, name: str) -> str:
         responder = f"cmd-{next(self._ids)}"
         self._responders[responder] = user
+        self._answered_by = responder
         return urlencode({
             "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "hosting",
             "channel_id": channel, "channel_name": name, "user_id": USER_IDS[user],
@@ -306,8 +313,9 @@ def running_slackbot(
     api = MockSlackApi()
     with api:
         settings = slack_api.settings(api)
+        responses = ResponseUrls(client, prefix=prefix)  # the bot keeps them, workers use them
         bot_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url))
-        worker_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url))
+        worker_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url), responses=responses)
         posts = Followups(workers=1, name="slack-after-ack")
         try:
             with running_testbot(
@@ -322,7 +330,7 @@ def running_slackbot(
                 for user, account in CUSTOMERS.items():
                     identity = Identity(platform="slack", workspace=TEAM, user=USER_IDS[user])
                     core.handler.stores.identities.link(identity, account)
-                app = build_app(core.handler, settings, notifier=bot_notifier)
+                app = build_app(core.handler, settings, notifier=bot_notifier, responses=responses)
                 try:
                     yield SlackKit(core, api, app, posts)
                 finally:

@@ -72,6 +72,7 @@ class Gateway:
         def call() -> Reply:
             if self._tokens is not None:
                 self._tokens.remember(invocation.channel, invocation.identity.user, token)
+                self._tokens.remember_request(invocation.inbound_id, token)
             return self._handler.handle(invocation)
 
         reply = await self._within_deadline(interaction, call, fallback=FAILED, thinking=True)

@@ -4,9 +4,10 @@
   the bot token (messages outlive the 15-minute interaction token, so progress edits work
   for hours). Posts carry a ``nonce`` derived from target and text with ``enforce_nonce``:
   an at-least-once job that posts the same message again gets the first one back.
-- ``notify_private`` (passwords): an ephemeral follow-up through the requester's latest
-  interaction token when Redis still has one (``tokens.py``), else — expired, refused — a
-  DM through the bot token.
+- ``notify_private`` (a read's data, passwords): the command's own ephemeral answer edited in
+  place (``PATCH …/messages/@original`` with that command's interaction token), else an
+  ephemeral follow-up through the requester's latest token while Redis still has one
+  (``tokens.py``), else — expired, refused — a DM through the bot token.
 - 429: waits ``retry_after`` and retries, a bounded number of times.
 - 401 on the bot token: logged once, and every later call fails at once without a request
   (a revoked token must not make every job hammer Discord).
@@ -99,10 +100,25 @@ class DiscordNotifier:
         self._bot("PATCH", f"/channels/{ref.channel}/messages/{ref.id}", body)
 
     def notify_private(self, target: ReplyTarget, reply: Reply) -> None:
-        if self._ephemeral_followup(target, reply):
+        if self._replaced_original(target, reply) or self._ephemeral_followup(target, reply):
             return
         dm = self._bot("POST", "/users/@me/channels", {"recipient_id": target.requester})
         self._bot("POST", f"/channels/{dm['id']}/messages", message_payload(reply))
+
+    def _replaced_original(self, target: ReplyTarget, reply: Reply) -> bool:
+        """The command's own ephemeral answer ("Looking up…"), edited to what was found."""
+        if self._tokens is None or target.request is None:
+            return False
+        token = self._tokens.of_request(target.request)
+        if token is None:
+            return False
+        path = f"/webhooks/{self._app}/{token.get_secret_value()}/messages/@original"
+        response = self._send("PATCH", path, message_payload(reply), {})
+        if response.status_code in _WEBHOOK_GONE:  # expired early, or not answered yet
+            self._tokens.forget_request(target.request)
+            return False
+        _raise_for(response, "PATCH /webhooks/{app}/{token}/messages/@original")
+        return True
 
     def _ephemeral_followup(self, target: ReplyTarget, reply: Reply) -> bool:
         token = self._tokens.latest(target.channel, target.requester) if self._tokens else None

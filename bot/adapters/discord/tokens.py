@@ -2,9 +2,10 @@
 
 The token lets anyone holding it post as the app in that channel, so it never travels in job
 arguments (RQ keeps those in Redis long after the job, and in the failed registry). The bot
-remembers the invoker's latest token per (channel, user) with a TTL shorter than Discord's
-15 minutes; the worker-side notifier uses it for ephemeral follow-ups (passwords) and falls
-back to the bot token (a DM) once it has expired.
+remembers the invoker's latest token per (channel, user), and each command's token by its
+inbound id, with a TTL shorter than Discord's 15 minutes; the worker-side notifier replaces
+a command's ephemeral answer with what it found (a read's data) or sends an ephemeral
+follow-up (passwords), and falls back to the bot token (a DM) once they have expired.
 """
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ class InteractionTokens:
         if raw is None:
             return None
         return SecretStr(raw.decode() if isinstance(raw, bytes) else str(raw))
+
+    def remember_request(self, request: str, token: str) -> None:
+        """The token of the interaction that made ``request``: its answer (@original) can be
+        replaced in place with what the worker found."""
+        self._r.set(f"{self._p}:req:{request}", token, ex=TOKEN_TTL_SECONDS)
+
+    def of_request(self, request: str) -> SecretStr | None:
+        raw = self._r.get(f"{self._p}:req:{request}")
+        return SecretStr(raw.decode() if isinstance(raw, bytes) else str(raw)) if raw else None
+
+    def forget_request(self, request: str) -> None:
+        self._r.delete(f"{self._p}:req:{request}")
 
     def forget(self, channel: str, user: str) -> None:
         """Drop a token Discord refused (expired early, app re-installed)."""

@@ -29,6 +29,7 @@ from .blocks import ACTION_PREFIX, message_payload
 from .mapping import PayloadError, click_from_action, invocation_from_command
 from .modals import REASON_CALLBACK, click_from_submission, reason_modal
 from .notifier import SlackNotifier, build_client
+from .responses import ResponseUrls
 from .settings import SlackSettings
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def build_app(
     client: WebClient | None = None,
     notifier: SlackNotifier | None = None,
     followups: Followups | None = None,
+    responses: ResponseUrls | None = None,
     verify_token: bool = True,
 ) -> SlackApp:
     """The App for ``handler``; ``verify_token`` calls ``auth.test`` once, now, so a bad token
@@ -75,19 +77,24 @@ def build_app(
         notifier=notifier or SlackNotifier(client),
     )
     for name, scope in settings.commands().items():
-        bolt.command(name)(_command_listener(handler, scope))
+        bolt.command(name)(_command_listener(handler, scope, responses))
     bolt.action(re.compile(f"^{ACTION_PREFIX}:"))(_action_listener(handler, app))
     bolt.view(REASON_CALLBACK)(_reason_listener(handler, app))
     return app
 
 
-def _command_listener(handler: CommandHandler, scope: Scope) -> Any:
+def _command_listener(handler: CommandHandler, scope: Scope, responses: ResponseUrls | None) -> Any:
     def on_command(ack: Ack, body: dict[str, Any], request: BoltRequest) -> None:
         retry = request.headers.get("x-slack-retry-num")
         if retry:
             log.info("slack re-delivery %s of a %s command", retry[0], scope)
         try:
-            reply = handler.handle(invocation_from_command(body, scope))
+            invocation = invocation_from_command(body, scope)
+            url = body.get("response_url")
+            if responses is not None and isinstance(url, str) and url:
+                # Before the handler: a worker may answer the request before the ack leaves.
+                responses.remember(invocation.inbound_id, url)
+            reply = handler.handle(invocation)
         except PayloadError as exc:
             log.warning("slack command payload rejected: %s", exc)
             reply = MALFORMED

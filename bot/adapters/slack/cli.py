@@ -28,6 +28,7 @@ from bot.settings import ConfigError, load
 
 from .app import SlackApp, build_app
 from .notifier import SlackNotifier, build_client
+from .responses import ResponseUrls
 from .settings import SlackSettings
 
 # What Slack answers for a token it does not take (anything else is Slack's own trouble).
@@ -62,9 +63,9 @@ def compose(settings: SlackSettings) -> SlackApp:
     """Client, notifiers, the real command handler and the App, wired once per process."""
     client = build_client(settings.bot_token.get_secret_value(), settings.api_url)
     notifier = SlackNotifier(client)
-    handler = _command_handler(AfterAck(notifier, Followups(workers=1)))
+    handler, responses = _command_handler(AfterAck(notifier, Followups(workers=1)))
     with _start_up("SLACK_BOT_TOKEN", "auth.test", settings):
-        return build_app(handler, settings, client=client, notifier=notifier)
+        return build_app(handler, settings, client=client, notifier=notifier, responses=responses)
 
 
 @contextmanager
@@ -108,9 +109,9 @@ def http_server(app: SlackApp, settings: SlackSettings) -> Any:
     )
 
 
-def _command_handler(notifier: AfterAck) -> CommandHandler:
+def _command_handler(notifier: AfterAck) -> tuple[CommandHandler, ResponseUrls]:
     """The real handler (policy, Redis, RQ from the environment); approvals go to
-    ``JOTUNHEIM_ADMIN_CHANNEL_SLACK``."""
+    ``JOTUNHEIM_ADMIN_CHANNEL_SLACK``. Commands' response URLs are kept on the same Redis."""
     # Imported here: composing reads policy and Redis settings and imports RQ, which only the
     # running process needs (and `jotunheim slack --help` must not).
     from bot.compose import bot_redis, compose_bot  # noqa: PLC0415
@@ -120,7 +121,8 @@ def _command_handler(notifier: AfterAck) -> CommandHandler:
     policy = load(PolicySettings)
     client = bot_redis(load(RedisSettings).url)
     client.ping()  # no Redis, no app: every command would answer "the queue is unavailable"
-    return compose_bot(notifier, settings=policy, client=client)
+    responses = ResponseUrls(client, prefix=policy.redis_prefix)
+    return compose_bot(notifier, settings=policy, client=client), responses
 
 
 def _parser() -> argparse.ArgumentParser:

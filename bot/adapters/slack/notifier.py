@@ -1,9 +1,10 @@
 """``Notifier`` on the Slack Web API with the bot token.
 
 Workers post the UPID with ``chat.postMessage`` (in the request's thread when there is one)
-and edit that one message for progress and outcome with ``chat.update``. ``response_url``
-is never used here: it expires after 30 minutes and 5 uses. Private output (passwords) goes
-only through ``chat.postEphemeral`` to the requester.
+and edit that one message for progress and outcome with ``chat.update``. Private output (a
+read's data, passwords) replaces the request's ephemeral ack through the ``response_url`` the
+bot kept in Redis (``responses.py``) while Slack takes it (30 minutes, 5 uses), and otherwise
+goes through ``chat.postEphemeral`` to the requester; never into the channel.
 
 Delivery: a 429 waits exactly ``Retry-After`` and retries; connection errors and Slack 5xx
 back off and retry; an edit that Slack refuses (message deleted, too old) is re-posted as a
@@ -18,14 +19,17 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import redis
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
+from slack_sdk.webhook import WebhookClient
 
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply
 
 from .blocks import message_payload
+from .responses import ResponseUrls
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +58,12 @@ class SlackNotifier:
         attempts: int = 5,
         max_wait: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
+        responses: ResponseUrls | None = None,
+        webhook: Callable[[str], WebhookClient] = lambda url: WebhookClient(url, timeout=10),
     ) -> None:
         self._client = client
+        self._responses = responses
+        self._webhook = webhook
         self._attempts = attempts
         self._max_wait = max_wait
         self._sleep = sleep
@@ -85,7 +93,27 @@ class SlackNotifier:
             self._call("chat.postMessage", {"channel": ref.channel, **message_payload(reply)})
 
     def notify_private(self, target: ReplyTarget, reply: Reply) -> None:
+        """In place of the request's own ephemeral answer while Slack still takes its
+        response_url (the data replaces "Looking up…"), else as a new ephemeral message."""
+        if self._replaced(target, reply):
+            return
         self.ephemeral(target.channel, _user_id(target.requester), reply, thread=target.thread)
+
+    def _replaced(self, target: ReplyTarget, reply: Reply) -> bool:
+        url = self._responses.of(target.request) if self._responses and target.request else None
+        if url is None or self._responses is None or target.request is None:
+            return False
+        payload = {"replace_original": True, "response_type": "ephemeral", **message_payload(reply)}
+        try:
+            answer = self._webhook(url.get_secret_value()).send_dict(payload)
+        except OSError as exc:  # unreachable: the ephemeral message still gets there
+            log.warning("slack response_url failed (%s); answering anew", type(exc).__name__)
+            return False
+        if answer.status_code != 200:  # used up or expired early
+            log.info("slack refused a response_url (HTTP %s); answering anew", answer.status_code)
+            self._responses.forget(target.request)
+            return False
+        return True
 
     def ephemeral(self, channel: str, user: str, reply: Reply, thread: str | None = None) -> None:
         """Visible to ``user`` only, in ``channel`` (never posted to the channel itself)."""
@@ -158,12 +186,15 @@ def build_client(token: str, api_url: str, timeout: int = 10) -> WebClient:
     )
 
 
-def from_env() -> SlackNotifier:
+def from_env(redis_client: redis.Redis | None = None, prefix: str = "jh") -> SlackNotifier:
     """For workers (``SLACK_BOT_TOKEN``, optional ``SLACK_API_URL``); import it lazily by name,
-    ``bot.adapters.slack.notifier:from_env``, since ``bot/`` must not import the adapters."""
+    ``bot.adapters.slack.notifier:from_env``, since ``bot/`` must not import the adapters.
+    The response URLs the bot kept in Redis (same prefix) let answers replace its acks."""
     from bot.settings import load  # noqa: PLC0415  (settings are read only when asked)
 
     from .settings import SlackSettings  # noqa: PLC0415
 
     settings = load(SlackSettings)
-    return SlackNotifier(build_client(settings.bot_token.get_secret_value(), settings.api_url))
+    client = build_client(settings.bot_token.get_secret_value(), settings.api_url)
+    responses = ResponseUrls(redis_client, prefix=prefix) if redis_client is not None else None
+    return SlackNotifier(client, responses=responses)
