@@ -77,4 +77,5 @@ def _card(request: ApprovalRequest, state: str, *, tone: Tone = "info") -> Reply
         fields=tuple(ReplyField(label="Change", value=c) for c in request.changes),
         ephemeral=False,
         tone=tone,
+        card=True,
     )

@@ -44,6 +44,10 @@ class MessageRef(BaseModel):
     channel: str
     id: str
     platform: Platform | None = None
+    # An ephemeral message (a Discord interaction follow-up): only the token of this inbound
+    # request edits it, and only ``user`` sees it; the card continues in their DM after that.
+    request: str | None = None
+    user: str | None = None
 
 
 class Notifier(Protocol):

@@ -55,6 +55,9 @@ class Reply(BaseModel):
     mention: bool = False
     # Notify a group (a Slack user group, a Discord role) by its id, the same way.
     mention_group: str | None = None
+    # A request's card: the platform notifier puts it where JOTUNHEIM_CARDS_<PLATFORM> says
+    # (the channel, the requester's DM, or on Discord the interaction's ephemeral reply).
+    card: bool = False
 
     def plain(self) -> str:
         """A plain-text rendering (console, logs of what was sent, notifications)."""

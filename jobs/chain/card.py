@@ -112,6 +112,7 @@ def render(
         buttons=_next_actions(state),
         ephemeral=False,
         tone=_tone(state, exit_status),
+        card=True,
     )
 
 

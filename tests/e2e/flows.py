@@ -86,10 +86,14 @@ def run_flow(kit: ChatKit[W], flow: Flow) -> Run:
 
 
 def _posts(kit: ChatKit[W], actor: str, done: Done) -> list[Shown]:
-    """What was posted in the requester's channel for the request (not the bot's direct
-    answers): the card, whoever posted it first, and the completion notice."""
+    """What was posted for the request (not the bot's direct answers): the card, whoever
+    posted it first, and the completion notice; in the requester's channel, or to them
+    alone where cards are private (a Discord ephemeral follow-up, a DM)."""
     room = kit.room(actor)
-    return [s for s in done.seen if s.channel == room and s.how == "post"]
+    return [
+        s for s in done.seen
+        if (s.how == "post" and s.channel == room) or (s.how == "private" and s.message)
+    ]  # fmt: skip
 
 
 def _mentions(shown: Shown) -> bool:

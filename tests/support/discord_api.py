@@ -61,6 +61,9 @@ class MockDiscordApi:
         # Each call with its answer: a posted message's id is only in the answer.
         self.answered: list[tuple[Call, Scripted]] = []
         self.live_tokens: set[str] = set()
+        # A fake interaction's token is good from the moment it exists (Discord's is good
+        # from the interaction's creation) until a test expires it here.
+        self.expired_tokens: set[str] = set()
         self.messages: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, list[Any]] = {}  # "global" or a guild id → commands
         self._nonces: dict[str, str] = {}
@@ -84,6 +87,11 @@ class MockDiscordApi:
         self._server.shutdown()
         self._server.server_close()
 
+    def token_alive(self, token: str) -> bool:
+        if token in self.expired_tokens:
+            return False
+        return token in self.live_tokens or token.startswith("interaction-token-")
+
     def script(self, *answers: Scripted) -> None:
         """The next requests (any path) get these answers, in order."""
         self._scripts.extend(answers)
@@ -104,17 +112,26 @@ class MockDiscordApi:
     def _route(
         self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
     ) -> Scripted:
-        path = path.removeprefix("/api/v10")
+        path = path.removeprefix("/api/v10").split("?", 1)[0]  # ?wait=true: same answer here
         if match := re.fullmatch(r"/webhooks/(\d+)/([^/?]+)", path):
-            if match[2] not in self.live_tokens:
+            if not self.token_alive(match[2]):
                 return Scripted(404, {"message": "Unknown Webhook", "code": 10015})
             return Scripted(200, self._store("interaction", body))
         if (match := re.fullmatch(r"/webhooks/(\d+)/([^/?]+)/messages/@original", path)) and (
             method == "PATCH"
         ):
-            if match[2] not in self.live_tokens:
+            if not self.token_alive(match[2]):
                 return Scripted(404, {"message": "Unknown Webhook", "code": 10015})
             return Scripted(200, {"id": "original", **body})
+        if (match := re.fullmatch(r"/webhooks/(\d+)/([^/?]+)/messages/(\d+)", path)) and (
+            method == "PATCH"
+        ):  # a follow-up, edited through its interaction's token
+            if not self.token_alive(match[2]):
+                return Scripted(404, {"message": "Unknown Webhook", "code": 10015})
+            if match[3] not in self.messages:
+                return Scripted(404, {"message": "Unknown Message", "code": 10008})
+            self.messages[match[3]].update(body)
+            return Scripted(200, self.messages[match[3]])
         if headers.get("authorization") != f"Bot {BOT_TOKEN}":
             return Scripted(401, {"message": "401: Unauthorized", "code": 0})
         if path == "/users/@me" and method == "GET":  # login

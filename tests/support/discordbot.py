@@ -27,6 +27,7 @@ from pydantic import SecretStr
 
 from bot.adapters.after_ack import AfterAck, Followups
 from bot.adapters.discord.bot import JotunheimBot
+from bot.adapters.discord.cards import CardPlace
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
 from bot.adapters.discord.notifier import DiscordNotifier
@@ -254,23 +255,37 @@ class DiscordKit(ChatKit[OnDiscord]):
             channel, message = posted[1], str(answer.body["id"])
             if channel.startswith("dm"):
                 only = NAMES[channel.removeprefix("dm")]
-                self._show(Shown("private", reply, only=only, payload=body))
+                where = OnDiscord(int(channel[2:]), message, body.get("components") or [], only)
+                self._show(Shown("private", reply, only=only, message=message, payload=body), where)
                 return
             where = OnDiscord(int(channel), message, body.get("components") or [], None)
             self._show(Shown("post", reply, channel=channel, message=message, payload=body), where)
         elif edited := re.fullmatch(r"/channels/(\w+)/messages/(\d+)", path):
+            if edited[1].startswith("dm"):  # a DM: only its one person sees the edit
+                only = NAMES[edited[1].removeprefix("dm")]
+                self._show(Shown("edit", reply, only=only, message=edited[2], payload=body))
+                return
             shown = Shown("edit", reply, channel=edited[1], message=edited[2], payload=body)
             self._show(shown)
         elif original := re.fullmatch(rf"/webhooks/{APP_ID}/([^/?]+)/messages/@original", path):
             # The command's own ephemeral answer, replaced: still only its invoker sees it.
             owner, message = self._token_owner[original[1]], self._originals[original[1]]
             self._show(Shown("edit", reply, only=owner, message=message, payload=body))
-        elif followup := re.fullmatch(rf"/webhooks/{APP_ID}/([^/?]+)", path):
-            owner = self._token_owner[followup[1]]
+        elif edited := re.fullmatch(rf"/webhooks/{APP_ID}/([^/?]+)/messages/(\d+)", path):
+            # An ephemeral follow-up (a card), edited: still only its invoker sees it.
+            owner = self._token_owner[edited[1]]
+            where = OnDiscord(int(self.room(owner)), edited[2], body.get("components") or [], owner)
+            self._show(Shown("edit", reply, only=owner, message=edited[2], payload=body), where)
+        elif followup := re.fullmatch(rf"/webhooks/{APP_ID}/([^/?]+)", path.split("?")[0]):
+            owner, message = self._token_owner[followup[1]], str(answer.body["id"])
+            where = OnDiscord(int(self.room(owner)), message, body.get("components") or [], owner)
             if body.get("flags", 0) & EPHEMERAL_FLAG:
-                self._show(Shown("private", reply, only=owner, payload=body))
+                shown = Shown("private", reply, only=owner, message=message, payload=body)
             else:
-                self._show(Shown("post", reply, channel=self.room(owner), payload=body))
+                shown = Shown(
+                    "post", reply, channel=self.room(owner), message=message, payload=body
+                )
+            self._show(shown, where)
 
 
 def _edit_of(clicked: OnDiscord, reply: Reply) -> Shown:
@@ -366,7 +381,7 @@ DISCORD_POLICY: dict[str, object] = {
 
 
 def _notifier(
-    api: MockDiscordApi, tokens: InteractionTokens, http: httpx.Client
+    api: MockDiscordApi, tokens: InteractionTokens, http: httpx.Client, cards: CardPlace
 ) -> DiscordNotifier:
     return DiscordNotifier(
         http,
@@ -374,6 +389,7 @@ def _notifier(
         application_id=APP_ID,
         api_base=api.base,
         tokens=tokens,
+        cards=cards,
     )
 
 
@@ -384,11 +400,13 @@ def running_discordbot(
     *,
     sim: Simulator | None = None,
     clock: FakeClock | None = None,
+    cards: CardPlace = "ephemeral",
 ) -> Iterator[DiscordKit]:
     """The testbot behind the discord.py client, composed as ``jotunheim discord`` composes
     it: the handler posts through ``AfterAck``; the worker's notifier finds the interaction
     tokens the gateway remembered in Redis (same prefix) for private follow-ups. ``sim`` and
-    ``clock``: the testbot's (a manual clock for payloads that repeat exactly)."""
+    ``clock``: the testbot's (a manual clock for payloads that repeat exactly); ``cards``: where
+    requests' cards go (``JOTUNHEIM_CARDS_DISCORD``; production's default)."""
     api = MockDiscordApi()
     api.start()
     tokens = InteractionTokens(client, prefix=prefix)
@@ -401,8 +419,8 @@ def running_discordbot(
             sim=sim,
             clock=clock,
             policy=DISCORD_POLICY,
-            notifier=AfterAck(_notifier(api, tokens, bot_http), posts),
-            worker_notifier=_notifier(api, tokens, worker_http),
+            notifier=AfterAck(_notifier(api, tokens, bot_http, cards), posts),
+            worker_notifier=_notifier(api, tokens, worker_http, cards),
         ) as core:
             for user, account in CUSTOMERS.items():
                 identity = Identity(

@@ -26,6 +26,7 @@ from bot.adapters.slack.app import SlackApp, build_app
 from bot.adapters.slack.blocks import action_id, action_name
 from bot.adapters.slack.notifier import SlackNotifier, build_client
 from bot.adapters.slack.responses import ResponseUrls
+from bot.adapters.slack.settings import CardPlace
 from bot.ports.invocation import Identity
 from bot.ports.reply import Button, Reply, ReplyField, Tone
 from proxmox.simulator import Simulator
@@ -173,6 +174,12 @@ class SlackKit(ChatKit[OnSlack]):
         if call.method in ("chat.postMessage", "chat.update"):
             how: How = "post" if call.method == "chat.postMessage" else "edit"
             channel, ts = str(body["channel"]), str(answer.body["ts"])
+            if channel in NAMES:  # a user id: the post is in their DM with the app
+                dm: How = "private" if how == "post" else "edit"
+                where = OnSlack(channel, ts, ephemeral=False)
+                shown = Shown(dm, reply, only=NAMES[channel], message=ts, payload=body)
+                self._show(shown, where)
+                return
             where = OnSlack(channel, ts, ephemeral=False)
             self._show(Shown(how, reply, channel=channel, message=ts, payload=body), where)
         elif call.method == "views.open":
@@ -306,6 +313,7 @@ def running_slackbot(
     *,
     sim: Simulator | None = None,
     clock: FakeClock | None = None,
+    cards: CardPlace = "channel",
 ) -> Iterator[SlackKit]:
     """The testbot behind the bolt App, composed as ``jotunheim slack`` composes it: the
     handler posts through ``AfterAck`` (after the ack), the worker through its own notifier.
@@ -314,8 +322,10 @@ def running_slackbot(
     with api:
         settings = slack_api.settings(api)
         responses = ResponseUrls(client, prefix=prefix)  # the bot keeps them, workers use them
-        bot_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url))
-        worker_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url), responses=responses)
+        bot_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url), cards=cards)
+        worker_notifier = SlackNotifier(
+            build_client(BOT_TOKEN, api.base_url), responses=responses, cards=cards
+        )
         posts = Followups(workers=1, name="slack-after-ack")
         try:
             with running_testbot(

@@ -102,6 +102,7 @@ def compose_handler(
         application_id=settings.application_id,
         api_base=settings.api_base,
         tokens=tokens,
+        cards=settings.cards,  # the requester's card of a request waiting for approval
     )
     from bot.compose import compose_bot  # noqa: PLC0415  (composes Redis, RQ, stores)
 

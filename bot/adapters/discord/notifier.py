@@ -28,6 +28,7 @@ import httpx
 import redis
 from pydantic import SecretStr
 
+from bot.adapters.discord.cards import CardPlace, PrivateCards
 from bot.adapters.discord.redact import install_token_redaction, redact
 from bot.adapters.discord.render import message_payload
 from bot.adapters.discord.settings import DiscordRestSettings
@@ -65,6 +66,7 @@ class DiscordNotifier:
         api_base: str = "https://discord.com/api/v10",
         tokens: InteractionTokens | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        cards: CardPlace = "channel",
     ) -> None:
         self._http = http
         self._bot_token = bot_token
@@ -74,8 +76,26 @@ class DiscordNotifier:
         self._sleep = sleep
         self._unauthorized = threading.Event()
         install_token_redaction()
+        # Without the bot's tokens no card can be ephemeral: those then go to the DM.
+        self._cards = cards
+        self._private = (
+            PrivateCards(
+                application_id,
+                tokens,
+                send=lambda method, path, body: self._send(method, path, body, {}),
+                bot=self._bot,
+                check=_raise_for,
+            )
+            if tokens is not None and cards != "channel"
+            else None
+        )
 
     def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
+        if self._private is not None and self._cards != "channel":
+            if reply.card:
+                return self._private.post(target, reply, place=self._cards)
+            if reply.mention and target.reply_to:  # the completion notice of a private card
+                return self._private.notice(target, reply, place=self._cards)
         channel = target.thread or target.channel
         if reply.mention:  # a real mention notifies; "@alice" in text does not
             reply = reply.model_copy(update={"text": f"<@{target.requester}> {reply.text}"})
@@ -96,6 +116,9 @@ class DiscordNotifier:
         return MessageRef(channel=channel, id=str(sent["id"]))
 
     def update(self, ref: MessageRef, reply: Reply) -> None:
+        if self._private is not None and ref.request is not None:  # an ephemeral card
+            self._private.update(ref, reply)
+            return
         body = message_payload(reply)
         self._bot("PATCH", f"/channels/{ref.channel}/messages/{ref.id}", body)
 
@@ -197,4 +220,5 @@ def from_env(redis_client: redis.Redis, prefix: str) -> DiscordNotifier:
         application_id=settings.application_id,
         api_base=settings.api_base,
         tokens=InteractionTokens(redis_client, prefix=prefix),
+        cards=settings.cards,
     )

@@ -5,9 +5,9 @@ admin user/role ids and the admin channel are the command layer's policy setting
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode
 
 from bot.settings import env_config
@@ -22,6 +22,14 @@ class DiscordRestSettings(BaseSettings):
     application_id: int = Field(gt=0, description="application (client) id")
     api_base: str = Field(
         default="https://discord.com/api/v10", description="REST base (tests point it at a mock)"
+    )
+    # Where a request's card goes. ephemeral: only the requester sees it (the interaction's
+    # follow-up, continued in their DM after Discord's 15 minutes); dm: their DM; channel:
+    # everyone in the channel sees it (only where customers do not share channels).
+    cards: Literal["ephemeral", "dm", "channel"] = Field(
+        default="ephemeral",
+        validation_alias=AliasChoices("JOTUNHEIM_CARDS_DISCORD", "cards"),
+        description="ephemeral, dm or channel: who sees a request's card",
     )
 
     @field_validator("api_base")

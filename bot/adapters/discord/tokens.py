@@ -13,9 +13,12 @@ from __future__ import annotations
 import redis
 from pydantic import SecretStr
 
+from bot.ports.notify import MessageRef
+
 # Discord accepts follow-ups for 15 minutes; stop a minute early so a token read just before
 # expiry is not used after it.
 TOKEN_TTL_SECONDS = 14 * 60
+MOVED_TTL = 8 * 86400  # as long as a card may still be edited
 
 
 class InteractionTokens:
@@ -43,6 +46,18 @@ class InteractionTokens:
 
     def forget_request(self, request: str) -> None:
         self._r.delete(f"{self._p}:req:{request}")
+
+    def seconds_left(self, request: str) -> float:
+        """How long this request's token is still good for (0 when gone)."""
+        return max(0.0, float(self._r.ttl(f"{self._p}:req:{request}")))
+
+    # An ephemeral card that outlived its token continues in the requester's DM.
+    def move(self, message: str, continued: MessageRef) -> None:
+        self._r.set(f"{self._p}:moved:{message}", continued.model_dump_json(), ex=MOVED_TTL)
+
+    def moved(self, message: str) -> MessageRef | None:
+        raw = self._r.get(f"{self._p}:moved:{message}")
+        return MessageRef.model_validate_json(raw) if raw else None
 
     def forget(self, channel: str, user: str) -> None:
         """Drop a token Discord refused (expired early, app re-installed)."""

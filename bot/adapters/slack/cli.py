@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
 def compose(settings: SlackSettings) -> SlackApp:
     """Client, notifiers, the real command handler and the App, wired once per process."""
     client = build_client(settings.bot_token.get_secret_value(), settings.api_url)
-    notifier = SlackNotifier(client)
+    notifier = SlackNotifier(client, cards=settings.cards)  # a waiting request's card too
     handler, responses = _command_handler(AfterAck(notifier, Followups(workers=1)))
     with _start_up("SLACK_BOT_TOKEN", "auth.test", settings):
         return build_app(handler, settings, client=client, notifier=notifier, responses=responses)

@@ -30,6 +30,7 @@ from bot.ports.reply import Reply
 
 from .blocks import message_payload
 from .responses import ResponseUrls
+from .settings import CardPlace
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,10 @@ class SlackNotifier:
         sleep: Callable[[float], None] = time.sleep,
         responses: ResponseUrls | None = None,
         webhook: Callable[[str], WebhookClient] = lambda url: WebhookClient(url, timeout=10),
+        cards: CardPlace = "channel",
     ) -> None:
         self._client = client
+        self._cards = cards
         self._responses = responses
         self._webhook = webhook
         self._attempts = attempts
@@ -76,9 +79,14 @@ class SlackNotifier:
         if reply.mention_group:
             group = f"<!subteam^{reply.mention_group}>"
             reply = reply.model_copy(update={"text": f"{group} {reply.text}"})
-        payload: dict[str, Any] = {"channel": target.channel, **message_payload(reply)}
-        if target.reply_to or target.thread:
-            payload["thread_ts"] = target.reply_to or target.thread
+        # Cards (and their completion notice, in the card's thread) go to the requester's DM
+        # when JOTUNHEIM_CARDS_SLACK=dm: posting to a user id posts in their DM with the app.
+        private = self._cards == "dm" and (reply.card or (reply.mention and target.reply_to))
+        channel = _user_id(target.requester) if private else target.channel
+        payload: dict[str, Any] = {"channel": channel, **message_payload(reply)}
+        thread = target.reply_to or (None if private else target.thread)
+        if thread:
+            payload["thread_ts"] = thread
         response = self._call("chat.postMessage", payload)
         return MessageRef(channel=str(response["channel"]), id=str(response["ts"]))
 
@@ -197,4 +205,4 @@ def from_env(redis_client: redis.Redis | None = None, prefix: str = "jh") -> Sla
     settings = load(SlackSettings)
     client = build_client(settings.bot_token.get_secret_value(), settings.api_url)
     responses = ResponseUrls(redis_client, prefix=prefix) if redis_client is not None else None
-    return SlackNotifier(client, responses=responses)
+    return SlackNotifier(client, responses=responses, cards=settings.cards)

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings
 
 from bot.ports.invocation import Scope
 from bot.settings import ConfigError, env_config
 
 Mode = Literal["socket", "http"]
+CardPlace = Literal["channel", "dm"]
 
 
 class SlackSettings(BaseSettings):
@@ -30,6 +31,14 @@ class SlackSettings(BaseSettings):
     command_auth: str = "/auth"
     api_url: str = Field(default="https://slack.com/api/", description="Web API base URL")
     http_threads: int = Field(default=8, ge=1, le=64, description="HTTP mode server threads")
+    # Where a request's card goes. channel: where it was asked (the provider's own channels,
+    # one per customer over Slack Connect), its completion notice in the card's thread;
+    # dm: the requester's DM with the app (channels that customers share).
+    cards: CardPlace = Field(
+        default="channel",
+        validation_alias=AliasChoices("JOTUNHEIM_CARDS_SLACK", "cards"),
+        description="channel or dm: who sees a request's card",
+    )
 
     @field_validator("command_server", "command_admin", "command_auth")
     @classmethod
