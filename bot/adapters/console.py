@@ -54,7 +54,7 @@ class ConsoleNotifier:
         ref = MessageRef(channel=target.channel, id=str(next(self._ids)))
         answering = f", answering {target.reply_to}" if target.reply_to else ""
         ping = f"@{target.requester} " if reply.mention else ""
-        self._print(f"[#{target.channel} → @{target.requester}{answering}] {ping}{reply.plain()}")
+        self._print(f"[#{target.channel}{answering}] {ping}{reply.plain()}")
         return ref
 
     def post_card(self, target: ReplyTarget, reply: Reply, shown: CardShown) -> None:

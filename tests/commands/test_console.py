@@ -37,8 +37,8 @@ def test_a_resize_approved_in_the_console(testbot_redis: redis.Redis) -> None:
         bot.settle()
         text = "\n".join(lines)
         assert "needs an admin's approval (#" in text
-        assert f"[#admins → @alice] Approval request {approval_id}" in text
-        assert "[#console → @alice] Resize · acme-web (101)" in text
+        assert f"[#admins] Approval request {approval_id}" in text
+        assert "[#console] Resize · acme-web (101)" in text
         assert "⏳ Waiting for an admin's approval" in text
         assert "you are now @boss (console)" in text
         assert "approved by @boss" in text  # the worker's first edit of alice's card
