@@ -119,3 +119,21 @@ def test_slack_dm_cards(testbot_redis: redis.Redis) -> None:
         assert not [
             s for s in kit.seen("alice") if s.channel == kit.room("alice") and s.how == "post"
         ]
+
+
+def test_reboot_now_on_an_ephemeral_card_gets_an_ephemeral_card(
+    testbot_redis: redis.Redis,
+) -> None:
+    with running_discordbot(testbot_redis, _prefix()) as kit:
+        perform(kit, "alice", "/server resize 101 cpu=4 memory=8G")
+        mark = kit.mark()
+        kit.press("alice", "reboot")
+        kit.settle()
+
+        card, notice = _private_posts(kit, "alice", since=mark)
+        assert card.reply.title == "Reboot · acme-web (101)"
+        assert "✓ Done in" in _reads_now(kit, "alice", card)
+        assert notice.text.endswith("is done.")
+        clicked = kit.interactions[-1].token  # the Reboot click's own interaction
+        assert any(c.path.split("?")[0].endswith(clicked) for c in kit.api.calls)
+        _nothing_public(kit, "Reboot ·")

@@ -172,6 +172,7 @@ class DiscordKit(ChatKit[OnDiscord]):
         interaction = asyncio.run(
             click(self.bot, message, custom_id(button), user=member(user), channel_id=where.channel)
         )
+        self._token_owner[interaction.token] = user  # a click may start a request of its own
         self.interactions.append(interaction)
         self._shown_in(interaction, user, clicked=where)
         self._wait_and_collect()

@@ -85,8 +85,15 @@ class Gateway:
             await self.refuse(interaction)
             return
         click = self.button_click(interaction, action, value)
+        token = interaction.token
+
+        def call() -> ClickResult:
+            if self._tokens is not None:  # a click that starts a request (Reboot now): its card
+                self._tokens.remember_request(click.inbound_id, token)
+            return self._handler.click(click)
+
         result = await self._within_deadline(
-            interaction, lambda: self._handler.click(click), fallback=ClickResult(to_clicker=FAILED)
+            interaction, call, fallback=ClickResult(to_clicker=FAILED)
         )
         if result.ask_reason is not None:
             if not interaction.response.is_done():  # a modal must be the first response
