@@ -116,7 +116,7 @@ class Decisions:
             self.cards.waiting(approval, hours=self._hours())
         what = f"{heading(request.kind, request.args)} of {server}"
         return Reply(
-            text=f"{what} needs an admin's approval (#{ref}); its card below shows how it goes.",
+            text=f"{what} needs an admin's approval (#{ref}); its card shows how it goes.",
             tone="info",
         )
 

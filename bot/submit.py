@@ -32,7 +32,7 @@ class JobSubmitter:
         elif kind is not None and not kind.mutating:
             text = f"Looking up {queued or command_text}… (queued as #{ref})"
         else:
-            text = f"{command_text} is queued as #{ref}; its card below shows how it goes"
+            text = f"{command_text} is queued as #{ref}; its card shows how it goes"
         return Reply(text=text, tone="info")
 
     def reference(self, inbound_id: str) -> str:
