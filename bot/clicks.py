@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import redis
 
+from bot.approval_replies import approval_message
 from bot.commands.registry import Parsed
 from bot.parser import format_command, shown
 from bot.policy import Policy, Refusal
@@ -25,11 +26,10 @@ from bot.ports import ButtonClick, ClickResult, ReasonPrompt
 from bot.ports.audit import AuditLog
 from bot.ports.invocation import Actor, Invocation, shown_person
 from bot.ports.notify import BotNotifier, ReplyTarget
-from bot.ports.reply import Button, Reply, ReplyField, Tone
+from bot.ports.reply import Reply, ReplyField, Tone
 from bot.request_cards import RequesterCards, card_key, decided_line
-from bot.store.approvals import Approval, ApprovalRequest, ApprovalStore, ConfirmationStore
+from bot.store.approvals import ApprovalRequest, ApprovalStore, ConfirmationStore
 from bot.submit import JobSubmitter
-from jobs.chain.wording import duration
 from jobs.kinds import heading
 from jobs.queue import JobRequest, QueueUnavailable
 
@@ -291,33 +291,3 @@ def refused_click(click: ButtonClick) -> dict[str, Any]:
         "args": {"action": click.action[:_MAX_AUDITED], "value": click.value[:_MAX_AUDITED]},
         "where": f"{click.identity.platform}:{click.channel}",
     }
-
-
-def approval_message(approval: ApprovalRequest) -> Reply:
-    """What admins see: who asked what, the cache's current → requested values, buttons."""
-    fields = tuple(ReplyField(label="change", value=c) for c in approval.changes)
-    return Reply(
-        text=f"Approval request {approval.id}: {approval.summary}",
-        fields=fields,
-        buttons=(
-            Button(
-                action="approve",
-                value=approval.id,
-                label="Approve",
-                style="primary",
-                confirm=f"Approve {approval.summary}?",
-            ),
-            Button(action="deny", value=approval.id, label="Deny", style="danger"),
-        ),
-        ephemeral=False,
-    )
-
-
-def pending_reply(approvals: list[Approval], *, now: float) -> Reply:
-    if not approvals:
-        return Reply(text="no pending approval requests")
-    lines = [
-        f"{a.request.id}: {a.request.summary} (expires in {duration(a.request.expires - now)})"
-        for a in approvals
-    ]
-    return Reply(text=f"{len(approvals)} pending approval request(s)", code="\n".join(lines))

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import redis
 
 from bot import answers, pages
-from bot.clicks import Confirmed, Decisions, pending_reply, refused_click
+from bot.approval_replies import pending_reply
+from bot.clicks import Confirmed, Decisions, refused_click
 from bot.commands.registry import Parsed, Registry
 from bot.parser import ParseError, format_command, parse
 from bot.policy import Policy, Refusal

@@ -58,8 +58,7 @@ def test_the_requester_follows_a_waiting_request_on_its_card(testbot: TestBot) -
     assert state == "⏳ Waiting for an admin's approval (expires in 24 h)"
     assert [f.value for f in card.reply.fields] == ["cores 2 → 4", "memory 4096 MiB → 8192 MiB"]
     assert answer.text == (
-        f"Resize of acme-web (101) needs an admin's approval (#{ref}); "
-        "its card shows how it goes."
+        f"Resize of acme-web (101) needs an admin's approval (#{ref}); its card shows how it goes."
     )
     # The reference names the request before any job exists, and stays its name after.
     assert testbot.send("alice", f"/server task #{ref}").text == (
