@@ -105,7 +105,8 @@ def _shown_ref(ref: str, job_id: str) -> str:
 
 def step_line(index: int, total: int, step: StepState) -> str:
     parts = [f"{index + 1}/{total} {step.doing}: {step.state}"]
-    parts += [step.summary] if step.summary else []
+    # A summary says what the step did ("rebooted"): shown once it is done, not while it runs.
+    parts += [step.summary] if step.summary and step.state == "done" else []
     parts += [f"task {step.upid}"] if step.upid else []
     parts += [f"error: {step.error}"] if step.error else []
     return " — ".join(parts)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from actions.base import ActionError
 from actions.config import Limits
-from actions.sizes import GIB, MIB, human_bytes, parse_disk_size, pve_size
+from actions.sizes import GIB, MIB, parse_disk_size, pve_size, readable_size
 from actions.volumes import parse_backup_volid
 from bot.commands.registry import Parsed
 from bot.policy import Refusal
@@ -151,10 +151,8 @@ def _known(value: int | None) -> int | None:
 
 
 def _readable(size_bytes: int) -> str:
-    """Whole GiB as people read them (``32 GiB``, also for 1024 GiB), else the nearest unit."""
-    if size_bytes >= GIB and size_bytes % GIB == 0:
-        return f"{size_bytes // GIB} GiB"
-    return human_bytes(size_bytes)
+    """GiB as people read them (``32 GiB``, also for 1024 GiB; ``1.5 GiB``), MiB below."""
+    return readable_size(size_bytes)
 
 
 def _and(parts: list[str]) -> str:

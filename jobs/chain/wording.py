@@ -4,6 +4,7 @@ use it without loading the worker's side."""
 
 from __future__ import annotations
 
+from actions.sizes import human_duration
 from jobs.kinds import SERVER_POWER
 from jobs.queue import JobRequest
 
@@ -18,5 +19,5 @@ def label(request: JobRequest) -> str:
 
 
 def duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min {seconds % 60} s"
+    """How long, as everywhere in chat (``actions.sizes.human_duration``: ``10 min 1 s``)."""
+    return human_duration(seconds)

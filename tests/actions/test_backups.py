@@ -28,7 +28,7 @@ def test_create_sends_snapshot_zstd_remove_0_and_who_asked(sim: Simulator, px: P
         "vmid": "101", "storage": "backup", "mode": "snapshot", "compress": "zstd",
         "remove": 0, "notes-template": "requested by @alice (slack) secret via Jotunheim",
     })  # fmt: skip
-    assert result.summary == "backing up server 101 to backup"
+    assert result.summary == "backup saved (storage backup)"
     backups = sim.backups(101)
     # keep-last=3 on the storage would have pruned one without remove=0.
     assert len(backups) == 3

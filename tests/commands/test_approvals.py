@@ -2,7 +2,7 @@
 (not deletes), approval enqueues and tells the requester, denial tells the reason.
 
 Through the testbot (tests/support/testbot.py): alice (acme) owns 101 acme-web, 2 cores,
-4096 MiB and a 32 GiB disk; boss and root are admins; approval cards go to ``admins``."""
+4 GiB of memory and a 32 GiB disk; boss and root are admins; approval cards go to ``admins``."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def told_requester(bot: TestBot) -> list[str]:
 def test_a_relative_disk_size_is_shown_as_the_absolute_size_it_asks_for(testbot: TestBot) -> None:
     testbot.send("alice", "/server resize 101 disk=+10G")
     (message,) = testbot.posts()
-    assert [f.value for f in message.reply.fields] == ["disk 32 GiB → 42 GiB"]
+    assert [f.value for f in message.reply.fields] == ["disk 32 → 42 GiB"]
 
 
 def test_request_is_posted_to_admins_with_cache_before_and_requested_after(
@@ -43,7 +43,7 @@ def test_request_is_posted_to_admins_with_cache_before_and_requested_after(
     assert message.channel == "admins"
     assert [f.value for f in message.reply.fields] == [
         "cores 2 → 4",
-        "memory 4096 MiB → 8192 MiB",
+        "memory 4 → 8 GiB",
     ]
     assert [(b.action, b.value) for b in message.reply.buttons] == [
         ("approve", approval_id),

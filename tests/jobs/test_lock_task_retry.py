@@ -46,7 +46,7 @@ def test_reboot_that_hits_a_backup_lock_is_tried_again(
     head = "asked by you for acme\n"
     assert shown[0] == (head + "⏳ Rebooting", step.tried[0])
     assert (head + "⏳ Rebooting — VM is locked (backup); trying again shortly", None) in shown
-    assert shown[-1] == (head + "✓ Done in N s\n• rebooting server 101", step.upid)
+    assert shown[-1] == (head + "✓ Done in N s\n• rebooted", step.upid)
     assert card.field("Proxmox") == "OK"
     assert card.notice.reply.text == "Reboot of server 101 is done."
     assert_conforms(sim.calls)
