@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from actions.sizes import human_bytes, memory_change, parse_disk_size, size_change
+from actions.volumes import typed_backup_label
 from bot.commands.registry import SLASH, Command, Parsed, Registry
 from bot.ports.audit import AuditEntry, AuditLog
 from bot.ports.invocation import Scope, shown_person
@@ -132,6 +133,8 @@ def requested_changes(parsed: Parsed, entry: InventoryEntry | None) -> tuple[str
         wanted = parse_disk_size(str(values["disk"])).target(entry.disk_bytes)
         before, after = size_change(entry.disk_bytes, wanted)
         lines.append(f"disk {before} → {after}")
-    shown = {"cpu", "memory", "disk", "vm", "dry-run"}
+    if "backup" in values:
+        lines.append(typed_backup_label(str(values["backup"])))
+    shown = {"cpu", "memory", "disk", "vm", "dry-run", "backup"}
     lines += [f"{k} = {v}" for k, v in values.items() if k not in shown]
     return tuple(lines)

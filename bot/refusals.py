@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from actions.base import ActionError
 from actions.config import Limits
 from actions.sizes import GIB, MIB, parse_disk_size, pve_size, readable_size
-from actions.volumes import parse_backup_volid
+from actions.volumes import is_backup_time, parse_backup_volid
 from bot.commands.registry import Parsed
 from bot.policy import Refusal
 from bot.ports.invocation import Actor
@@ -41,16 +41,16 @@ class CertainRefusals:
     def _check_backup(self, volid: str, vmid: int) -> None:
         """``backup_of``'s checks in its order: the shape, the VMID, then the storage."""
         listing = f"/server backup list {vmid} shows its backups"
+        if is_backup_time(volid):
+            return  # a time names a backup of this server, if any: the worker finds it
         try:
             ref = parse_backup_volid(volid)
         except ActionError:
-            raise Refusal(f"backup {volid} is not a server backup; {listing}") from None
+            raise Refusal(f"{volid} is not a backup of a server; {listing}") from None
         if ref.vmid != vmid:
-            raise Refusal(f"backup {volid} is not a backup of server {vmid}; {listing}")
+            raise Refusal(f"that is not a backup of server {vmid}; {listing}")
         if ref.storage != self.backup_storage:
-            raise Refusal(
-                f"backup {volid} is not on the backup storage `{self.backup_storage}`; {listing}"
-            )
+            raise Refusal(f"that backup is not on the backup storage; {listing}")
 
 
 class _Resize:

@@ -197,7 +197,8 @@ def test_backup_notes_name_the_requester_and_their_note(
     assert _run(sim_ctx, job_id) == "succeeded"
 
     newest = sim.backups(101)[-1]
-    assert newest.notes == "before upgrade (requested by console:w:ann via Jotunheim)"
+    # The person as chat names them, never their identity key (the list shows the notes).
+    assert newest.notes == "before upgrade (requested by @ann via Jotunheim)"
 
 
 def test_node_status_posts_every_node_or_the_one_asked_for(
