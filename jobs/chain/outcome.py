@@ -93,6 +93,34 @@ def fail_chain(
     return _announce(ctx, state, reveal=show_state)
 
 
+def stop_following(ctx: WorkerContext, state: ChainState, index: int, message: str) -> ChainState:
+    """Stop following step ``index``'s task, which is still running on Proxmox: not a
+    failure. Free the server and cancel what would follow (nobody will see this task end),
+    show on the card that the task goes on and how to follow it (``message``), and tell the
+    requester once, in the card's thread."""
+    store = ctx.chains()
+    state = store.finish(state, "unfollowed", message)
+    release_lock(ctx, state)
+    ctx.enqueuer().cancel(f"{state.root}-s{index + 1}")
+    audit_job(ctx, state.request, "job.unfollowed", job_id=state.root, result=message)
+    if not is_mutating(state):
+        Reporter(ctx).private(state.request.target, Reply(text=message, tone="warning"))
+        return state
+    state = card.show(ctx, state, final=True)
+    target = state.request.target
+    if state.card is not None:
+        target = target.model_copy(update={"reply_to": state.card.id})
+    notice = Reply(text=message, ephemeral=False, tone="warning", mention=True)
+    Reporter(ctx).post(target, notice)
+    return state
+
+
+def follow_hint(state: ChainState, upid: str) -> str:
+    """The command that shows where the request stands: its ``#ref``, else the task id."""
+    ref = state.request.ref
+    return f"/server task #{ref}" if ref else f"/server task {upid}"
+
+
 def complete_chain(
     ctx: WorkerContext, state: ChainState, summary: str, *, exit_status: str | None = None
 ) -> ChainState:

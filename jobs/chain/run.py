@@ -29,7 +29,7 @@ from jobs.chain.outcome import ReportedFailure, fail_and_raise, fail_chain, rais
 from jobs.chain.preflight import NotOwned, check_owner, typed_request
 from jobs.chain.report import Reporter, audit_job
 from jobs.chain.runner import Outcome, after_step
-from jobs.chain.wording import label
+from jobs.chain.wording import gave_up, label
 from jobs.context import WorkerContext, current, installed
 from jobs.kinds import KINDS
 from jobs.queue import JobRequest, job_id_for
@@ -150,11 +150,17 @@ def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
 def _retry_or_fail(ctx: WorkerContext, state: ChainState, index: int, message: str) -> Retry:
     job = get_current_job()
     attempts = (job.number_of_retries or 0) if job else ctx.settings.retry_cap
-    if attempts >= ctx.settings.retry_cap:
-        fail_and_raise(ctx, state, index, f"{message} (gave up after {attempts + 1} attempts)")
     store = ctx.chains()
     # Re-read: the attempt recorded when it started, which the retry must look back to.
     state = store.get(state.root) or state
+    now = ctx.clock.now()
+    first = float(job.meta.get("first_try", 0)) if job else 0.0
+    if attempts >= ctx.settings.retry_cap:
+        since = first or state.steps[index].started or now
+        fail_and_raise(ctx, state, index, gave_up(message, attempts + 1, now - since))
+    if job is not None and not first:  # when the tries began, for the give-up's "over 3 s"
+        job.meta["first_try"] = state.steps[index].started or now
+        job.save_meta()  # type: ignore[no-untyped-call]
     state = store.update_step(state, index, state="pending", error=f"retrying: {message}")
     card.show(ctx, state)
     return Retry(max=ctx.settings.retry_cap, interval=list(ctx.settings.retry_intervals))

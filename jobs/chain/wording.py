@@ -18,6 +18,11 @@ def label(request: JobRequest) -> str:
     return f"{verb} {request.vmid}" if request.vmid is not None else verb
 
 
+def gave_up(error: str, tries: int, seconds: float) -> str:
+    """``VM is locked (backup) — gave up after 4 tries over 3 s``: a retried error, once."""
+    return f"{error} — gave up after {tries} tries over {duration(seconds)}"
+
+
 def duration(seconds: float) -> str:
     """How long, as everywhere in chat (``actions.sizes.human_duration``: ``10 min 1 s``)."""
     return human_duration(seconds)

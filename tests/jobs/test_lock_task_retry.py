@@ -83,7 +83,7 @@ def test_lock_errors_past_the_retry_cap_fail_the_chain(
     assert _posts(sim, "/qemu/101/status/reboot") == 4
     state = chain_progress(sim_ctx.redis, job_id, prefix=sim_ctx.prefix)
     assert state is not None
-    failure = "VM is locked (backup) (gave up after 4 attempts) (after N s). The server is running."
+    failure = "VM is locked (backup) — gave up after 4 tries over N s. The server is running."
     assert neutral(str(state.error)) == failure
     card = one_card(notifier)
     assert card.title == "Reboot · server 101"
