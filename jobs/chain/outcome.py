@@ -33,6 +33,15 @@ def raise_reported(message: str) -> NoReturn:
     raise ReportedFailure(message)
 
 
+def shown_error(exc: ProxmoxApiException) -> str:
+    """A Proxmox error as the requester reads it (``public``: never the bot's settings);
+    when that hides the operator's hint (a rejected token: check PROXMOX_TOKEN_ID/SECRET),
+    the hint goes to the worker's log, where whoever runs the bot looks."""
+    if exc.public != exc.message:
+        log.error("Proxmox error, told the requester in other words: %s", exc)
+    return exc.public
+
+
 def target_vmid(state: ChainState) -> int | None:
     vmid = state.request.vmid if state.request.vmid is not None else state.context.get("vmid")
     return int(vmid) if isinstance(vmid, int | str) and str(vmid).isdigit() else None

@@ -25,7 +25,13 @@ from bot.ports.invocation import shown_person
 from bot.ports.reply import Reply
 from jobs.chain import card
 from jobs.chain.adopt import attempt
-from jobs.chain.outcome import ReportedFailure, fail_and_raise, fail_chain, raise_reported
+from jobs.chain.outcome import (
+    ReportedFailure,
+    fail_and_raise,
+    fail_chain,
+    raise_reported,
+    shown_error,
+)
 from jobs.chain.preflight import NotOwned, check_owner, typed_request
 from jobs.chain.report import Reporter, audit_job
 from jobs.chain.runner import Outcome, after_step
@@ -74,8 +80,8 @@ def _execute(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
         return _run_step(ctx, state, index)
     except ProxmoxApiException as exc:
         if exc.retryable:
-            return _retry_or_fail(ctx, state, index, exc.message)
-        fail_and_raise(ctx, state, index, exc.message)
+            return _retry_or_fail(ctx, state, index, shown_error(exc))
+        fail_and_raise(ctx, state, index, shown_error(exc))
     except NotOwned as exc:
         fail_and_raise(ctx, state, index, str(exc), show_state=False)
     except ActionError as exc:
@@ -96,7 +102,7 @@ def _dry_run(ctx: WorkerContext, request: JobRequest) -> Outcome:
         action = ctx.action_for(request.kind)
         plan = action.plan(typed_request(action, request))
     except (ProxmoxApiException, ActionError) as exc:
-        message = exc.message if isinstance(exc, ProxmoxApiException) else str(exc)
+        message = shown_error(exc) if isinstance(exc, ProxmoxApiException) else str(exc)
         Reporter(ctx).private(request.target, Reply(text=f"✗ {what}: {message}", tone="error"))
         audit_job(ctx, request, "job.failed", result=message)
         raise_reported(message)

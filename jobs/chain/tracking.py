@@ -30,6 +30,7 @@ from jobs.chain.outcome import (
     fail_chain,
     follow_hint,
     raise_reported,
+    shown_error,
     stop_following,
 )
 from jobs.chain.runner import Outcome, after_step
@@ -83,7 +84,7 @@ def track_task(raw: dict[str, Any]) -> dict[str, Any] | Retry:
     except ProxmoxApiException as exc:
         if exc.retryable and elapsed < ctx.settings.tracking_deadline:
             return _again(ctx)
-        _failed(ctx, state, args, f"cannot read the task status: {exc.message}", elapsed)
+        _failed(ctx, state, args, f"cannot read the task status: {shown_error(exc)}", elapsed)
     if task.running:
         return _still_running(ctx, state, args, upid, elapsed)
     if not task.succeeded:
@@ -211,10 +212,10 @@ def _rerun(ctx: WorkerContext, state: ChainState, args: TrackArgs) -> Outcome:
     except ProxmoxApiException as exc:
         if exc.retryable and _retries() < ctx.settings.retry_cap:
             ctx.chains().update_step(
-                state, args.index, state="pending", error=f"retrying: {exc.message}"
+                state, args.index, state="pending", error=f"retrying: {shown_error(exc)}"
             )
             return _backoff(ctx, since=state.steps[args.index].started)
-        fail_and_raise(ctx, state, args.index, _gave_up(ctx, exc.message))
+        fail_and_raise(ctx, state, args.index, _gave_up(ctx, shown_error(exc)))
     except ActionError as exc:
         fail_and_raise(ctx, state, args.index, str(exc))
 
