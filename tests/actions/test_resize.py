@@ -206,3 +206,19 @@ def test_plan_with_nothing_to_change(px: Proxmox) -> None:
         "• cores 2 → 2 (unchanged)\n"
         "• disk 32 → 32 GiB (unchanged)"
     )
+
+
+def test_a_disk_is_named_as_its_owner_knows_it_when_there_are_several(
+    sim: Simulator, px: Proxmox
+) -> None:
+    sim.vms[101].config["virtio1"] = "local-lvm:vm-101-disk-1,size=10G"
+    boot = _action(px).plan(ResizeRequest(vmid=101, disk="+8G"))
+    other = _action(px).plan(ResizeRequest(vmid=101, disk="20G", disk_key="virtio1"))
+    assert [c.render() for c in boot.changes] == ["boot disk 32 → 40 GiB (live)"]
+    assert [c.render() for c in other.changes] == ["second disk 10 → 20 GiB (live)"]
+    grown = _action(px).run_step(
+        "grow_disk",
+        ResizeRequest(vmid=101),
+        {"node": "pve1", "disk_key": "virtio1", "disk_bytes": 20 * 1024**3},
+    )
+    assert grown.summary == "second disk grown to 20 GiB"
