@@ -16,7 +16,7 @@ from actions.config import ActionsConfig
 from actions.sizes import parse_memory_mib
 from actions.vm import VMID_MAX, VMID_MIN, Located, digest_guarded, locate
 from proxmox.errors import ProxmoxLocked
-from proxmox.models import VmConfig
+from proxmox.models import Disk, VmConfig
 from proxmox.repositories import Proxmox
 
 R = TypeVar("R", bound=BaseModel)
@@ -139,3 +139,22 @@ def update_config(
 
 def merged(context: Mapping[str, JSON], **more: JSON) -> dict[str, JSON]:
     return {**context, **more}
+
+
+def disk_name(config: VmConfig, disk: Disk) -> str:
+    """A disk as its owner knows it, never by bus name (``scsi0``): ``disk`` when the server
+    has one, else ``boot disk`` or ``second disk``, ``third disk`` (boot disk first, then by
+    key; in words, so that "second disk 10 → 20 GiB" has one number per size)."""
+    if len(config.disks) <= 1:
+        return "disk"
+    boot = config.boot_disk
+    if boot is not None and disk.key == boot.key:
+        return "boot disk"
+    rest = sorted(k for k in config.disks if boot is None or k != boot.key)
+    if disk.key not in rest:
+        return "disk"
+    place = rest.index(disk.key) + (2 if boot else 1)
+    return f"{_ORDINALS[place]} disk" if place < len(_ORDINALS) else f"disk number {place}"
+
+
+_ORDINALS = ("", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")

@@ -111,15 +111,54 @@ def human_bytes(size_bytes: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def human_duration(seconds: int) -> str:
-    """Uptime: ``3d 4h``, ``2h 5m``, ``45s``."""
-    days, rest = divmod(max(seconds, 0), 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {minutes}m"
-    if minutes:
-        return f"{minutes}m {secs}s"
-    return f"{secs}s"
+def readable_size(size_bytes: int) -> str:
+    """A size as people read it on cards, approvals and errors: GiB from 1 GiB up, however
+    large (``8 GiB``, ``1.5 GiB``, ``1024 GiB``), MiB below (``512 MiB``). Memory and disks
+    share it, so a person never has to convert between the two."""
+    for suffix, unit in (("GiB", GIB), ("MiB", MIB)):
+        if size_bytes >= unit:
+            return f"{_number(size_bytes / unit)} {suffix}"
+    return human_bytes(size_bytes)
+
+
+def memory_size(mib: int) -> str:
+    """Memory (MiB, as the config keeps it) as people read it: ``8192`` → ``8 GiB``."""
+    return readable_size(mib * MIB)
+
+
+def size_change(before_bytes: int, after_bytes: int) -> tuple[str, str]:
+    """Both ends of a change, the unit said once when they share it: ``("4", "8 GiB")``
+    reads ``4 → 8 GiB``; ``("512 MiB", "2 GiB")`` when they do not."""
+    before, after = readable_size(before_bytes), readable_size(after_bytes)
+    number, _, unit = before.partition(" ")
+    return (number, after) if after.endswith(f" {unit}") else (before, after)
+
+
+def memory_change(before_mib: int, after_mib: int) -> str:
+    """``memory 4096 → 8192`` (MiB) as ``4 → 8 GiB``."""
+    before, after = size_change(before_mib * MIB, after_mib * MIB)
+    return f"{before} → {after}"
+
+
+def _number(value: float) -> str:
+    """``8``, ``1.5``, ``1.25``: two decimals at most, none that are zero."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def human_duration(seconds: float) -> str:
+    """The one way chat says how long something took or runs, uptime too: ``45 s`` (up to
+    two minutes), ``10 min 1 s``, ``6 h 5 min``, ``3 d 4 h``: two units at most, a zero
+    second one left out."""
+    total = max(0, round(seconds))
+    if total < 120:
+        return f"{total} s"
+    for unit, size, smaller, rest_size in (
+        ("d", 86400, "h", 3600),
+        ("h", 3600, "min", 60),
+        ("min", 60, "s", 1),
+    ):
+        if total >= size:
+            whole, rest = divmod(total, size)
+            part = rest // rest_size
+            return f"{whole} {unit}" + (f" {part} {smaller}" if part else "")
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -7,7 +7,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from actions.sizes import human_bytes, parse_disk_size
+from actions.sizes import human_bytes, memory_change, parse_disk_size, size_change
+from actions.volumes import typed_backup_label
 from bot.commands.registry import SLASH, Command, Parsed, Registry
 from bot.ports.audit import AuditEntry, AuditLog
 from bot.ports.invocation import Scope, shown_person
@@ -127,10 +128,13 @@ def requested_changes(parsed: Parsed, entry: InventoryEntry | None) -> tuple[str
     if entry is not None and "cpu" in values:
         lines.append(f"cores {entry.cores} → {values['cpu']}")
     if entry is not None and "memory" in values:
-        lines.append(f"memory {entry.memory_mib} MiB → {values['memory']} MiB")
+        lines.append(f"memory {memory_change(entry.memory_mib, int(values['memory']))}")
     if entry is not None and "disk" in values:
         wanted = parse_disk_size(str(values["disk"])).target(entry.disk_bytes)
-        lines.append(f"disk {human_bytes(entry.disk_bytes)} → {human_bytes(wanted)}")
-    shown = {"cpu", "memory", "disk", "vm", "dry-run"}
+        before, after = size_change(entry.disk_bytes, wanted)
+        lines.append(f"disk {before} → {after}")
+    if "backup" in values:
+        lines.append(typed_backup_label(str(values["backup"])))
+    shown = {"cpu", "memory", "disk", "vm", "dry-run", "backup"}
     lines += [f"{k} = {v}" for k, v in values.items() if k not in shown]
     return tuple(lines)

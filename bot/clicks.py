@@ -30,6 +30,7 @@ from bot.ports.reply import Reply, ReplyField, Tone
 from bot.request_cards import RequesterCards, card_key, decided_line
 from bot.store.approvals import ApprovalRequest, ApprovalStore, ConfirmationStore
 from bot.submit import JobSubmitter
+from jobs.chain.wording import duration
 from jobs.kinds import heading
 from jobs.queue import JobRequest, QueueUnavailable
 
@@ -113,7 +114,7 @@ class Decisions:
                 group = self.policy.settings.admin_group(actor.identity.platform)
                 card = approval_message(approval).model_copy(update={"mention_group": group})
                 self._tell(admins, card)
-            self.cards.waiting(approval, hours=self._hours())
+            self.cards.waiting(approval, lifetime=self._lifetime())
         what = f"{heading(request.kind, request.args)} of {server}"
         return Reply(
             text=f"{what} needs an admin's approval (#{ref}); its card shows how it goes.",
@@ -122,11 +123,11 @@ class Decisions:
 
     def expired(self, request: ApprovalRequest) -> None:
         """Nobody decided in time: the requester's card says so."""
-        state = f"⌛ Expired: no admin decided within {self._hours()} h\nNothing was changed."
+        state = f"⌛ Expired: no admin decided within {self._lifetime()}\nNothing was changed."
         self.cards.closed(request, state, tone="warning")
 
-    def _hours(self) -> int:
-        return max(1, round(self.approvals.ttl / 3600))
+    def _lifetime(self) -> str:
+        return duration(self.approvals.ttl)
 
     def check_not_waiting(self, request: JobRequest) -> None:
         """Refuse a request identical to one pending approval (``request_approval`` checks

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import redis
 from pydantic import ValidationError
 
-from bot.ports.reply import Reply
+from bot.ports.reply import Reply, Tone
 from jobs.chain.wording import duration, label
 from jobs.config import JobSettings
 from jobs.queue import JobRequest, fetch_job
@@ -85,8 +85,16 @@ def job_reply(found: Found, *, now: float) -> Reply:
     return Reply(
         text=f"{what} — {chain_outcome(chain, now=now)}\n{chain.render()}",
         code="\n".join(lines),
-        tone={"running": "info", "succeeded": "success", "failed": "error"}[chain.status],
+        tone=_TONES[chain.status],
     )
+
+
+_TONES: dict[str, Tone] = {
+    "running": "info",
+    "succeeded": "success",
+    "failed": "error",
+    "unfollowed": "warning",
+}
 
 
 def chain_outcome(chain: ChainState, *, now: float) -> str:
@@ -95,6 +103,11 @@ def chain_outcome(chain: ChainState, *, now: float) -> str:
     took = duration((chain.ended or now) - chain.started)
     if chain.status == "succeeded":
         return f"succeeded in {took}"
+    if chain.status == "unfollowed":
+        # Proxmox has the answer now; the task id asks it (this view reads only Redis).
+        upid = next((s.upid for s in reversed(chain.steps) if s.upid), None)
+        live = f"; /server task {upid} asks Proxmox how it stands now" if upid else ""
+        return f"its task was still running on Proxmox after {took}, when tracking stopped{live}"
     return f"failed after {took}: {chain.error or 'unknown error'}"
 
 
@@ -105,7 +118,8 @@ def _shown_ref(ref: str, job_id: str) -> str:
 
 def step_line(index: int, total: int, step: StepState) -> str:
     parts = [f"{index + 1}/{total} {step.doing}: {step.state}"]
-    parts += [step.summary] if step.summary else []
+    # A summary says what the step did ("rebooted"): shown once it is done, not while it runs.
+    parts += [step.summary] if step.summary and step.state == "done" else []
     parts += [f"task {step.upid}"] if step.upid else []
     parts += [f"error: {step.error}"] if step.error else []
     return " — ".join(parts)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from actions.base import ActionError
 from actions.config import Limits
-from actions.sizes import GIB, MIB, human_bytes, parse_disk_size, pve_size
-from actions.volumes import parse_backup_volid
+from actions.sizes import GIB, MIB, parse_disk_size, pve_size, readable_size
+from actions.volumes import is_backup_time, parse_backup_volid
 from bot.commands.registry import Parsed
 from bot.policy import Refusal
 from bot.ports.invocation import Actor
@@ -41,16 +41,16 @@ class CertainRefusals:
     def _check_backup(self, volid: str, vmid: int) -> None:
         """``backup_of``'s checks in its order: the shape, the VMID, then the storage."""
         listing = f"/server backup list {vmid} shows its backups"
+        if is_backup_time(volid):
+            return  # a time names a backup of this server, if any: the worker finds it
         try:
             ref = parse_backup_volid(volid)
         except ActionError:
-            raise Refusal(f"backup {volid} is not a server backup; {listing}") from None
+            raise Refusal(f"{volid} is not a backup of a server; {listing}") from None
         if ref.vmid != vmid:
-            raise Refusal(f"backup {volid} is not a backup of server {vmid}; {listing}")
+            raise Refusal(f"that is not a backup of server {vmid}; {listing}")
         if ref.storage != self.backup_storage:
-            raise Refusal(
-                f"backup {volid} is not on the backup storage `{self.backup_storage}`; {listing}"
-            )
+            raise Refusal(f"that backup is not on the backup storage; {listing}")
 
 
 class _Resize:
@@ -151,10 +151,8 @@ def _known(value: int | None) -> int | None:
 
 
 def _readable(size_bytes: int) -> str:
-    """Whole GiB as people read them (``32 GiB``, also for 1024 GiB), else the nearest unit."""
-    if size_bytes >= GIB and size_bytes % GIB == 0:
-        return f"{size_bytes // GIB} GiB"
-    return human_bytes(size_bytes)
+    """GiB as people read them (``32 GiB``, also for 1024 GiB; ``1.5 GiB``), MiB below."""
+    return readable_size(size_bytes)
 
 
 def _and(parts: list[str]) -> str:

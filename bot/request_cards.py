@@ -31,7 +31,7 @@ class RequesterCards:
         self._notifier = notifier
         self._records = records
 
-    def waiting(self, request: ApprovalRequest, *, hours: int) -> None:
+    def waiting(self, request: ApprovalRequest, *, lifetime: str) -> None:
         key = card_key(request.id)
         if not self._records.claim(key):
             return  # a redelivered request: its card exists
@@ -42,7 +42,7 @@ class RequesterCards:
             else:
                 self._records.shown(key, posted)
 
-        card = _card(request, f"⏳ Waiting for an admin's approval (expires in {hours} h)")
+        card = _card(request, f"⏳ Waiting for an admin's approval (expires in {lifetime})")
         try:
             self._notifier.post_card(request.job.target, card, shown)
         except Exception:  # best effort: the request is stored, the admins are asked

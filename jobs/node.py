@@ -16,6 +16,7 @@ import redis
 from rq import Repeat
 from rq.job import Job, JobStatus
 
+from actions.sizes import readable_size
 from bot.ports.reply import Reply, ReplyField, Tone
 from jobs.chain.report import Reporter, public
 from jobs.config import JobSettings
@@ -25,7 +26,6 @@ from jobs.state.inventory import inventory_entry
 from proxmox.errors import ProxmoxApiException
 
 log = logging.getLogger(__name__)
-MIB = 1024 * 1024
 _LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
 
 
@@ -95,7 +95,7 @@ def node_status(request_data: dict[str, Any]) -> dict[str, Any]:
             label=n.node,
             value=(
                 f"{n.status}, cpu {n.cpu * 100:.0f}% of {n.maxcpu}, "
-                f"memory {n.mem // MIB} / {n.maxmem // MIB} MiB"
+                f"memory {readable_size(n.mem)} of {readable_size(n.maxmem)}"
             ),
         )
         for n in sorted(shown, key=lambda n: n.node)

@@ -12,6 +12,7 @@ from typing import Any
 
 from actions.vm import find_vm
 from bot.ports.reply import Reply, Tone
+from jobs.chain.outcome import shown_error
 from jobs.chain.report import Reporter, public
 from jobs.chain.wording import duration
 from jobs.context import WorkerContext, current
@@ -45,8 +46,9 @@ def task_status(request_data: dict[str, Any]) -> dict[str, Any]:
         reporter.private(request.target, not_found)
         return {"ok": False, "error": "not found"}
     except ProxmoxApiException as exc:
-        reporter.private(request.target, Reply(text=f"✗ task {text}: {exc.message}", tone="error"))
-        return {"ok": False, "error": exc.message}
+        shown = shown_error(exc)
+        reporter.private(request.target, Reply(text=f"✗ task {text}: {shown}", tone="error"))
+        return {"ok": False, "error": shown}
     reporter.private(request.target, task_reply_text(upid, task, tail, now=ctx.clock.now()))
     return {"ok": True, "status": task.status, "exitstatus": task.exitstatus}
 

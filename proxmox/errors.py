@@ -22,7 +22,9 @@ later can help (jobs retry only those).
                                         ``data``, ``null`` where a UPID was expected)
 
 Messages are one line, fit to show a human, and never contain credentials: the client
-never puts the token in a URL, and no exception stores request headers.
+never puts the token in a URL, and no exception stores request headers. ``message`` is for
+whoever runs the bot (it may say which ``PROXMOX_*`` setting to check); ``public`` is what a
+customer reads in chat, which never names the bot's settings.
 
 ``classify_message`` is shared with task tracking: a task's ``exitstatus`` error text is
 classified by the same rules as an HTTP 500 reason phrase.
@@ -44,12 +46,16 @@ _CONFLICT = re.compile(
     r"checksum mismatch|detected modified configuration|already exists", re.IGNORECASE
 )
 _DIGEST = re.compile(r"checksum mismatch|detected modified configuration", re.IGNORECASE)
+_SETTING = re.compile(r"\bPROXMOX_[A-Z_]+")
+FOR_AN_ADMIN = "an admin needs to fix this"
 
 
 class ProxmoxApiException(Exception):
     """Base of every Proxmox failure; ``str()`` is a one-line, human-readable message."""
 
     retryable: ClassVar[bool] = False
+    # What a customer reads instead of ``message`` when it is for whoever runs the bot.
+    public_text: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -66,6 +72,16 @@ class ProxmoxApiException(Exception):
         self.status = status
         self.errors: dict[str, str] = dict(errors or {})
         super().__init__(self._render())
+
+    @property
+    def public(self) -> str:
+        """The message as a customer may read it: ``message``, unless it is a hint for the
+        operator (a ``PROXMOX_*`` setting to check); the operator's log keeps ``message``."""
+        if self.public_text:
+            return self.public_text
+        if _SETTING.search(self.message):
+            return f"Proxmox gave an answer the bot cannot use; {FOR_AN_ADMIN}"
+        return self.message
 
     def _render(self) -> str:
         text = self.message
@@ -133,10 +149,13 @@ class ProxmoxTLSError(ProxmoxConnectionError):
     """The server certificate did not verify; retrying will not change that."""
 
     retryable = False
+    public_text = f"the bot could not verify the Proxmox cluster's certificate; {FOR_AN_ADMIN}"
 
 
 class ProxmoxAuthenticationError(ProxmoxApiException):
     """401: the API token was rejected (unknown, expired, wrong secret)."""
+
+    public_text = f"the Proxmox cluster refused the bot's credentials; {FOR_AN_ADMIN}"
 
 
 class ProxmoxPermissionError(ProxmoxApiException):

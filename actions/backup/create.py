@@ -54,7 +54,7 @@ class BackupCreateAction(ServerAction[BackupCreateRequest]):
         notes = backup_notes(request.requested_by, request.note)
         upid = start_backup(self.px, self.config, node, request.vmid, notes)
         return StepResult(
-            summary=f"backing up server {request.vmid} to {self.config.backup_storage}",
+            summary=f"backup saved (storage {self.config.backup_storage})",
             upid=str(upid),
             context={**context, "node": node},
         )

@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 from actions.base import JSON, ActionError, Plan, Step, StepResult
 from actions.common import ServerAction, VmRequest
 from actions.sizes import human_bytes
-from actions.volumes import parse_backup_volid
+from actions.volumes import (
+    BackupRef,
+    backup_of,
+    backup_time_id,
+    is_backup_time,
+    parse_backup_volid,
+    time_label,
+    when_text,
+)
 from proxmox.models import BackupVolume
 from proxmox.repositories import Proxmox
 
@@ -48,6 +56,10 @@ class BackupListAction(ServerAction[BackupListRequest]):
             for b in backups
         ]
         lines = [describe(b) for b in backups] or [f"server {request.vmid} has no backups"]
+        if backups:
+            lines.append(
+                f"Restore or delete one by its id: /server backup restore {request.vmid} <id>"
+            )
         return StepResult(
             summary="\n".join(lines), context={**context, "node": node, "backups": rows}
         )
@@ -68,7 +80,39 @@ def _named_for(volid: str, vmid: int) -> bool:
 
 
 def describe(backup: BackupVolume) -> str:
-    when = datetime.fromtimestamp(backup.ctime, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
-    notes = f" — {backup.notes}" if backup.notes else ""
-    protected = " (protected)" if backup.protected else ""
-    return f"{when}  {human_bytes(backup.size)}  {backup.volid}{protected}{notes}"
+    """``1 Dec 2026 10:00 UTC · 1.2 GiB · nightly · id 2026-12-01T10:00:00``: when it was
+    taken, its size, its note, and the id chat takes it by (its time, not its volume id)."""
+    when = when_text(datetime.fromtimestamp(backup.ctime, tz=UTC))
+    parts = [when, human_bytes(backup.size)]
+    parts += ["protected"] if backup.protected else []
+    parts += [backup.notes] if backup.notes else []
+    parts.append(f"id {backup_time_id(backup.volid) or backup.volid}")
+    return " · ".join(parts)
+
+
+def refuse_foreign(wanted: str, vmid: int, storage: str) -> None:
+    """A volume id that is not provably ``vmid``'s backup on ``storage`` is refused from its
+    name alone (a time names one of this server's, if any)."""
+    if not is_backup_time(wanted):
+        backup_of(wanted, vmid, (storage,))
+
+
+def pick_backup(
+    px: Proxmox, node: str, storage: str, vmid: int, wanted: str
+) -> tuple[BackupRef, BackupVolume | None]:
+    """The backup ``wanted`` names — its time (``2026-12-01T10:00:00``, as the list shows
+    it) or its volume id — checked to be ``vmid``'s on ``storage``, and its listing entry
+    (None: it is not there, e.g. already deleted). A time that names none is refused."""
+    if is_backup_time(wanted):
+        key = wanted.strip().removesuffix("Z")
+        backups = backups_of(px, node, storage, vmid)
+        found = next((b for b in backups if backup_time_id(b.volid) == key), None)
+        if found is None:
+            raise ActionError(
+                f"backup: server {vmid} has no backup taken at {time_label(key)}; "
+                f"/server backup list {vmid} shows its backups"
+            )
+        return parse_backup_volid(found.volid), found
+    ref = backup_of(wanted, vmid, (storage,))  # checked before anything is read
+    listed = backups_of(px, node, ref.storage, vmid)
+    return ref, next((b for b in listed if b.volid == ref.volid), None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actions.backup.listing import backups_of
+from actions.backup.listing import pick_backup
 from actions.base import JSON, START_TASKS, STOP_TASKS, ActionError, Change, Plan, Step, StepResult
 from actions.common import (
     ServerAction,
@@ -22,11 +22,11 @@ from actions.common import (
     ensure_unprotected,
     update_config,
 )
-from actions.volumes import BackupRef, backup_of
+from actions.volumes import BackupRef, backup_label
 
 
 class RestoreRequest(VmRequest):
-    volid: str
+    volid: str  # its volume id, or the time it was taken (2026-12-01T10:00:00)
 
 
 class RestoreAction(ServerAction[RestoreRequest]):
@@ -42,10 +42,13 @@ class RestoreAction(ServerAction[RestoreRequest]):
     )
 
     def _backup(self, request: RestoreRequest, node: str) -> BackupRef:
-        ref = backup_of(request.volid, request.vmid, (self.config.backup_storage,))
-        known = {b.volid for b in backups_of(self.px, node, ref.storage, request.vmid)}
-        if ref.volid not in known:
-            raise ActionError(f"backup: server {request.vmid} has no backup {ref.volid}")
+        storage = self.config.backup_storage
+        ref, found = pick_backup(self.px, node, storage, request.vmid, request.volid)
+        if found is None:
+            raise ActionError(
+                f"backup: server {request.vmid} has no {backup_label(ref.volid)}; "
+                f"/server backup list {request.vmid} shows its backups"
+            )
         return ref
 
     def plan(self, request: RestoreRequest) -> Plan:
@@ -56,7 +59,7 @@ class RestoreAction(ServerAction[RestoreRequest]):
         calls.append(f"POST /nodes/{node}/qemu (vmid={request.vmid}, archive={ref.volid}, force=1)")
         if running:
             calls.append(f"POST {self.vm_path(node, request.vmid, 'status', 'start')}")
-        summary = f"Restore server {request.vmid} from {ref.volid}" + (
+        summary = f"Restore server {request.vmid} from the {backup_label(ref.volid)}" + (
             "; it will be stopped first and started again" if running else ""
         )
         return Plan(
@@ -66,7 +69,9 @@ class RestoreAction(ServerAction[RestoreRequest]):
             summary=summary,
             steps=self.step_names(),
             calls=tuple(calls),
-            changes=(Change(what="disks", before="current contents", after=f"backup {ref.volid}"),),
+            changes=(
+                Change(what="disks", before="current contents", after=backup_label(ref.volid)),
+            ),
             warnings=("everything written since that backup is lost",),
         )
 
@@ -80,7 +85,7 @@ class RestoreAction(ServerAction[RestoreRequest]):
         ensure_unlocked(config, request.vmid)
         running = self.px.power.status(node, request.vmid).status != "stopped"
         return StepResult(
-            summary=f"restore of server {request.vmid} from {ref.volid} checked",
+            summary=f"restore from the {backup_label(ref.volid)} checked",
             context={
                 **context,
                 "node": node,
@@ -93,10 +98,10 @@ class RestoreAction(ServerAction[RestoreRequest]):
     def stop(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
         node = self.where(request.vmid, context)
         if self.px.power.status(node, request.vmid).status == "stopped":
-            return StepResult(summary=f"server {request.vmid} is stopped", context=dict(context))
+            return StepResult(summary="it was already stopped", context=dict(context))
         upid = self.px.power.stop(node, request.vmid)
         return StepResult(
-            summary=f"stopping server {request.vmid} for the restore",
+            summary="stopped for the restore",
             upid=str(upid),
             context=dict(context),
         )
@@ -112,7 +117,7 @@ class RestoreAction(ServerAction[RestoreRequest]):
             )
         upid = self.px.servers.restore(node, request.vmid, ref.volid, force=True)
         return StepResult(
-            summary=f"restoring server {request.vmid} from {ref.volid}",
+            summary=f"restored from the {backup_label(ref.volid)}",
             upid=str(upid),
             context={**context, "node": node},
         )
@@ -123,25 +128,14 @@ class RestoreAction(ServerAction[RestoreRequest]):
         _, sent = update_config(
             self.px, node, request.vmid, lambda cfg: {} if cfg.tags == tags else {"tags": tags}
         )
-        summary = (
-            f"tags of server {request.vmid} put back: {', '.join(tags) or 'none'}"
-            if sent
-            else f"tags of server {request.vmid} unchanged"
-        )
+        summary = "its owner and tags put back" if sent else "its owner and tags kept"
         return StepResult(summary=summary, context=dict(context))
 
     def start(self, request: RestoreRequest, context: Mapping[str, JSON]) -> StepResult:
         node = self.where(request.vmid, context)
         if not context.get("was_running"):
-            return StepResult(
-                summary=f"server {request.vmid} restored; left stopped as it was",
-                context=dict(context),
-            )
+            return StepResult(summary="left stopped, as it was", context=dict(context))
         if self.px.power.status(node, request.vmid).status == "running":
-            return StepResult(
-                summary=f"server {request.vmid} is already running", context=dict(context)
-            )
+            return StepResult(summary="it was already running", context=dict(context))
         upid = self.px.power.start(node, request.vmid)
-        return StepResult(
-            summary=f"starting server {request.vmid} again", upid=str(upid), context=dict(context)
-        )
+        return StepResult(summary="started again", upid=str(upid), context=dict(context))

@@ -28,7 +28,7 @@ from actions.common import MemoryMiB, ServerAction, as_field_error
 from actions.config import ActionsConfig, resolve_template
 from actions.server import provision
 from actions.server.resize import check_limits
-from actions.sizes import human_bytes, parse_disk_size
+from actions.sizes import memory_size, parse_disk_size, readable_size
 from actions.vm import VMID_MAX, VMID_MIN
 from proxmox.errors import ProxmoxConflict, ProxmoxParameterError
 from proxmox.models import ClusterResource
@@ -108,8 +108,8 @@ class BuildAction(ServerAction[BuildRequest]):
             f"({template.vmid}) on {node}",
             changes=(
                 Change(what="cores", before="-", after=str(request.cores)),
-                Change(what="memory", before="-", after=f"{request.memory} MiB"),
-                Change(what="disk", before="-", after=human_bytes(request.disk_bytes)),
+                Change(what="memory", before="-", after=memory_size(request.memory)),
+                Change(what="disk", before="-", after=readable_size(request.disk_bytes)),
                 Change(what="owner", before="-", after=self.config.owner_tag(request.account)),
             ),
         )
@@ -143,8 +143,8 @@ class BuildAction(ServerAction[BuildRequest]):
         base = self.px.config.get(template.node, template.vmid).boot_disk
         if base is not None and base.size_bytes > request.disk_bytes:
             raise ActionError(
-                f"disk: template {template.name} has a {human_bytes(base.size_bytes)}"
-                f" disk; ask for at least that, not {human_bytes(request.disk_bytes)}"
+                f"disk: template {template.name} has a {readable_size(base.size_bytes)}"
+                f" disk; ask for at least that, not {readable_size(request.disk_bytes)}"
             )
         return template, node
 
@@ -245,9 +245,7 @@ class BuildAction(ServerAction[BuildRequest]):
     def start(self, request: BuildRequest, context: Mapping[str, JSON]) -> StepResult:
         vmid, node = _ints(context, "vmid"), str(context["node"])
         if not request.start:
-            return StepResult(
-                summary=f"server {vmid} built; left stopped as asked", context=dict(context)
-            )
+            return StepResult(summary="left stopped, as asked", context=dict(context))
         result = provision.start_unless_running(self.px, node, vmid)
         return result.model_copy(update={"context": dict(context)})
 

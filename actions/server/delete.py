@@ -69,9 +69,7 @@ class DeleteAction(ServerAction[DeleteRequest]):
         already gone, the step's result: deleting a deleted VM is a success."""
         found = find_vm(self.px.cluster, request.vmid)
         if found is None:
-            return StepResult(
-                summary=f"server {request.vmid} is already gone", context={**context, "gone": True}
-            )
+            return StepResult(summary="it was already gone", context={**context, "gone": True})
         config = self.px.config.get(found.node, request.vmid)
         ensure_unprotected(config, request.vmid, "deleted")
         ensure_unlocked(config, request.vmid)
@@ -85,13 +83,9 @@ class DeleteAction(ServerAction[DeleteRequest]):
         owner = self.config.owner_of(config.tags)
         more: dict[str, JSON] = {"node": found.node, "owner": owner, "name": config.name}
         if self.px.power.status(found.node, request.vmid).status == "stopped":
-            return StepResult(
-                summary=f"server {request.vmid} is already stopped", context={**context, **more}
-            )
+            return StepResult(summary="it was already stopped", context={**context, **more})
         upid = self.px.power.stop(found.node, request.vmid)
-        return StepResult(
-            summary=f"stopping server {request.vmid}", upid=str(upid), context={**context, **more}
-        )
+        return StepResult(summary="stopped", upid=str(upid), context={**context, **more})
 
     def destroy(self, request: DeleteRequest, context: Mapping[str, JSON]) -> StepResult:
         checked = self._deletable(request, context)
@@ -107,7 +101,7 @@ class DeleteAction(ServerAction[DeleteRequest]):
             found.node, request.vmid, purge=True, destroy_unreferenced_disks=True
         )
         return StepResult(
-            summary=f"deleting server {request.vmid} and its disks",
+            summary="deleted with its disks",
             upid=str(upid),
             context={**context, "node": found.node},
         )

@@ -20,6 +20,9 @@ from actions.passwords import generate_password
 from proxmox.errors import ProxmoxApiException
 from proxmox.models import VmConfig
 
+# A stopped server takes the new password when it starts: nothing waits for a reboot.
+_AT_START = "takes effect when the server starts"
+
 
 class PasswordRequest(VmRequest):
     # The guest user; default: the VM's cloud-init user, else the configured default.
@@ -80,12 +83,11 @@ class PasswordAction(ServerAction[PasswordRequest]):
             if delivered:
                 self._take_back(request.vmid)
             raise exc.without(secret) from None
-        summary = f"new password for {user} on server {request.vmid} set" + (
-            " and active now" if live else f"; {why}"
-        )
+        # A password that waits for a reboot is said so once, by the card's reboot line.
+        summary = f"new password for {user} set" + (" and active now" if live else f" ({why})")
         return StepResult(
             summary=summary,
-            needs_reboot=not live,
+            needs_reboot=not live and why != _AT_START,
             context={**context, "node": node, "username": user},
         )
 
@@ -112,11 +114,11 @@ class PasswordAction(ServerAction[PasswordRequest]):
     ) -> tuple[bool, str]:
         """Try the guest agent; its failure is not the action's: a reboot still applies it."""
         if self.px.power.status(node, vmid).status != "running":
-            return False, "it takes effect when the server next starts"
+            return False, _AT_START
         if not agent:
-            return False, "the guest agent is off, so reboot the server to apply it"
+            return False, "the guest agent is off"
         try:
             self.px.cloudinit.set_user_password(node, vmid, user, password)
         except ProxmoxApiException:
-            return False, "the guest agent did not answer, so reboot the server to apply it"
+            return False, "the guest agent did not answer"
         return True, ""

@@ -107,7 +107,7 @@ class PowerAction(ServerAction[PowerRequest]):
         state, verb = _state(status), request.action
         if state in _ALREADY.get(verb, ()):
             return StepResult(
-                summary=f"server {request.vmid} is already {state}",
+                summary=f"it was already {state}",
                 context={**context, "node": node},
             )
         if state not in _NEEDS[verb]:
@@ -116,7 +116,7 @@ class PowerAction(ServerAction[PowerRequest]):
             raise locked(request.vmid, status.lock)
         upid = self._send(verb, node, request.vmid)
         return StepResult(
-            summary=f"{_GERUND[verb]} server {request.vmid}",
+            summary=_DONE[verb],
             upid=str(upid),
             context={**context, "node": node},
         )
@@ -142,6 +142,16 @@ class PowerAction(ServerAction[PowerRequest]):
         return calls[verb](node, vmid)
 
 
+# What a finished step did, for the card's bullet (the card's title names the server).
+_DONE = {
+    "start": "started",
+    "shutdown": "shut down",
+    "stop": "stopped",
+    "reboot": "rebooted",
+    "reset": "reset",
+    "suspend": "suspended",
+    "resume": "resumed",
+}
 _GERUND = {
     "start": "starting",
     "shutdown": "shutting down",

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from actions.base import ActionError, StepResult
-from actions.common import Changes, update_config
-from actions.sizes import human_bytes, pve_size
+from actions.common import Changes, disk_name, update_config
+from actions.sizes import memory_size, pve_size, readable_size
 from actions.vm import digest_guarded, find_vm
 from proxmox.errors import ProxmoxConflict, ProxmoxLocked
 from proxmox.models import VmConfig
@@ -75,7 +75,7 @@ def clone_into(
             )
         if existing.lock == "clone":
             return _clone_in_progress(px, template_node, template_vmid, vmid, name)
-        return StepResult(summary=f"server {vmid} ({name}) is already cloned")
+        return StepResult(summary=f"server {vmid} ({name}) was already copied")
     try:
         upid = px.servers.clone(
             template_node,
@@ -90,9 +90,7 @@ def clone_into(
         raise VmidTaken(
             f"vmid: {vmid} was taken meanwhile ({exc.message}); nothing was cloned"
         ) from None
-    return StepResult(
-        summary=f"cloning template {template_vmid} into server {vmid} ({name})", upid=str(upid)
-    )
+    return StepResult(summary=f"template copied into server {vmid} ({name})", upid=str(upid))
 
 
 def _clone_in_progress(
@@ -116,8 +114,7 @@ def _clone_in_progress(
             path=f"/nodes/{template_node}/tasks",
         )
     return StepResult(
-        summary=f"cloning template {template_vmid} into server {vmid} ({name}) "
-        "(started by an earlier attempt)",
+        summary=f"template copied into server {vmid} ({name}) (by an earlier attempt)",
         upid=upids[0],
     )
 
@@ -129,9 +126,9 @@ def _started_by(upid: object, user: str) -> bool:
 def apply_profile(px: Proxmox, node: str, vmid: int, profile: Profile) -> StepResult:
     _, sent = update_config(px, node, vmid, lambda current: profile_changes(profile, current))
     if not sent:
-        return StepResult(summary=f"server {vmid} is already configured")
+        return StepResult(summary="settings were already as asked")
     shown = ", ".join(_shown(key, value) for key, value in sent.items())
-    return StepResult(summary=f"configured server {vmid}: {shown}")
+    return StepResult(summary=f"set up with {shown}")
 
 
 def profile_changes(profile: Profile, config: VmConfig) -> Changes:
@@ -164,12 +161,11 @@ def grow_to(px: Proxmox, node: str, vmid: int, target: int) -> StepResult:
             raise ActionError(f"server {vmid} has no boot disk to grow")
         if disk.size_bytes >= target:
             return StepResult(
-                summary=f"disk {disk.key} is {human_bytes(disk.size_bytes)} "
-                f"(asked {human_bytes(target)}): nothing to grow"
+                summary=f"{disk_name(config, disk)} already {readable_size(disk.size_bytes)}"
             )
         upid = px.disks.resize(node, vmid, disk.key, pve_size(target), digest=config.digest or None)
         return StepResult(
-            summary=f"disk {disk.key} {human_bytes(disk.size_bytes)} → {human_bytes(target)}",
+            summary=f"{disk_name(config, disk)} grown to {readable_size(target)}",
             upid=str(upid) if upid else None,
         )
 
@@ -178,8 +174,8 @@ def grow_to(px: Proxmox, node: str, vmid: int, target: int) -> StepResult:
 
 def start_unless_running(px: Proxmox, node: str, vmid: int) -> StepResult:
     if px.power.status(node, vmid).status == "running":
-        return StepResult(summary=f"server {vmid} is already running")
-    return StepResult(summary=f"starting server {vmid}", upid=str(px.power.start(node, vmid)))
+        return StepResult(summary="it was already running")
+    return StepResult(summary="started", upid=str(px.power.start(node, vmid)))
 
 
 def _shown(key: str, value: object) -> str:
@@ -188,5 +184,5 @@ def _shown(key: str, value: object) -> str:
     if key == "tags" and isinstance(value, list):
         return "tags " + ";".join(str(v) for v in value)
     if key == "memory":
-        return f"memory {value} MiB"
+        return f"memory {memory_size(int(str(value)))}"
     return f"{key} {value}"

@@ -125,7 +125,7 @@ class RebuildAction(ServerAction[RebuildRequest]):
         if keep["lock"]:
             raise locked(request.vmid, str(keep["lock"]))
         return StepResult(
-            summary=f"server {request.vmid} checked; its settings are kept",
+            summary="checked; its settings are kept",
             context={**context, **keep},
         )
 
@@ -135,22 +135,16 @@ class RebuildAction(ServerAction[RebuildRequest]):
         node = str(context["node"])
         notes = backup_notes(request.requested_by, "before rebuild")
         upid = start_backup(self.px, self.config, node, request.vmid, notes)
-        return StepResult(
-            summary=f"backing up server {request.vmid} first", upid=str(upid), context=dict(context)
-        )
+        return StepResult(summary="backed up first", upid=str(upid), context=dict(context))
 
     def stop(self, request: RebuildRequest, context: Mapping[str, JSON]) -> StepResult:
         node = str(context["node"])
         if find_vm(self.px.cluster, request.vmid) is None:
-            return StepResult(
-                summary=f"server {request.vmid} is already gone", context=dict(context)
-            )
+            return StepResult(summary="it was already gone", context=dict(context))
         if self.px.power.status(node, request.vmid).status == "stopped":
-            return StepResult(
-                summary=f"server {request.vmid} is already stopped", context=dict(context)
-            )
+            return StepResult(summary="it was already stopped", context=dict(context))
         return StepResult(
-            summary=f"stopping server {request.vmid}",
+            summary="stopped",
             context=dict(context),
             upid=str(self.px.power.stop(node, request.vmid)),
         )
@@ -158,9 +152,7 @@ class RebuildAction(ServerAction[RebuildRequest]):
     def destroy(self, request: RebuildRequest, context: Mapping[str, JSON]) -> StepResult:
         node = str(context["node"])
         if find_vm(self.px.cluster, request.vmid) is None:
-            return StepResult(
-                summary=f"old server {request.vmid} is already gone", context=dict(context)
-            )
+            return StepResult(summary="the old server was already gone", context=dict(context))
         config = self.px.config.get(node, request.vmid)
         ensure_unprotected(config, request.vmid, "rebuilt")
         ensure_unlocked(config, request.vmid)
@@ -178,7 +170,7 @@ class RebuildAction(ServerAction[RebuildRequest]):
             destroy_unreferenced_disks=True,
         )
         return StepResult(
-            summary=f"removing the old disks of server {request.vmid}",
+            summary="old disks removed",
             upid=str(upid),
             context=dict(context),
         )
@@ -218,9 +210,7 @@ class RebuildAction(ServerAction[RebuildRequest]):
 
     def start(self, request: RebuildRequest, context: Mapping[str, JSON]) -> StepResult:
         if not _should_start(request, context):
-            return StepResult(
-                summary=f"server {request.vmid} rebuilt; left stopped", context=dict(context)
-            )
+            return StepResult(summary="rebuilt; left stopped", context=dict(context))
         result = provision.start_unless_running(self.px, str(context["node"]), request.vmid)
         return result.model_copy(update={"context": dict(context)})
 

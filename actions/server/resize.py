@@ -19,12 +19,22 @@ from actions.common import (
     ServerAction,
     VmRequest,
     as_field_error,
+    disk_name,
     ensure_unlocked,
     merged,
     update_config,
 )
 from actions.config import Limits
-from actions.sizes import GIB, human_bytes, parse_disk_size, pve_size
+from actions.sizes import (
+    GIB,
+    MIB,
+    memory_change,
+    memory_size,
+    parse_disk_size,
+    pve_size,
+    readable_size,
+    size_change,
+)
 from actions.vm import digest_guarded
 from proxmox.models import Disk, VmConfig
 
@@ -63,13 +73,9 @@ class ResizeAction(ServerAction[ResizeRequest]):
         changes, calls = self._plan_changes(request, config, running, where.node)
         if disk is not None and target is not None:
             note = "live" if target > disk.size_bytes else "unchanged"
+            before, after = size_change(disk.size_bytes, target)
             changes.append(
-                Change(
-                    what=f"disk {disk.key}",
-                    before=human_bytes(disk.size_bytes),
-                    after=human_bytes(target),
-                    note=note,
-                )
+                Change(what=disk_name(config, disk), before=before, after=after, note=note)
             )
             if target > disk.size_bytes:
                 calls.append(
@@ -83,7 +89,7 @@ class ResizeAction(ServerAction[ResizeRequest]):
                 "(only if changes are pending)"
             )
         summary = f"Resize server {request.vmid}" + (f" ({config.name})" if config.name else "")
-        if not any(c.before != c.after for c in changes):
+        if all(c.note == "unchanged" for c in changes):
             summary += ": nothing to change"
         return Plan(
             action=self.name,
@@ -111,14 +117,8 @@ class ResizeAction(ServerAction[ResizeRequest]):
             live = running and _memory_hotplugs(config) and request.memory > config.memory_mib
             note = "live" if live else later
             note = note if request.memory != config.memory_mib else "unchanged"
-            changes.append(
-                Change(
-                    what="memory",
-                    before=str(config.memory_mib),
-                    after=f"{request.memory} MiB",
-                    note=note,
-                )
-            )
+            before, after = size_change(config.memory_mib * MIB, request.memory * MIB)
+            changes.append(Change(what="memory", before=before, after=after, note=note))
         wanted = _config_changes(request, config)
         calls = []
         if wanted:
@@ -140,8 +140,9 @@ class ResizeAction(ServerAction[ResizeRequest]):
         target = parse_disk_size(request.disk).target(disk.size_bytes)
         if target < disk.size_bytes:
             raise ActionError(
-                f"disk: {disk.key} of server {request.vmid} is {human_bytes(disk.size_bytes)} and "
-                f"disks can only grow; {human_bytes(target)} would shrink it"
+                f"disk: the {disk_name(config, disk)} of server {request.vmid} is "
+                f"{readable_size(disk.size_bytes)} and disks can only grow; "
+                f"{readable_size(target)} would shrink it"
             )
         check_limits(self.config.limits, disk_bytes=target)
         return disk, target
@@ -157,9 +158,9 @@ class ResizeAction(ServerAction[ResizeRequest]):
         frozen: dict[str, JSON] = {"node": where.node}
         if disk is not None and target is not None:
             frozen |= {"disk_key": disk.key, "disk_bytes": target}
-        shown = f"; disk {disk.key} target {human_bytes(target)}" if disk and target else ""
+        shown = f"; the disk is to be {readable_size(target)}" if disk and target else ""
         return StepResult(
-            summary=f"resize of server {request.vmid} checked{shown}",
+            summary=f"resize checked{shown}",
             context=merged(context, **frozen),
         )
 
@@ -172,10 +173,10 @@ class ResizeAction(ServerAction[ResizeRequest]):
             return StepResult(
                 summary="cores and memory already as asked", context=dict(context), skipped=True
             )
-        described = _describe(sent, before)
         if self.px.power.status(node, request.vmid).status != "running":
+            done = _done(sent)
             return StepResult(
-                summary=f"set {', '.join(described.values())}; applies at next start",
+                summary=f"{done} (takes effect when the server starts)",
                 context=dict(context),
             )
         waiting = {
@@ -183,12 +184,16 @@ class ResizeAction(ServerAction[ResizeRequest]):
             for item in self.px.config.pending(node, request.vmid)
             if item.pending is not None or item.delete
         }
+        # What waits for a reboot is said once, by the card's reboot line (from ``pending``);
+        # the summary tells only what already took effect.
+        described = _describe(sent, before)
         later = tuple(text for key, text in described.items() if key in waiting)
-        live = [text for key, text in described.items() if key not in waiting]
-        parts = [f"live: {', '.join(live)}"] if live else []
-        parts += [f"after a reboot: {', '.join(later)}"] if later else []
+        live = {key: value for key, value in sent.items() if key not in waiting}
         return StepResult(
-            summary="; ".join(parts), context=dict(context), pending=later, needs_reboot=bool(later)
+            summary=_done(live) if live else "",
+            context=dict(context),
+            pending=later,
+            needs_reboot=bool(later),
         )
 
     def grow_disk(self, request: ResizeRequest, context: Mapping[str, JSON]) -> StepResult:
@@ -201,15 +206,16 @@ class ResizeAction(ServerAction[ResizeRequest]):
             config = self.px.config.get(node, request.vmid)
             ensure_unlocked(config, request.vmid)
             disk = _pick_disk(config, key, request.vmid)
+            name = disk_name(config, disk)
             if disk.size_bytes >= target:
                 return StepResult(
-                    summary=f"disk {key} already {human_bytes(disk.size_bytes)}",
+                    summary=f"{name} already {readable_size(disk.size_bytes)}",
                     context=dict(context),
                 )
             upid = self.px.disks.resize(
                 node, request.vmid, key, pve_size(target), digest=config.digest or None
             )
-            change = f"disk {key} {human_bytes(disk.size_bytes)} → {human_bytes(target)}"
+            change = f"{name} grown to {readable_size(target)}"
             return StepResult(
                 summary=change, upid=str(upid) if upid else None, context=dict(context)
             )
@@ -222,16 +228,19 @@ class ResizeAction(ServerAction[ResizeRequest]):
         node = self.where(request.vmid, context)
         if self.px.power.status(node, request.vmid).status != "running":
             return StepResult(
-                summary="not running; changes apply at next start", context=dict(context)
+                summary="not rebooted: it is stopped; the changes take effect when it starts",
+                context=dict(context),
             )
         # A reboot applies pending changes; with none left (a retry), rebooting again is noise.
         if not any(
             i.pending is not None or i.delete for i in self.px.config.pending(node, request.vmid)
         ):
-            return StepResult(summary="nothing pending; no reboot needed", context=dict(context))
+            return StepResult(
+                summary="not rebooted: nothing was waiting for a reboot", context=dict(context)
+            )
         upid = self.px.power.reboot(node, request.vmid)
         return StepResult(
-            summary=f"rebooting server {request.vmid} to apply pending changes",
+            summary="rebooted to apply the changes",
             upid=str(upid),
             context=dict(context),
         )
@@ -248,11 +257,13 @@ def check_limits(
         raise ActionError(f"cores: at most {limits.max_cores} allowed, asked for {cores}")
     if memory_mib is not None and memory_mib > limits.max_memory_mib:
         raise ActionError(
-            f"memory: at most {limits.max_memory_mib} MiB allowed, asked for {memory_mib} MiB"
+            f"memory: at most {memory_size(limits.max_memory_mib)} allowed, "
+            f"asked for {memory_size(memory_mib)}"
         )
     if disk_bytes is not None and disk_bytes > limits.max_disk_gib * GIB:
         raise ActionError(
-            f"disk: at most {limits.max_disk_gib} GiB allowed, asked for {human_bytes(disk_bytes)}"
+            f"disk: at most {readable_size(limits.max_disk_gib * GIB)} allowed, "
+            f"asked for {readable_size(disk_bytes)}"
         )
 
 
@@ -266,12 +277,23 @@ def _config_changes(request: ResizeRequest, config: VmConfig) -> Changes:
 
 
 def _describe(sent: Changes, before: VmConfig) -> dict[str, str]:
+    """``cores 2 → 4``, ``memory 4 → 8 GiB``: what a change that waits for a reboot will do."""
     out = {}
     if "cores" in sent:
         out["cores"] = f"cores {before.cores} → {sent['cores']}"
     if "memory" in sent:
-        out["memory"] = f"memory {before.memory_mib} → {sent['memory']} MiB"
+        out["memory"] = f"memory {memory_change(before.memory_mib, int(str(sent['memory'])))}"
     return out
+
+
+def _done(sent: Changes) -> str:
+    """``cores set to 4, memory set to 8 GiB``: what a finished change did, in plain words."""
+    parts = []
+    if "cores" in sent:
+        parts.append(f"cores set to {sent['cores']}")
+    if "memory" in sent:
+        parts.append(f"memory set to {memory_size(int(str(sent['memory'])))}")
+    return ", ".join(parts)
 
 
 def _memory_hotplugs(config: VmConfig) -> bool:

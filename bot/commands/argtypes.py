@@ -34,6 +34,11 @@ _BACKUP = re.compile(
     r"^[a-z][a-z0-9_-]{0,63}:backup/vzdump-qemu-[1-9][0-9]{2,8}-"
     r"[0-9]{4}_[0-9]{2}_[0-9]{2}-[0-9]{2}_[0-9]{2}_[0-9]{2}\.(?:vma|tar)(?:\.(?:zst|gz|lzo))?$"
 )
+# A backup as ``backup list`` shows it: the time it was taken (the worker finds the one).
+_BACKUP_TIME = re.compile(
+    r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z?$"
+)
 _UPID = re.compile(
     r"^UPID:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?:[0-9A-F]{8}:[0-9A-F]{8,9}:[0-9A-F]{8}"
     r":[a-z0-9]+:[0-9]*:[a-z0-9._-]+@[a-z0-9._-]+(?:![a-z0-9._-]+)?:$",
@@ -222,11 +227,21 @@ USER = ValueType("USER", "a user id or @mention on this platform", str, _user)
 CODE = ValueType(
     "CODE", "the 12-character code from /admin invite", str, lambda t: _check(_CODE, t.lower())
 )
+
+
+def _backup(text: str) -> str:
+    """A backup's id as ``backup list`` shows it (``2026-12-01T10:00:00``, the time it was
+    taken; canonical without a trailing Z), or its volume id as before."""
+    if _BACKUP_TIME.fullmatch(text):
+        return text.removesuffix("Z")
+    return _check(_BACKUP, text)
+
+
 BACKUP = ValueType(
     "BACKUP",
-    "a backup id as shown by backup list (storage:backup/vzdump-qemu-…)",
+    "a backup's id as backup list shows it (the time it was taken: 2026-12-01T10:00:00)",
     str,
-    lambda t: _check(_BACKUP, t),
+    _backup,
 )
 UPID_TYPE = ValueType("UPID", "a Proxmox task id (UPID:…)", str, lambda t: _check(_UPID, t))
 JOB_ID = ValueType("#REF", "a request's reference as its reply showed it (#k3f9)", str, _job_ref)

@@ -114,8 +114,9 @@ def attempt(ctx: WorkerContext, state: ChainState, index: int) -> StepResult:
     typed = typed_request(action, state.request, chain=state.root)
     adopted = started_task(ctx, state, index, action, typed)
     if adopted is not None:
-        kind = UPID.parse(adopted).type
-        return StepResult(summary=f"{kind} task started by an earlier attempt", upid=adopted)
+        # In words, not by task type (``qmreboot``): the card shows it once the task is done.
+        doing = state.steps[index].doing
+        return StepResult(summary=f"{doing}: done by the task an earlier try started", upid=adopted)
     store = ctx.chains()
     state = store.update_step(state, index, state="running", started=ctx.clock.now(), error=None)
     return action.run_step(state.steps[index].name, typed, state.context)

@@ -196,12 +196,14 @@ def _too_soon(state: ChainState, progress: float | None, now: float) -> bool:
 
 
 def _pending(state: ChainState) -> list[str]:
-    """What the person must still do: changes Proxmox keeps pending until a reboot."""
+    """What the person must still do: follow a task the card no longer follows (it still
+    runs on Proxmox), apply changes Proxmox keeps pending until a reboot."""
+    lines = [state.error] if state.status == "unfollowed" and state.error else []
     if not state.notes:
-        return []
+        return lines
     waiting = [n for n in state.notes if n != REBOOT_NOTE]
     told = f": {', '.join(waiting)}" if waiting else ""
-    return [f"⚠ Takes effect after a reboot{told}. Reboot when it suits you."]
+    return [*lines, f"⚠ Takes effect after a reboot{told}. Reboot when it suits you."]
 
 
 def _next_actions(state: ChainState) -> tuple[Button, ...]:

@@ -33,6 +33,15 @@ def raise_reported(message: str) -> NoReturn:
     raise ReportedFailure(message)
 
 
+def shown_error(exc: ProxmoxApiException) -> str:
+    """A Proxmox error as the requester reads it (``public``: never the bot's settings);
+    when that hides the operator's hint (a rejected token: check PROXMOX_TOKEN_ID/SECRET),
+    the hint goes to the worker's log, where whoever runs the bot looks."""
+    if exc.public != exc.message:
+        log.error("Proxmox error, told the requester in other words: %s", exc)
+    return exc.public
+
+
 def target_vmid(state: ChainState) -> int | None:
     vmid = state.request.vmid if state.request.vmid is not None else state.context.get("vmid")
     return int(vmid) if isinstance(vmid, int | str) and str(vmid).isdigit() else None
@@ -91,6 +100,34 @@ def fail_chain(
     ctx.enqueuer().cancel(f"{state.root}-s{index + 1}")
     audit_job(ctx, state.request, "job.failed", job_id=state.root, result=message)
     return _announce(ctx, state, reveal=show_state)
+
+
+def stop_following(ctx: WorkerContext, state: ChainState, index: int, message: str) -> ChainState:
+    """Stop following step ``index``'s task, which is still running on Proxmox: not a
+    failure. Free the server and cancel what would follow (nobody will see this task end),
+    show on the card that the task goes on and how to follow it (``message``), and tell the
+    requester once, in the card's thread."""
+    store = ctx.chains()
+    state = store.finish(state, "unfollowed", message)
+    release_lock(ctx, state)
+    ctx.enqueuer().cancel(f"{state.root}-s{index + 1}")
+    audit_job(ctx, state.request, "job.unfollowed", job_id=state.root, result=message)
+    if not is_mutating(state):
+        Reporter(ctx).private(state.request.target, Reply(text=message, tone="warning"))
+        return state
+    state = card.show(ctx, state, final=True)
+    target = state.request.target
+    if state.card is not None:
+        target = target.model_copy(update={"reply_to": state.card.id})
+    notice = Reply(text=message, ephemeral=False, tone="warning", mention=True)
+    Reporter(ctx).post(target, notice)
+    return state
+
+
+def follow_hint(state: ChainState, upid: str) -> str:
+    """The command that shows where the request stands: its ``#ref``, else the task id."""
+    ref = state.request.ref
+    return f"/server task #{ref}" if ref else f"/server task {upid}"
 
 
 def complete_chain(

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from actions.base import Action, ActionError
 from actions.common import parse_request
 from actions.vm import find_vm
+from bot.ports.invocation import shown_person
 from jobs.context import WorkerContext
 from jobs.queue import JobRequest
 
@@ -43,8 +44,8 @@ def typed_request(
     builds never share a reservation while a re-run of the same chain finds its own."""
     args = {k: v for k, v in request.args.items() if k not in JOB_ONLY_ARGS}
     fields = action.request_model.model_fields
-    if "requested_by" in fields:
-        args["requested_by"] = request.requested_by
+    if "requested_by" in fields:  # as people read it in the backup's notes, not a key
+        args["requested_by"] = request.target.requester_name or shown_person(request.requested_by)
     if "holder" in fields and chain is not None:
         args["holder"] = chain
     return parse_request(action.request_model, args)

@@ -25,11 +25,17 @@ from bot.ports.invocation import shown_person
 from bot.ports.reply import Reply
 from jobs.chain import card
 from jobs.chain.adopt import attempt
-from jobs.chain.outcome import ReportedFailure, fail_and_raise, fail_chain, raise_reported
+from jobs.chain.outcome import (
+    ReportedFailure,
+    fail_and_raise,
+    fail_chain,
+    raise_reported,
+    shown_error,
+)
 from jobs.chain.preflight import NotOwned, check_owner, typed_request
 from jobs.chain.report import Reporter, audit_job
 from jobs.chain.runner import Outcome, after_step
-from jobs.chain.wording import label
+from jobs.chain.wording import gave_up, label
 from jobs.context import WorkerContext, current, installed
 from jobs.kinds import KINDS
 from jobs.queue import JobRequest, job_id_for
@@ -74,8 +80,8 @@ def _execute(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
         return _run_step(ctx, state, index)
     except ProxmoxApiException as exc:
         if exc.retryable:
-            return _retry_or_fail(ctx, state, index, exc.message)
-        fail_and_raise(ctx, state, index, exc.message)
+            return _retry_or_fail(ctx, state, index, shown_error(exc))
+        fail_and_raise(ctx, state, index, shown_error(exc))
     except NotOwned as exc:
         fail_and_raise(ctx, state, index, str(exc), show_state=False)
     except ActionError as exc:
@@ -96,7 +102,7 @@ def _dry_run(ctx: WorkerContext, request: JobRequest) -> Outcome:
         action = ctx.action_for(request.kind)
         plan = action.plan(typed_request(action, request))
     except (ProxmoxApiException, ActionError) as exc:
-        message = exc.message if isinstance(exc, ProxmoxApiException) else str(exc)
+        message = shown_error(exc) if isinstance(exc, ProxmoxApiException) else str(exc)
         Reporter(ctx).private(request.target, Reply(text=f"✗ {what}: {message}", tone="error"))
         audit_job(ctx, request, "job.failed", result=message)
         raise_reported(message)
@@ -150,11 +156,17 @@ def _run_step(ctx: WorkerContext, state: ChainState, index: int) -> Outcome:
 def _retry_or_fail(ctx: WorkerContext, state: ChainState, index: int, message: str) -> Retry:
     job = get_current_job()
     attempts = (job.number_of_retries or 0) if job else ctx.settings.retry_cap
-    if attempts >= ctx.settings.retry_cap:
-        fail_and_raise(ctx, state, index, f"{message} (gave up after {attempts + 1} attempts)")
     store = ctx.chains()
     # Re-read: the attempt recorded when it started, which the retry must look back to.
     state = store.get(state.root) or state
+    now = ctx.clock.now()
+    first = float(job.meta.get("first_try", 0)) if job else 0.0
+    if attempts >= ctx.settings.retry_cap:
+        since = first or state.steps[index].started or now
+        fail_and_raise(ctx, state, index, gave_up(message, attempts + 1, now - since))
+    if job is not None and not first:  # when the tries began, for the give-up's "over 3 s"
+        job.meta["first_try"] = state.steps[index].started or now
+        job.save_meta()  # type: ignore[no-untyped-call]
     state = store.update_step(state, index, state="pending", error=f"retrying: {message}")
     card.show(ctx, state)
     return Retry(max=ctx.settings.retry_cap, interval=list(ctx.settings.retry_intervals))

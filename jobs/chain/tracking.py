@@ -24,9 +24,17 @@ from rq import Retry, get_current_job
 from actions.base import ActionError
 from jobs.chain import card
 from jobs.chain.adopt import attempt
-from jobs.chain.outcome import complete_chain, fail_and_raise, fail_chain, raise_reported
+from jobs.chain.outcome import (
+    complete_chain,
+    fail_and_raise,
+    fail_chain,
+    follow_hint,
+    raise_reported,
+    shown_error,
+    stop_following,
+)
 from jobs.chain.runner import Outcome, after_step
-from jobs.chain.wording import duration
+from jobs.chain.wording import duration, gave_up
 from jobs.context import WorkerContext, current
 from jobs.state.chains import ChainState
 from proxmox.errors import ProxmoxApiException, ProxmoxLocked, classify_message
@@ -76,14 +84,16 @@ def track_task(raw: dict[str, Any]) -> dict[str, Any] | Retry:
     except ProxmoxApiException as exc:
         if exc.retryable and elapsed < ctx.settings.tracking_deadline:
             return _again(ctx)
-        _failed(ctx, state, args, f"cannot read the task status: {exc.message}", elapsed)
+        _failed(ctx, state, args, f"cannot read the task status: {shown_error(exc)}", elapsed)
     if task.running:
         return _still_running(ctx, state, args, upid, elapsed)
     if not task.succeeded:
         error = task.error or "failed"
         if classify_message(error) is ProxmoxLocked and _retries() < ctx.settings.retry_cap:
             return _retry_locked(ctx, state, args, error)
-        _failed(ctx, state, args, _gave_up(error), elapsed)
+        if _retries():
+            fail_and_raise(ctx, state, args.index, _gave_up(ctx, error))
+        _failed(ctx, state, args, error, elapsed)
     return _succeeded(ctx, state, args, task, elapsed)
 
 
@@ -95,12 +105,13 @@ def _still_running(
     ctx: WorkerContext, state: ChainState, args: TrackArgs, upid: UPID, elapsed: float
 ) -> dict[str, Any] | Retry:
     if elapsed >= ctx.settings.tracking_deadline:
+        # Not a failure: the task goes on in Proxmox, only this card stops following it.
         message = (
-            f"the task is still running after {duration(elapsed)}; I stopped watching it "
-            "(it goes on in Proxmox)"
+            f"Still running on Proxmox after {duration(elapsed)}; this card stops following "
+            f"it here. See where it stands with {follow_hint(state, args.upid)}."
         )
-        fail_chain(ctx, state, args.index, message)
-        raise_reported("tracking deadline reached")
+        stop_following(ctx, state, args.index, message)
+        return {"upid": args.upid, "unfollowed": duration(elapsed)}
     if upid.type in PROGRESS_TASK_TYPES:
         _show_progress(ctx, state, upid)
     return _again(ctx)
@@ -153,17 +164,25 @@ def _retries() -> int:
     return int(job.meta.get("step_retries", 0)) if job else 0
 
 
-def _gave_up(error: str) -> str:
+def _gave_up(ctx: WorkerContext, error: str) -> str:
+    """The error, and (when it was retried) how many tries over how long, in one phrase."""
     tries = _retries()
-    return f"{error} (gave up after {tries + 1} attempts)" if tries else error
+    if not tries:
+        return error
+    job = get_current_job()
+    now = ctx.clock.now()
+    since = float(job.meta.get("first_try", now)) if job else now
+    return gave_up(error, tries + 1, now - since)
 
 
-def _backoff(ctx: WorkerContext) -> Retry:
-    """Count one more try of the step and wait the step retry interval for it."""
+def _backoff(ctx: WorkerContext, since: float | None = None) -> Retry:
+    """Count one more try of the step and wait the step retry interval for it; ``since``:
+    when the first try began (kept from the first retry on, for the give-up's wording)."""
     tries = _retries()
     job = get_current_job()
     if job is not None:
         job.meta["step_retries"] = tries + 1
+        job.meta.setdefault("first_try", since if since is not None else ctx.clock.now())
         job.save_meta()  # type: ignore[no-untyped-call]
     intervals = ctx.settings.retry_intervals or (1,)
     return Retry(max=_FOREVER, interval=[intervals[min(tries, len(intervals) - 1)]])
@@ -181,7 +200,7 @@ def _retry_locked(ctx: WorkerContext, state: ChainState, args: TrackArgs, error:
         tried=(*step.tried, args.upid),
         error=f"retrying: {error}",
     )
-    retry = _backoff(ctx)
+    retry = _backoff(ctx, since=step.started)
     card.show(ctx, ctx.chains().get(state.root) or state)
     return retry
 
@@ -193,10 +212,10 @@ def _rerun(ctx: WorkerContext, state: ChainState, args: TrackArgs) -> Outcome:
     except ProxmoxApiException as exc:
         if exc.retryable and _retries() < ctx.settings.retry_cap:
             ctx.chains().update_step(
-                state, args.index, state="pending", error=f"retrying: {exc.message}"
+                state, args.index, state="pending", error=f"retrying: {shown_error(exc)}"
             )
-            return _backoff(ctx)
-        fail_and_raise(ctx, state, args.index, _gave_up(exc.message))
+            return _backoff(ctx, since=state.steps[args.index].started)
+        fail_and_raise(ctx, state, args.index, _gave_up(ctx, shown_error(exc)))
     except ActionError as exc:
         fail_and_raise(ctx, state, args.index, str(exc))
 

@@ -4,6 +4,7 @@ use it without loading the worker's side."""
 
 from __future__ import annotations
 
+from actions.sizes import human_duration
 from jobs.kinds import SERVER_POWER
 from jobs.queue import JobRequest
 
@@ -17,18 +18,11 @@ def label(request: JobRequest) -> str:
     return f"{verb} {request.vmid}" if request.vmid is not None else verb
 
 
+def gave_up(error: str, tries: int, seconds: float) -> str:
+    """``VM is locked (backup) — gave up after 4 tries over 3 s``: a retried error, once."""
+    return f"{error} — gave up after {tries} tries over {duration(seconds)}"
+
+
 def duration(seconds: float) -> str:
-    """One duration format everywhere: ``45 s``, ``3 min 5 s``, ``42 min``, ``23 h 59 min``,
-    ``2 d 4 h`` (seconds only while they matter)."""
-    seconds = max(0, round(seconds))
-    if seconds < 120:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 10:
-        return f"{minutes} min {seconds % 60} s"
-    if minutes < 120:
-        return f"{minutes} min"
-    hours = minutes // 60
-    if hours < 48:
-        return f"{hours} h {minutes % 60} min"
-    return f"{hours // 24} d {hours % 24} h"
+    """How long, as everywhere in chat (``actions.sizes.human_duration``: ``10 min 1 s``)."""
+    return human_duration(seconds)

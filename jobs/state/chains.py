@@ -19,7 +19,9 @@ from bot.ports.notify import MessageRef
 from jobs.queue import JobRequest
 
 StepStateName = Literal["pending", "running", "task", "done", "failed"]
-ChainStatus = Literal["running", "succeeded", "failed"]
+# ``unfollowed``: the worker stopped following a Proxmox task that was still running (the
+# tracking deadline); the task goes on in Proxmox, so the request neither failed nor ended.
+ChainStatus = Literal["running", "succeeded", "failed", "unfollowed"]
 _TTL = 7 * 86400
 
 

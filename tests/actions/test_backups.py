@@ -28,7 +28,7 @@ def test_create_sends_snapshot_zstd_remove_0_and_who_asked(sim: Simulator, px: P
         "vmid": "101", "storage": "backup", "mode": "snapshot", "compress": "zstd",
         "remove": 0, "notes-template": "requested by @alice (slack) secret via Jotunheim",
     })  # fmt: skip
-    assert result.summary == "backing up server 101 to backup"
+    assert result.summary == "backup saved (storage backup)"
     backups = sim.backups(101)
     # keep-last=3 on the storage would have pruned one without remove=0.
     assert len(backups) == 3
@@ -55,10 +55,13 @@ def test_list_shows_only_this_vms_backups_newest_first(sim: Simulator, px: Proxm
     )
     assert calls == [RESOURCES, CONTENT]
     assert [row["volid"] for row in result.context["backups"]] == [NEWER, OLDER]
+    # By when each was taken, with the id chat takes it by (its time, not the volume id).
     assert result.summary.splitlines() == [
-        f"2025-12-31 00:00 UTC  1.2 GiB  {NEWER} — acme-web, nightly",
-        f"2025-12-30 00:00 UTC  1.2 GiB  {OLDER} — acme-web, nightly",
+        "31 Dec 2025 00:00 UTC · 1.2 GiB · acme-web, nightly · id 2025-12-31T00:00:00",
+        "30 Dec 2025 00:00 UTC · 1.2 GiB · acme-web, nightly · id 2025-12-30T00:00:00",
+        "Restore or delete one by its id: /server backup restore 101 <id>",
     ]
+    assert "vzdump" not in result.summary
     empty, _ = run_step(sim, BackupListAction(px, ActionsConfig()), BackupListRequest(vmid=102))
     assert empty.summary == "server 102 has no backups"
 
@@ -126,14 +129,18 @@ def test_restore_refuses_when_the_vm_was_started_after_the_stop_step(
 def test_restore_of_a_backup_that_does_not_exist(sim: Simulator, px: Proxmox) -> None:
     with pytest.raises(ActionError) as caught:
         RestoreAction(px, ActionsConfig()).plan(RestoreRequest(vmid=102, volid=NO_BACKUP))
-    assert str(caught.value) == f"backup: server 102 has no backup {NO_BACKUP}"
+    assert str(caught.value) == (
+        "backup: server 102 has no backup of 29 Dec 2025 00:00 UTC; "
+        "/server backup list 102 shows its backups"
+    )
 
 
 def test_restore_plan_says_it_stops_first(px: Proxmox) -> None:
     plan = RestoreAction(px, ActionsConfig()).plan(RestoreRequest(vmid=101, volid=NEWER))
     assert plan.render() == (
-        f"Restore server 101 from {NEWER}; it will be stopped first and started again\n"
-        f"• disks current contents → backup {NEWER}\n"
+        "Restore server 101 from the backup of 31 Dec 2025 00:00 UTC; it will be stopped "
+        "first and started again\n"
+        "• disks current contents → backup of 31 Dec 2025 00:00 UTC\n"
         "⚠ everything written since that backup is lost\n"
         "Proxmox calls: POST /nodes/pve1/qemu/101/status/stop; "
         f"POST /nodes/pve1/qemu (vmid=101, archive={NEWER}, force=1); "
@@ -150,9 +157,9 @@ def test_delete_backup_of_this_vm(sim: Simulator, px: Proxmox) -> None:
         ("DELETE", f"/nodes/pve1/storage/backup/content/{OLDER}", {}),
     ]
     assert [b.volid for b in sim.backups(101)] == [NEWER]
-    assert result.summary == f"deleting backup {OLDER}"
+    assert result.summary == "backup of 30 Dec 2025 00:00 UTC deleted"
     again, calls = run_step(sim, action, BackupDeleteRequest(vmid=101, volid=OLDER))
-    assert again.summary == f"backup {OLDER} is already gone"
+    assert again.summary == "the backup of 30 Dec 2025 00:00 UTC was already gone"
     assert [m for m, _, _ in calls] == ["GET", "GET"]
 
 
@@ -178,3 +185,23 @@ def test_delete_rejects_anything_not_provably_this_vms(
         )
     assert sim.calls == []
     assert len(sim.backups(101)) == 2
+
+
+def test_a_backup_is_taken_by_its_time_as_the_list_shows_it(sim: Simulator, px: Proxmox) -> None:
+    """``2025-12-30T00:00:00`` names the backup taken then, as its volume id does."""
+    plan = RestoreAction(px, ActionsConfig()).plan(
+        RestoreRequest(vmid=101, volid="2025-12-30T00:00:00")
+    )
+    assert f"archive={OLDER}" in plan.render()
+    action = BackupDeleteAction(px, ActionsConfig())
+    result, _ = run_step(sim, action, BackupDeleteRequest(vmid=101, volid="2025-12-30T00:00:00"))
+    assert result.summary == "backup of 30 Dec 2025 00:00 UTC deleted"
+    assert [b.volid for b in sim.backups(101)] == [NEWER]
+    with pytest.raises(ActionError) as caught:
+        RestoreAction(px, ActionsConfig()).plan(
+            RestoreRequest(vmid=102, volid="2025-12-31T00:00:00")
+        )
+    assert str(caught.value) == (  # 101's backup of that time is not 102's
+        "backup: server 102 has no backup taken at 31 Dec 2025 00:00:00 UTC; "
+        "/server backup list 102 shows its backups"
+    )

@@ -111,7 +111,7 @@ def test_plan_is_readable(px: Proxmox, reservations: FakeReservations) -> None:
     plan = BuildAction(px, ActionsConfig(), reservations).plan(_request(start=False))
     assert plan.render() == (
         "Build a server for acme from template debian-12 (9000) on pve1\n"
-        "• cores - → 2\n• memory - → 2048 MiB\n• disk - → 20 GiB\n• owner - → owner-acme\n"
+        "• cores - → 2\n• memory - → 2 GiB\n• disk - → 20 GiB\n• owner - → owner-acme\n"
         "Proxmox calls: GET /cluster/nextid (VMID reserved for this build); "
         "POST /nodes/pve1/qemu/9000/clone (full=1, storage=local-lvm); "
         "PUT …/config (name, cores, memory, tags, ciuser, sshkeys, ipconfig0, digest); "

@@ -41,7 +41,7 @@ def test_delete_running_vm_stops_then_destroys_with_purge(sim: Simulator, px: Pr
 
 def test_delete_twice_ends_the_same_and_gone_is_success(sim: Simulator, px: Proxmox) -> None:
     chain = run_chain(sim, _delete(px), DeleteRequest(vmid=101), repeat=2)
-    assert chain.results[-1].summary == "server 101 is already gone"
+    assert chain.results[-1].summary == "it was already gone"
     assert chain.results[-1].upid is None
     assert 101 not in sim.vms
     assert [m for m, _, _ in chain.all_calls].count("DELETE") == 1
@@ -80,7 +80,7 @@ def test_locked_vm_is_not_touched(sim: Simulator, px: Proxmox) -> None:
 def test_a_vm_started_between_steps_is_not_destroyed(sim: Simulator, px: Proxmox) -> None:
     action = _delete(px)
     stopped = action.run_step("stop", DeleteRequest(vmid=102), {})
-    assert stopped.summary == "server 102 is already stopped"
+    assert stopped.summary == "it was already stopped"
     sim.vms[102].status = "running"
     with pytest.raises(ActionError, match="running again"):
         action.run_step("destroy", DeleteRequest(vmid=102), stopped.context)

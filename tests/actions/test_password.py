@@ -70,7 +70,7 @@ def test_password_is_set_and_applied_live_through_the_agent(
     assert vm.guest_passwords == {"acme": secret}
     assert vm.config["cipassword"] != hash_before
     assert vm.ci_applied["cipassword"] == vm.config["cipassword"]
-    assert result.summary == "new password for acme on server 101 set and active now"
+    assert result.summary == "new password for acme set and active now"
     assert not result.needs_reboot
     shown = " ".join([result.summary, repr(result), str(result.context), caplog.text])
     assert secret not in shown
@@ -79,10 +79,7 @@ def test_password_is_set_and_applied_live_through_the_agent(
 def test_agent_failure_says_a_reboot_applies_it(sim: Simulator, px: Proxmox) -> None:
     sim.vms[101].agent_up = False
     result, _ = run_step(sim, _password(px), PasswordRequest(vmid=101, username="root"))
-    assert result.summary == (
-        "new password for root on server 101 set; the guest agent did not answer, "
-        "so reboot the server to apply it"
-    )
+    assert result.summary == ("new password for root set (the guest agent did not answer)")
     assert result.needs_reboot
     assert sim.vms[101].guest_passwords == {}
 
@@ -90,7 +87,8 @@ def test_agent_failure_says_a_reboot_applies_it(sim: Simulator, px: Proxmox) -> 
 def test_stopped_vm_gets_it_at_next_start(sim: Simulator, px: Proxmox) -> None:
     result, calls = run_step(sim, _password(px), PasswordRequest(vmid=102))
     assert "agent" not in " ".join(p for _, p, _ in calls)
-    assert result.summary.endswith("set; it takes effect when the server next starts")
+    assert result.summary.endswith("set (takes effect when the server starts)")
+    assert not result.needs_reboot  # starting it is enough: no reboot to offer
 
 
 def test_a_password_that_cannot_reach_its_owner_is_never_set(sim: Simulator, px: Proxmox) -> None:

@@ -22,13 +22,13 @@ def _power(px: Proxmox) -> PowerAction:
 def test_start_of_a_running_vm_is_a_friendly_no_op(sim: Simulator, px: Proxmox) -> None:
     result, calls = run_step(sim, _power(px), PowerRequest(vmid=101, action="start"))
     assert result.upid is None
-    assert result.summary == "server 101 is already running"
+    assert result.summary == "it was already running"
     assert calls == [RESOURCES, ("GET", "/nodes/pve1/qemu/101/status/current", {})]
 
 
 def test_shutdown_sends_timeout_and_force_stop(sim: Simulator, px: Proxmox) -> None:
     result, calls = run_step(sim, _power(px), PowerRequest(vmid=103, action="shutdown"))
-    assert result.summary == "shutting down server 103"
+    assert result.summary == "shut down"
     assert result.upid is not None
     assert ":qmshutdown:103:" in result.upid
     assert calls[-1] == (
@@ -39,7 +39,7 @@ def test_shutdown_sends_timeout_and_force_stop(sim: Simulator, px: Proxmox) -> N
     assert sim.vms[103].status == "stopped"
     again, calls = run_step(sim, _power(px), PowerRequest(vmid=103, action="shutdown"))
     assert again.upid is None
-    assert again.summary == "server 103 is already stopped"
+    assert again.summary == "it was already stopped"
     assert all(method == "GET" for method, _, _ in calls)
 
 
@@ -64,14 +64,14 @@ def test_hard_stop_reset_and_reboot_of_a_running_vm(
 def test_start_a_stopped_vm(sim: Simulator, px: Proxmox) -> None:
     result, calls = run_step(sim, _power(px), PowerRequest(vmid=102, action="start"))
     assert calls[-1] == ("POST", "/nodes/pve2/qemu/102/status/start", {})
-    assert result.summary == "starting server 102"
+    assert result.summary == "started"
     assert sim.vms[102].status == "running"
 
 
 def test_suspend_then_resume(sim: Simulator, px: Proxmox) -> None:
     run_step(sim, _power(px), PowerRequest(vmid=101, action="suspend"))
     again, _ = run_step(sim, _power(px), PowerRequest(vmid=101, action="suspend"))
-    assert again.summary == "server 101 is already paused"
+    assert again.summary == "it was already paused"
     result, calls = run_step(sim, _power(px), PowerRequest(vmid=101, action="resume"))
     assert calls[-1] == ("POST", "/nodes/pve1/qemu/101/status/resume", {})
     assert result.upid is not None
@@ -117,7 +117,7 @@ def test_status_reports_state_in_human_units(sim: Simulator, px: Proxmox) -> Non
         "/nodes/pve1/qemu/101/pending",
     ]
     lines = result.summary.splitlines()
-    assert lines[0].startswith("server 101 (acme-web) on pve1: running, up 3d ")
+    assert lines[0] == "server 101 (acme-web) on pve1: running, up 3 d"
     assert lines[1].startswith("CPU ")
     assert "% of 2 cores, memory " in lines[1]
     assert lines[1].endswith(" / 4 GiB, disk 32 GiB")

@@ -29,8 +29,8 @@ def test_plan_reads_only_and_says_what_changes(sim: Simulator, px: Proxmox) -> N
     assert plan.render() == (
         "Resize server 101 (acme-web)\n"
         "• cores 2 → 4 (after reboot)\n"
-        "• memory 4096 → 8192 MiB (after reboot)\n"
-        "• disk scsi0 32 GiB → 52 GiB (live)\n"
+        "• memory 4 → 8 GiB (after reboot)\n"
+        "• disk 32 → 52 GiB (live)\n"
         f"Proxmox calls: PUT {VM}/config (cores=4, memory=8192, digest); GET {VM}/pending; "
         f"PUT {VM}/resize (disk=scsi0, size=52G)"
     )
@@ -62,8 +62,9 @@ def test_resize_running_vm_exact_calls_and_pending_report(sim: Simulator, px: Pr
 
     assert chain.context["disk_bytes"] == 52 * 1024**3
     configure = chain.results[1]
-    assert configure.summary == "after a reboot: cores 2 → 4, memory 4096 → 8192 MiB"
-    assert configure.pending == ("cores 2 → 4", "memory 4096 → 8192 MiB")
+    # Nothing took effect yet: what waits is said once, by the card's reboot line.
+    assert configure.summary == ""
+    assert configure.pending == ("cores 2 → 4", "memory 4 → 8 GiB")
     assert configure.needs_reboot
     vm = sim.vms[101]
     assert vm.pending == {"cores": 4, "memory": "8192"}
@@ -86,7 +87,7 @@ def test_reboot_yes_applies_pending_changes_once(sim: Simulator, px: Proxmox) ->
     chain = run_chain(sim, _action(px), request, repeat=2)
     reboots = [c for c in chain.calls["reboot"] if c[0] == "POST"]
     assert reboots == [("POST", f"{VM}/status/reboot", {})]
-    assert chain.results[-1].summary == "nothing pending; no reboot needed"
+    assert chain.results[-1].summary == "not rebooted: nothing was waiting for a reboot"
     vm = sim.vms[101]
     assert vm.config["cores"] == 4
     assert vm.pending == {}
@@ -95,7 +96,7 @@ def test_reboot_yes_applies_pending_changes_once(sim: Simulator, px: Proxmox) ->
 
 def test_stopped_vm_applies_at_once(sim: Simulator, px: Proxmox) -> None:
     chain = run_chain(sim, _action(px), ResizeRequest(vmid=102, memory="16G"))
-    assert chain.results[1].summary == "set memory 8192 → 16384 MiB; applies at next start"
+    assert chain.results[1].summary == "memory set to 16 GiB (takes effect when the server starts)"
     assert not chain.results[1].needs_reboot
     assert sim.vms[102].config["memory"] == "16384"
     assert sim.vms[102].pending == {}
@@ -107,7 +108,7 @@ def test_shrink_is_refused_before_any_write_naming_the_current_size(
     with pytest.raises(ActionError) as caught:
         _action(px).run_step("prepare", ResizeRequest(vmid=101, disk="20G"), {})
     assert str(caught.value) == (
-        "disk: scsi0 of server 101 is 32 GiB and disks can only grow; 20 GiB would shrink it"
+        "disk: the disk of server 101 is 32 GiB and disks can only grow; 20 GiB would shrink it"
     )
     assert _writes(sim) == []
 
@@ -117,8 +118,7 @@ def test_limits_are_enforced(sim: Simulator, px: Proxmox) -> None:
     action = _action(px, config)
     cases = {
         ResizeRequest(vmid=101, cores=12): "cores: at most 8 allowed, asked for 12",
-        ResizeRequest(vmid=101, memory="32G"): "memory: at most 16384 MiB allowed, asked for "
-        "32768 MiB",
+        ResizeRequest(vmid=101, memory="32G"): "memory: at most 16 GiB allowed, asked for 32 GiB",
         ResizeRequest(vmid=101, disk="+80G"): "disk: at most 100 GiB allowed, asked for 112 GiB",
     }
     for request, message in cases.items():
@@ -170,7 +170,7 @@ def test_locked_vm_raises_retryable_error_naming_the_lock(sim: Simulator, px: Pr
 def test_digest_mismatch_is_retried_once_after_rereading(sim: Simulator, px: Proxmox) -> None:
     sim.faults.fail_next(500, CHECKSUM, method="PUT", path="/config$")
     result = _action(px).run_step("configure", ResizeRequest(vmid=102, cores=6), {"node": "pve2"})
-    assert result.summary == "set cores 4 → 6; applies at next start"
+    assert result.summary == "cores set to 6 (takes effect when the server starts)"
     config_calls = [(c.method, c.status) for c in sim.calls if c.path.endswith("/config")]
     assert config_calls == [("GET", 200), ("PUT", 500), ("GET", 200), ("PUT", 200)]
     assert sim.vms[102].config["cores"] == 6
@@ -190,10 +190,10 @@ def test_memory_hotplug_is_live_while_cores_wait(sim: Simulator, px: Proxmox) ->
     plan = _action(px).plan(request)
     assert [c.render() for c in plan.changes] == [
         "cores 2 → 3 (after reboot)",
-        "memory 4096 → 6144 MiB (live)",
+        "memory 4 → 6 GiB (live)",
     ]
     result = _action(px).run_step("configure", request, {"node": "pve1"})
-    assert result.summary == "live: memory 4096 → 6144 MiB; after a reboot: cores 2 → 3"
+    assert result.summary == "memory set to 6 GiB"
     assert result.pending == ("cores 2 → 3",)
     assert sim.vms[101].config["memory"] == "6144"
     assert sim.vms[101].pending == {"cores": 3}
@@ -204,5 +204,21 @@ def test_plan_with_nothing_to_change(px: Proxmox) -> None:
     assert plan.render() == (
         "Resize server 101 (acme-web): nothing to change\n"
         "• cores 2 → 2 (unchanged)\n"
-        "• disk scsi0 32 GiB → 32 GiB (unchanged)"
+        "• disk 32 → 32 GiB (unchanged)"
     )
+
+
+def test_a_disk_is_named_as_its_owner_knows_it_when_there_are_several(
+    sim: Simulator, px: Proxmox
+) -> None:
+    sim.vms[101].config["virtio1"] = "local-lvm:vm-101-disk-1,size=10G"
+    boot = _action(px).plan(ResizeRequest(vmid=101, disk="+8G"))
+    other = _action(px).plan(ResizeRequest(vmid=101, disk="20G", disk_key="virtio1"))
+    assert [c.render() for c in boot.changes] == ["boot disk 32 → 40 GiB (live)"]
+    assert [c.render() for c in other.changes] == ["second disk 10 → 20 GiB (live)"]
+    grown = _action(px).run_step(
+        "grow_disk",
+        ResizeRequest(vmid=101),
+        {"node": "pve1", "disk_key": "virtio1", "disk_bytes": 20 * 1024**3},
+    )
+    assert grown.summary == "second disk grown to 20 GiB"

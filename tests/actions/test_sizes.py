@@ -88,5 +88,10 @@ def test_pve_and_human_renderings() -> None:
     assert human_bytes(32 * GIB) == "32 GiB"
     assert human_bytes(1536 * MIB) == "1.5 GiB"
     assert human_bytes(0) == "0 B"
-    assert human_duration(3 * 86400 + 4 * 3600 + 5) == "3d 4h"
-    assert human_duration(125) == "2m 5s"
+    # One duration format, for uptime and for how long a request took alike.
+    assert human_duration(3 * 86400 + 4 * 3600 + 5) == "3 d 4 h"
+    assert human_duration(125) == "2 min 5 s"
+    assert human_duration(119) == "119 s"
+    assert human_duration(6 * 3600) == "6 h"
+    assert human_duration(3600 + 5 * 60 + 9) == "1 h 5 min"
+    assert human_duration(-3) == "0 s"

@@ -76,7 +76,7 @@ def test_a_long_proxmox_error_is_cut_after_the_markup_with_an_ellipsis() -> None
     # Discord: the heading stays bold, the text ends with the ellipsis, the code's fence is
     # closed before the note that the rest did not fit.
     content = str(discord["content"])
-    assert content.startswith("**Resize · acme-web (101)**\n✗ Failed: can't lock")
+    assert content.startswith("**\u274c Resize · acme-web (101)**\n✗ Failed: can't lock")
     assert content.endswith("…")
     assert len(content) == 2000
     [embed] = discord["embeds"]

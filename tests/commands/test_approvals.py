@@ -2,7 +2,7 @@
 (not deletes), approval enqueues and tells the requester, denial tells the reason.
 
 Through the testbot (tests/support/testbot.py): alice (acme) owns 101 acme-web, 2 cores,
-4096 MiB and a 32 GiB disk; boss and root are admins; approval cards go to ``admins``."""
+4 GiB of memory and a 32 GiB disk; boss and root are admins; approval cards go to ``admins``."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def reads_now(bot: TestBot, card: Shown) -> str:
 def test_a_relative_disk_size_is_shown_as_the_absolute_size_it_asks_for(testbot: TestBot) -> None:
     testbot.send("alice", "/server resize 101 disk=+10G")
     (message,) = [s for s in testbot.posts() if s.channel == "admins"]
-    assert [f.value for f in message.reply.fields] == ["disk 32 GiB → 42 GiB"]
+    assert [f.value for f in message.reply.fields] == ["disk 32 → 42 GiB"]
 
 
 def test_the_requester_follows_a_waiting_request_on_its_card(testbot: TestBot) -> None:
@@ -55,15 +55,14 @@ def test_the_requester_follows_a_waiting_request_on_its_card(testbot: TestBot) -
     asked, state = card.reply.text.splitlines()
     ref = asked.rsplit("#", 1)[1]
     assert asked == f"asked by @alice for acme · #{ref}"
-    assert state == "⏳ Waiting for an admin's approval (expires in 24 h)"
-    assert [f.value for f in card.reply.fields] == ["cores 2 → 4", "memory 4096 MiB → 8192 MiB"]
+    assert state == "⏳ Waiting for an admin's approval (expires in 1 d)"
+    assert [f.value for f in card.reply.fields] == ["cores 2 → 4", "memory 4 → 8 GiB"]
     assert answer.text == (
         f"Resize of acme-web (101) needs an admin's approval (#{ref}); its card shows how it goes."
     )
     # The reference names the request before any job exists, and stays its name after.
     assert testbot.send("alice", f"/server task #{ref}").text == (
-        f"#{ref} (resize 101 cpu=4 memory=8G) is waiting for an admin's approval; "
-        "it expires in 24 h 0 min"
+        f"#{ref} (resize 101 cpu=4 memory=8G) is waiting for an admin's approval; it expires in 1 d"
     )
     assert testbot.send("gina", f"/server task #{ref}").text == f"request #{ref} not found"
     testbot.approve("boss")
@@ -98,7 +97,7 @@ def test_request_is_posted_to_admins_with_cache_before_and_requested_after(
     assert message.channel == "admins"
     assert [f.value for f in message.reply.fields] == [
         "cores 2 → 4",
-        "memory 4096 MiB → 8192 MiB",
+        "memory 4 → 8 GiB",
     ]
     assert [(b.action, b.value) for b in message.reply.buttons] == [
         ("approve", approval_id),
@@ -164,7 +163,7 @@ def test_expired_request_cannot_be_approved_and_is_marked_expired(testbot: TestB
     assert store.pending() == []
     assert "approval.expired" in testbot.audit_events()
     assert reads_now(testbot, requester_card(testbot)).splitlines()[-2:] == [
-        "⌛ Expired: no admin decided within 24 h",
+        "⌛ Expired: no admin decided within 1 d",
         "Nothing was changed.",
     ]
 

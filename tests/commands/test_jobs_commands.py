@@ -84,7 +84,7 @@ def test_task_by_job_id_shows_the_chain_to_its_account_only(testbot: TestBot) ->
     reply = testbot.send("alice", f"/server task {mine}")
     assert reply.text.startswith(f"{mine} reboot 101 — succeeded in ")
     assert reply.code is not None
-    assert reply.code.startswith("1/1 rebooting: done — rebooting server 101 — task UPID:pve1:")
+    assert reply.code.startswith("1/1 rebooting: done — rebooted — task UPID:pve1:")
 
     nobody = "#zzzzzz"
     hidden = testbot.send("alice", f"/server task {theirs}").text
@@ -163,4 +163,5 @@ def test_a_chain_waiting_on_its_task_is_in_progress(testbot: TestBot) -> None:
     shown = testbot.send("alice", f"/server task {ref}")
     assert shown.text.startswith(f"{ref} reboot 101 — running for ")
     assert shown.code is not None
-    assert "1/1 rebooting: task — rebooting server 101 — task UPID:pve1:" in shown.code
+    # While its task runs, the step says what it is doing, not yet what it did.
+    assert "1/1 rebooting: task — task UPID:pve1:" in shown.code

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from actions.volumes import backup_time_id
 from proxmox.simulator.state import Vm
 from tests.support.conversation import Done
 from tests.support.testbot import TestBot, identity
@@ -134,8 +135,10 @@ def check_password(run: Run) -> None:
 
 
 def check_backup_list(run: Run) -> None:
+    """Every backup, by the time it was taken (the id chat takes it by), not its volume id."""
     assert run.before.backups
-    assert all(volid in run.text for volid in run.before.backups)
+    assert all(f" · id {backup_time_id(volid)}" in run.text for volid in run.before.backups)
+    assert all(volid not in run.text for volid in run.before.backups)
 
 
 def check_backup_create(run: Run) -> None:
@@ -147,7 +150,9 @@ def check_backup_create(run: Run) -> None:
 
 
 def _named_backup(run: Run) -> str:
-    return next(word for word in run.done.line.split() if ":backup/" in word)
+    """The volume id of the backup the line named (by its time, as the list showed it)."""
+    named = run.done.line.split()[-1]
+    return next(v for v in run.before.backups if named in (v, backup_time_id(v)))
 
 
 def check_backup_restore(run: Run) -> None:

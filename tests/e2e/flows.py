@@ -38,7 +38,7 @@ FLOWS: dict[str, Flow] = {
         "alice", "/server backup create 101", checks.check_backup_create, "Backup · acme-web (101)"
     ),
     "backup list": Flow(
-        "alice", "/server backup list 101", checks.check_backup_list, "vzdump-qemu-101",
+        "alice", "/server backup list 101", checks.check_backup_list, " · id 2026-12-0",
         read=True,
     ),
     "backup restore": Flow(

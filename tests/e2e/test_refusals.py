@@ -90,13 +90,13 @@ def test_a_backup_of_another_server_or_storage_is_refused(testbot: TestBot, verb
         testbot,
         "alice",
         f"/server backup {verb} 101 {theirs}",
-        f"backup {theirs} is not a backup of server 101; {LISTING}",
+        f"that is not a backup of server 101; {LISTING}",
     )
     assert_refused(
         testbot,
         "alice",
         f"/server backup {verb} 101 {ours_elsewhere}",
-        f"backup {ours_elsewhere} is not on the backup storage `backup`; {LISTING}",
+        f"that backup is not on the backup storage; {LISTING}",
     )
 
 

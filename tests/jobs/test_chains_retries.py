@@ -142,7 +142,7 @@ def test_retries_stop_at_the_cap_and_are_reported(
     waiting = head + "⏳ Changing the settings — VM is locked (backup); trying again shortly"
     assert card.texts == [waiting] * settings.retry_cap + [
         head + "✗ Failed while changing the settings: VM is locked (backup) "
-        "(gave up after 4 attempts). The server is running."
+        "— gave up after 4 tries over N s. The server is running."
     ]
     assert card.notice.reply.text == "Configure of server 101 did not go through."
     failed = rq_queue(ctx.redis, settings, "default").failed_job_registry.get_job_ids()

@@ -46,7 +46,7 @@ def test_reboot_that_hits_a_backup_lock_is_tried_again(
     head = "asked by you for acme\n"
     assert shown[0] == (head + "⏳ Rebooting", step.tried[0])
     assert (head + "⏳ Rebooting — VM is locked (backup); trying again shortly", None) in shown
-    assert shown[-1] == (head + "✓ Done in N s\n• rebooting server 101", step.upid)
+    assert shown[-1] == (head + "✓ Done in N s\n• rebooted", step.upid)
     assert card.field("Proxmox") == "OK"
     assert card.notice.reply.text == "Reboot of server 101 is done."
     assert_conforms(sim.calls)
@@ -83,7 +83,7 @@ def test_lock_errors_past_the_retry_cap_fail_the_chain(
     assert _posts(sim, "/qemu/101/status/reboot") == 4
     state = chain_progress(sim_ctx.redis, job_id, prefix=sim_ctx.prefix)
     assert state is not None
-    failure = "VM is locked (backup) (gave up after 4 attempts) (after N s). The server is running."
+    failure = "VM is locked (backup) — gave up after 4 tries over N s. The server is running."
     assert neutral(str(state.error)) == failure
     card = one_card(notifier)
     assert card.title == "Reboot · server 101"

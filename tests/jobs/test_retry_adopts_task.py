@@ -101,7 +101,10 @@ def test_lost_answer_to_vzdump_makes_one_backup(
 
     assert _posts(sim, "/vzdump") == [200]  # the simulator started exactly one
     assert len(sim.backups(101)) == before + 1
-    assert any("vzdump task started by an earlier attempt" in t for t in notifier.notified_texts())
+    assert any(
+        "backing up: done by the task an earlier try started" in t
+        for t in notifier.notified_texts()
+    )
     assert_conforms(sim.calls)
 
 
@@ -159,7 +162,7 @@ def test_a_worker_that_died_after_starting_the_task_is_not_followed_by_a_second_
     job = Job.fetch(job_id, connection=lossy_ctx.redis, serializer=JSONSerializer)
     request = JobRequest.model_validate(job.args[0])
     store = ChainStore(lossy_ctx.redis, prefix=lossy_ctx.prefix)
-    state = store.ensure(job_id, request, (Step("execute"),))
+    state = store.ensure(job_id, request, (Step("execute", says="rebooting"),))
     store.update_step(state, 0, state="running", started=time.time() - 1)
     lossy_ctx.proxmox.power.reboot("pve1", 101)  # what the dead worker got through
 
@@ -168,4 +171,4 @@ def test_a_worker_that_died_after_starting_the_task_is_not_followed_by_a_second_
     assert _posts(sim, "/qemu/101/status/reboot") == [200]
     done = store.get(job_id)
     assert done is not None
-    assert done.steps[0].summary == "qmreboot task started by an earlier attempt"
+    assert done.steps[0].summary == "rebooting: done by the task an earlier try started"

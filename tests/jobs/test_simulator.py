@@ -87,7 +87,7 @@ def test_resize_posts_the_upid_then_the_outcome(
     growing = shown.index(("asked by you for acme\n⏳ Growing the disk (3 of 4)", upid))
     assert growing < len(shown) - 1
     assert shown[-1] == (
-        "asked by you for acme\n✓ Done in N s\n• disk scsi0 32 GiB → 33 GiB",
+        "asked by you for acme\n✓ Done in N s\n• disk grown to 33 GiB",
         upid,
     )
     assert card.final.reply.tone == "success"
@@ -172,8 +172,8 @@ def test_dry_run_posts_the_plan_and_writes_nothing(
     assert sent.only == TARGET.requester
     assert sent.reply.text == "Dry run of resize 101: nothing was changed"
     assert sent.reply.code is not None
-    assert "memory 4096 → 8192 MiB (after reboot)" in sent.reply.code
-    assert "disk scsi0 32 GiB → 40 GiB (live)" in sent.reply.code
+    assert "memory 4 → 8 GiB (after reboot)" in sent.reply.code
+    assert "disk 32 → 40 GiB (live)" in sent.reply.code
     assert BusyLocks(sim_ctx.redis, prefix=sim_ctx.prefix).holder(101) is None
 
 
@@ -197,7 +197,8 @@ def test_backup_notes_name_the_requester_and_their_note(
     assert _run(sim_ctx, job_id) == "succeeded"
 
     newest = sim.backups(101)[-1]
-    assert newest.notes == "before upgrade (requested by console:w:ann via Jotunheim)"
+    # The person as chat names them, never their identity key (the list shows the notes).
+    assert newest.notes == "before upgrade (requested by @ann via Jotunheim)"
 
 
 def test_node_status_posts_every_node_or_the_one_asked_for(
@@ -327,9 +328,7 @@ def test_a_backup_edits_one_message_with_its_progress_then_the_outcome(
     progress = [t for t in card.texts[1:-1] if t.endswith("%")]
     assert progress, card.texts
     assert all(t.startswith("asked by you for acme\n⏳ Backing up · ▰") for t in progress)
-    assert (
-        card.texts[-1] == "asked by you for acme\n✓ Done in N s\n• backing up server 101 to backup"
-    )
+    assert card.texts[-1] == "asked by you for acme\n✓ Done in N s\n• backup saved (storage backup)"
     assert all(card.field("Task", s) == upid for s in card.states)
     assert card.field("Proxmox") == "OK"
     assert card.notice.reply.text == "Backup of server 101 is done."

@@ -14,7 +14,7 @@ from jobs.context import WorkerContext, installed_context
 from jobs.queue import RqJobQueue, rq_queue
 from jobs.state.chains import chain_progress
 from jobs.state.locks import BusyLocks
-from tests.jobs.cards import one_card
+from tests.jobs.cards import neutral, one_card
 from tests.jobs.conftest import request, run_until
 from tests.jobs.fakes import Recorder
 from tests.support.chat import ChatRecorder
@@ -144,8 +144,9 @@ def test_no_worker_is_occupied_while_the_task_runs(
 def test_tracking_gives_up_at_its_deadline_and_says_so(
     ctx: WorkerContext, queue: RqJobQueue, notifier: ChatRecorder, settings: JobSettings
 ) -> None:
-    """A 30 s task outlives a 1 s tracking deadline: the requester is told the bot
-    stopped watching (the task keeps running in Proxmox) and the server is not left busy."""
+    """A 30 s task outlives a 1 s tracking deadline: not a failure. The requester is told
+    the task is still running on Proxmox and how to follow it, in no error's tone, and the
+    server is not left busy."""
     impatient = settings.model_copy(update={"tracking_deadline": 1})
     with installed_context(replace(ctx, settings=impatient)):
         submitted = queue.submit(request("test.long", "in-deadline"))
@@ -153,11 +154,17 @@ def test_tracking_gives_up_at_its_deadline_and_says_so(
 
     state = chain_progress(ctx.redis, submitted.job_id, prefix=settings.prefix)
     assert state is not None
-    assert state.status == "failed"
+    assert state.status == "unfollowed"
+    upid = state.steps[0].upid
+    assert upid is not None
     card = one_card(notifier)
-    assert card.texts[-1] == (
-        "asked by you\n✗ Failed while growing the disk: the task is still running after N s; "
-        "I stopped watching it (it goes on in Proxmox). The server is running."
+    told = (
+        "Still running on Proxmox after N s; this card stops following it here. "
+        f"See where it stands with /server task {upid}."  # no #ref: this request has none
     )
-    assert card.field("Task") == state.steps[0].upid  # where to look for it in Proxmox
+    assert card.texts[-1] == f"asked by you\n⏳ Growing the disk\n{told}"
+    assert card.final.reply.tone == "info"
+    assert card.field("Task") == upid  # where to look for it in Proxmox
+    assert (neutral(card.notice.reply.text), card.notice.reply.tone) == (told, "warning")
+    assert card.notice.reply.mention
     assert BusyLocks(ctx.redis, prefix=settings.prefix).holder(101) is None

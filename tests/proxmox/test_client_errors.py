@@ -56,7 +56,20 @@ def test_empty_401_body_is_an_authentication_error() -> None:
     assert type(exc) is errors.ProxmoxAuthenticationError
     assert not exc.retryable
     assert "Authentication failed!" in exc.message
-    assert "PROXMOX_TOKEN_ID" in exc.message
+    assert "PROXMOX_TOKEN_ID" in exc.message  # for whoever runs the bot
+    # What a customer may read names no setting of the bot.
+    assert exc.public == (
+        "the Proxmox cluster refused the bot's credentials; an admin needs to fix this"
+    )
+
+
+def test_only_an_operators_hint_is_reworded_for_customers() -> None:
+    locked = errors.ProxmoxLocked("VM is locked (backup)")
+    assert locked.public == locked.message
+    tls = errors.ProxmoxTLSError("the certificate did not verify; set PROXMOX_CA_BUNDLE")
+    assert "PROXMOX" not in tls.public
+    odd = errors.ProxmoxProtocolError("no 'data' envelope (is PROXMOX_URL the API?)")
+    assert odd.public == "Proxmox gave an answer the bot cannot use; an admin needs to fix this"
 
 
 def test_401_without_any_reason_still_reads_well() -> None:

@@ -31,7 +31,7 @@ from bot.adapters.discord.cards import CardPlace
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
 from bot.adapters.discord.notifier import DiscordNotifier
-from bot.adapters.discord.render import EPHEMERAL_FLAG, TONE_COLOURS, custom_id
+from bot.adapters.discord.render import EPHEMERAL_FLAG, TONE_COLOURS, TONE_ICONS, custom_id
 from bot.adapters.discord.spec import CommandSpec, OptionSpec
 from bot.adapters.discord.tokens import InteractionTokens
 from bot.ports.invocation import Identity
@@ -353,8 +353,12 @@ def rest_reply(body: dict[str, Any]) -> Reply:
     ]
     content = str(body.get("content") or "")
     title = None
+    tone = _TONES.get(int(embed.get("color") or 0))
     if content.startswith("**") and "**\n" in content:  # a heading (see render.content_of)
         heading, _, content = content.removeprefix("**").partition("**\n")
+        icon = next((t for t, i in TONE_ICONS.items() if i and heading.startswith(i)), None)
+        if icon is not None:  # the tone heads the heading
+            heading, tone = heading.removeprefix(TONE_ICONS[icon]), tone or icon
         title = re.sub(r"\\(.)", r"\1", heading)
     return Reply(
         title=title,
@@ -364,7 +368,7 @@ def rest_reply(body: dict[str, Any]) -> Reply:
         ),
         code=code,
         buttons=tuple(buttons),
-        tone=_TONES.get(int(embed.get("color") or 0), "info"),
+        tone=tone or "info",
     )
 
 

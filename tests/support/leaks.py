@@ -31,6 +31,8 @@ LEAKS: dict[str, re.Pattern[str]] = {
         r"\b[A-Z]\w*\([a-z_]+=|\b[a-z_]+='[^']*'|\[None\]|<[\w.]+ object at 0x"
     ),
     "a module path": re.compile(r"\b(?:bot|jobs|actions|proxmox)\.[a-z_]+\.[A-Za-z_]+"),
+    # The bot's own settings are for whoever runs it (its log says which to check).
+    "a bot setting": re.compile(r"\bPROXMOX_[A-Z_]+"),
 }
 if _STEP_NAMES:
     LEAKS["a step function name"] = re.compile(r"\b(?:" + "|".join(_STEP_NAMES) + r")\b")

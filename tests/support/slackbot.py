@@ -258,7 +258,8 @@ def as_slack_sends(typed: str) -> str:
 
 def slack_reply(payload: dict[str, Any]) -> Reply:
     """A message as Slack was sent it (``text`` + Block Kit), read back into a ``Reply``:
-    the text sections (a long text runs on over several) and the tone icon, field sections,
+    the header and the tone icon (heading the header, or the text when there is none), the
+    text sections (a long text runs on over several), field sections,
     the code sections (each piece of a long code block fenced on its own), the buttons."""
     blocks: list[dict[str, Any]] = payload.get("blocks") or []
     header = next((b["text"]["text"] for b in blocks if b["type"] == "header"), None)
@@ -268,14 +269,17 @@ def slack_reply(payload: dict[str, Any]) -> Reply:
     fenced = [s.startswith("```") and s.endswith("```") and len(s) >= 6 for s in sections]
     texts = [s for s, f in zip(sections, fenced, strict=True) if not f]
     first = "\n".join(texts) if texts else str(payload.get("text") or "")
-    icon = next((i for i in _ICONS if first.startswith(i)), "")
+    heading = header if header is not None else first
+    icon = next((i for i in _ICONS if heading.startswith(i)), "")
+    if header is not None:
+        header = header.removeprefix(icon)
     pieces = [s[3:-3] for s, f in zip(sections, fenced, strict=True) if f]
     code = "\n".join(pieces) if pieces else None
     fields = [f for b in blocks for f in b.get("fields", ())]
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     return Reply(
         title=header,
-        text=first.removeprefix(icon),
+        text=first if header is not None else first.removeprefix(icon),
         fields=tuple(_field(f["text"]) for f in fields),
         code=code,
         buttons=tuple(_button(e) for e in buttons),

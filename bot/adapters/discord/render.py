@@ -45,6 +45,14 @@ TONE_COLOURS: dict[Tone, int] = {
     "warning": 0xFEE75C,
     "error": 0xED4245,
 }
+# The tone at the head of a titled message, as Slack's header shows it (a bot's message
+# gets no shortcode conversion, so these are the emoji themselves).
+TONE_ICONS: dict[Tone, str] = {
+    "info": "",
+    "success": "\u2705 ",
+    "warning": "\u26a0\ufe0f ",
+    "error": "\u274c ",
+}
 # Discord button styles: 1 primary (blurple), 2 secondary (grey), 4 danger (red).
 BUTTON_STYLES = {"primary": 1, "default": 2, "danger": 4}
 
@@ -64,7 +72,8 @@ def content_of(reply: Reply, *, lead: str = "") -> str:
     if not (heading or reply.text.strip() or reply.fields or reply.code or lead):
         return "…"
     if heading:  # bold, its own markdown escaped: a server name may hold a * or _
-        title = f"**{_escape_markdown(clip(heading, _MAX_TITLE))}**\n"
+        shown = TONE_ICONS[reply.tone] + _escape_markdown(clip(heading, _MAX_TITLE))
+        title = f"**{shown}**\n"
         return lead + title + clip(reply.text, MAX_CONTENT - len(lead) - len(title))
     return clip(lead + reply.text, MAX_CONTENT)
 

@@ -58,11 +58,17 @@ def escape(text: str) -> str:
 
 def render_blocks(reply: Reply) -> list[Block]:
     head: list[Block] = []
+    icon = _TONE_ICON[reply.tone]
     if reply.title:  # plain text: a header cannot carry mrkdwn, so nothing to escape
-        header = {"type": "plain_text", "text": _clip(reply.title, HEADER_LIMIT), "emoji": True}
-        head.append({"type": "header", "text": header})
+        # The tone heads the message: on the header when there is one (its emoji shortcode
+        # renders there), else before the text; never on whatever line comes first.
+        shown = _clip(icon + reply.title, HEADER_LIMIT)
+        head.append(
+            {"type": "header", "text": {"type": "plain_text", "text": shown, "emoji": True}}
+        )
+        icon = ""
     # Slack refuses a section without text: a blank piece (at a cut) is left out.
-    text = split(_TONE_ICON[reply.tone] + escape(reply.text))
+    text = split(icon + escape(reply.text))
     body = [_section(piece) for piece in text if piece.strip()]
     body += _field_sections(reply.fields)
     if reply.code:

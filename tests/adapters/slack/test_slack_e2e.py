@@ -51,8 +51,7 @@ def test_customer_resize_acks_privately_and_asks_the_admin_channel(slack: SlackK
     assert approve["action_id"].endswith(":approve")
     assert deny["action_id"].endswith(":deny")
     assert approve["value"] == deny["value"]
-    assert "4096" in str(posted.body["blocks"])
-    assert "8192" in str(posted.body["blocks"])
+    assert "memory 4 → 8 GiB" in str(posted.body["blocks"])
     assert slack.core.jobs_created() == 0
 
 
