@@ -211,7 +211,7 @@ class DiscordNotifier:
             reset_after = float(response.headers.get("x-ratelimit-reset-after", ""))
         except ValueError:
             return
-        self._gate.close(bucket, min(reset_after, MAX_RETRY_AFTER))
+        self._gate.close(bucket, reset_after)
 
 
 def _bucket(method: str, path: str) -> str:
@@ -232,12 +232,14 @@ def _is_global(response: httpx.Response) -> bool:
 
 
 def retry_after(response: httpx.Response) -> float:
-    """Seconds to wait: the JSON ``retry_after`` (float), else the ``Retry-After`` header."""
+    """Seconds to wait: the JSON ``retry_after`` (float), else the ``Retry-After`` header.
+    Never shortened: a wait longer than a notifier's ``max_wait`` is raised, not slept, and
+    whoever retries later must still wait all of it."""
     try:
         value = float(response.json().get("retry_after"))
     except (ValueError, TypeError, AttributeError):
         value = float(response.headers.get("retry-after", "1") or 1)
-    return min(max(value, 0.0), MAX_RETRY_AFTER)
+    return max(value, 0.0)
 
 
 def nonce(target: ReplyTarget, reply: Reply) -> str:

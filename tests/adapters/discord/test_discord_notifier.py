@@ -314,3 +314,12 @@ def test_a_private_message_is_worth_a_wait_even_in_the_worker(
     sender.notify_private(TARGET, Reply(text="password: s3cret"))
     assert sleeps == [0.5]
     assert [c.path for c in api.calls][-1] == "/api/v10/channels/dm42/messages"
+
+
+def test_a_wait_longer_than_max_wait_is_raised_whole_not_slept(
+    api: MockDiscordApi, sleeps: Sleeps
+) -> None:
+    api.script(Scripted(429, {"retry_after": 120.0, "global": True}))
+    with pytest.raises(DiscordRateLimited) as caught:
+        notifier(api, sleeps).post(TARGET, Reply(text="hello"))
+    assert (caught.value.retry_after, sleeps, len(api.calls)) == (120.0, [], 1)
