@@ -1,7 +1,10 @@
 """Talking back to the chat without ever failing the Proxmox work.
 
 ``Reporter`` wraps the context's ``Notifier``: a failed post or edit is logged and handed to
-a small delivery job that tries again with backoff, so an outcome is never lost. Private
+a small delivery job that tries again with backoff, so an outcome is never lost. A failure
+that names a ``retry_after`` (a platform's rate limit) is tried again once that has passed,
+never sooner, and does not count against ``delivery_cap``: a rate limit ends, and the
+outcome must still arrive. Private
 replies (passwords) are never queued: a secret must not reach job arguments in Redis; when
 one cannot be delivered, the requester is told in the channel to ask again.
 """
@@ -9,6 +12,7 @@ one cannot be delivered, the requester is told in the channel to ask again.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any, Literal
 
 from pydantic import SecretStr
@@ -23,6 +27,8 @@ from jobs.queue import JobRequest
 log = logging.getLogger(__name__)
 
 DeliveryKind = Literal["post", "update"]
+# A delivery the platform keeps rate-limiting is given up after this many waits.
+RATE_LIMITED_CAP = 100
 
 
 def public(text: str, *, tone: Tone = "info", fields: dict[str, str] | None = None) -> Reply:
@@ -39,7 +45,7 @@ class Reporter:
             return self._ctx.notifier.post(target, reply)
         except Exception as exc:
             log.warning("posting to %s failed (%s); will retry", target.channel, _kind(exc))
-            self._later({"kind": "post", "target": target.model_dump(mode="json")}, reply)
+            self._later({"kind": "post", "target": target.model_dump(mode="json")}, reply, exc)
             return None
 
     def update(self, target: ReplyTarget, ref: MessageRef | None, reply: Reply) -> None:
@@ -56,7 +62,7 @@ class Reporter:
                 "target": target.model_dump(mode="json"),
                 "ref": ref.model_dump(mode="json"),
             }
-            self._later(payload, reply)
+            self._later(payload, reply, exc)
 
     def private(self, target: ReplyTarget, reply: Reply) -> None:
         try:
@@ -72,10 +78,11 @@ class Reporter:
                 ),
             )
 
-    def _later(self, payload: dict[str, Any], reply: Reply) -> None:
+    def _later(self, payload: dict[str, Any], reply: Reply, exc: Exception) -> None:
         payload = {**payload, "reply": reply.model_dump(mode="json"), "attempt": 1}
+        delay = _delay_for(exc) or self._ctx.settings.delivery_intervals[0]
         try:
-            self._ctx.enqueuer().delivery(payload, self._ctx.settings.delivery_intervals[0])
+            self._ctx.enqueuer().delivery(payload, delay)
         except Exception:
             log.exception("could not queue a message delivery retry")
 
@@ -109,12 +116,30 @@ def deliver(payload: dict[str, Any]) -> dict[str, Any] | Retry:
     except Exception as exc:
         job = get_current_job()
         tries = (job.number_of_retries or 0) if job else 0
+        waits = int(job.meta.get("rate_limited", 0)) if job else 0
+        delay = _delay_for(exc)
         log.warning("delivery attempt %d failed (%s)", tries + 1, _kind(exc))
-        if tries + 1 >= ctx.settings.delivery_cap:
+        if delay is not None and job is not None:
+            job.meta["rate_limited"] = waits = waits + 1
+            job.save_meta()  # type: ignore[no-untyped-call]
+        failures = tries + 1 - waits  # the attempts that failed for another reason
+        if failures >= ctx.settings.delivery_cap or waits > RATE_LIMITED_CAP:
             log.error("giving up delivering a message to %s: %s", target.channel, reply.text)
             raise
-        return Retry(max=ctx.settings.delivery_cap, interval=list(ctx.settings.delivery_intervals))
+        intervals = [delay] if delay is not None else list(ctx.settings.delivery_intervals)
+        # One more try each time: RQ fails a job once its retries reach ``max``.
+        return Retry(max=tries + 1, interval=intervals)
     return {"delivered": payload["kind"]}
+
+
+def _delay_for(exc: BaseException) -> int | None:
+    """Whole seconds to wait before trying again when the failure named a ``retry_after``
+    (a platform's rate limit): RQ schedules in whole seconds and truncates, so one more
+    second makes sure the next try comes after it, never before."""
+    retry_after = getattr(exc, "retry_after", None)
+    if not isinstance(retry_after, int | float) or retry_after <= 0:
+        return None
+    return math.ceil(retry_after) + 1
 
 
 def _kind(exc: BaseException) -> str:

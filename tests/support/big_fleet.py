@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jobs.state.inventory import InventoryEntry
+from proxmox.simulator import Simulator, fleet
 from tests.support.testbot import TestBot
 
 FIRST_VMID = 100_000
@@ -38,4 +39,19 @@ def seed_fleet(
         for n, vmid in enumerate(vmids)
     ]
     inventory.replace_all([*inventory.all(), *added], now=bot.clock.now())
+    return vmids
+
+
+def add_servers(sim: Simulator, count: int, *, account: str, first: int = FIRST_VMID) -> list[int]:
+    """``count`` running servers of ``account`` in the simulator itself (not only the cache:
+    a job re-reads each from Proxmox before it acts), from VMID ``first`` on, on the demo's
+    three nodes, built as the demo builds its customers' servers. Returns their VMIDs;
+    ``TestBot.sync`` then puts them in the inventory."""
+    vmids = list(range(first, first + count))
+    with sim.lock:
+        for n, vmid in enumerate(vmids):
+            node, name, tags = f"pve{n % 3 + 1}", f"bulk-{vmid}", f"owner-{account}"
+            fleet._customer(sim.world, vmid, node, name, tags, cores=2, memory=4096, running=True)
+            host = f"{n // 250 % 256}.{n % 250 + 2}"
+            sim.world.vms[vmid].config["ipconfig0"] = f"ip=10.20.{host}/16,gw=10.20.0.1"
     return vmids

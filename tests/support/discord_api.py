@@ -1,6 +1,11 @@
 """A local mock of the parts of Discord's REST API v10 the notifier uses: a threaded stdlib
 HTTP server on 127.0.0.1 that checks the bot token, honours nonce + enforce_nonce, knows
-which interaction tokens are alive, and can be scripted to answer 429 or 401."""
+which interaction tokens are alive, and can be scripted to answer 429 or 401.
+
+``rate_limit`` makes channel message posts and edits rate-limited as Discord does it: a
+fixed window per route and channel, told in ``X-RateLimit-*`` headers on every answer, 429
+with a JSON ``retry_after`` beyond it, and now and then a global 429 on top. ``ledger`` holds
+every message's history and every 429 served."""
 
 from __future__ import annotations
 
@@ -8,9 +13,12 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.rate_limits import Clock, FixedWindows, Ledger, whole_seconds
 
 BOT_TOKEN = "test-bot-token-not-real"
 APP_ID = 99
@@ -55,8 +63,18 @@ def _app_info() -> dict[str, Any]:
     }
 
 
+_MESSAGES = re.compile(r"/channels/(\w+)/messages(?:/(\d+))?")
+
+
 class MockDiscordApi:
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock = time.monotonic) -> None:
+        self.ledger = Ledger(clock)
+        self._windows: FixedWindows | None = None
+        self._global_every = 0
+        self._global_wait = 0.0
+        self._global_until = 0.0
+        self._limited_count = 0
+        self._others_every = 0
         self.calls: list[Call] = []
         # Each call with its answer: a posted message's id is only in the answer.
         self.answered: list[tuple[Call, Scripted]] = []
@@ -92,6 +110,26 @@ class MockDiscordApi:
             return False
         return token in self.live_tokens or token.startswith("interaction-token-")
 
+    def rate_limit(
+        self,
+        *,
+        limit: int = 2,
+        per: float = 1.0,
+        global_every: int = 0,
+        global_wait: float = 0.5,
+        others_every: int = 0,
+    ) -> None:
+        """Per channel, ``limit`` message posts and ``limit`` edits in each ``per`` seconds;
+        every ``global_every``-th of those requests (0: never) meets a global limit of
+        ``global_wait`` seconds, during which every such request gets 429. Before every
+        ``others_every``-th request (0: never) another client on the same token (another
+        worker process) used one request of its bucket: the headers the client saw last
+        promised one more than there is."""
+        with self._lock:
+            self._windows = FixedWindows(limit, per)
+            self._global_every, self._global_wait = global_every, global_wait
+            self._others_every = others_every
+
     def script(self, *answers: Scripted) -> None:
         """The next requests (any path) get these answers, in order."""
         self._scripts.extend(answers)
@@ -101,13 +139,72 @@ class MockDiscordApi:
     ) -> Scripted:
         call = Call(method, path, body, headers)
         with self._lock:
+            now = self.ledger.clock()
             self.calls.append(call)
+            found = _MESSAGES.fullmatch(path.removeprefix("/api/v10"))
+            route = (method, found[1]) if found and method in ("POST", "PATCH") else None
+            subject = _subject(method, found, body) if route else None
+            if subject is not None and route is not None:
+                for held in (subject, ("bucket", *route), ("global",)):
+                    self.ledger.attempt(held, now)
             if self._scripts:
                 answer = self._scripts.pop(0)
+            elif route is not None and self._windows is not None:
+                answer = self._limited(route, subject, now) or self._route(
+                    method, path, body, headers
+                )
+                answer.headers.update(self._window_headers)
             else:
                 answer = self._route(method, path, body, headers)
+            if found is not None:
+                self._keep(method, found, body, answer, now)
             self.answered.append((call, answer))
             return answer
+
+    def _limited(self, route: tuple[str, str], subject: Any, now: float) -> Scripted | None:
+        """A 429 (global or for this route's bucket), or None: go ahead. Leaves the bucket's
+        ``X-RateLimit-*`` headers in ``_window_headers``."""
+        assert self._windows is not None
+        self._window_headers: dict[str, str] = {}
+        self._limited_count += 1
+        every = self._global_every
+        if now < self._global_until or (every and self._limited_count % every == 0):
+            if now >= self._global_until:
+                self._global_until = now + self._global_wait
+            wait = self._global_until - now
+            for held in (subject, ("global",)):
+                self.ledger.refuse(held, now, wait, "global")
+            headers = {"x-ratelimit-global": "true", "x-ratelimit-scope": "global"}
+            return _too_many(wait, headers, is_global=True)
+        if self._others_every and self._limited_count % self._others_every == 0:
+            self._windows.spend(route, now)
+        window = self._windows.take(route, now)
+        bucket = "create-message" if route[0] == "POST" else "edit-message"
+        self._window_headers = {
+            "x-ratelimit-limit": str(window.limit),
+            "x-ratelimit-remaining": str(window.remaining),
+            "x-ratelimit-reset": f"{time.time() + window.reset_after:.3f}",
+            "x-ratelimit-reset-after": f"{window.reset_after:.3f}",
+            "x-ratelimit-bucket": f"{bucket}-{route[1]}",
+        }
+        if not window.wait:
+            return None
+        for held in (subject, ("bucket", *route)):
+            self.ledger.refuse(held, now, window.wait, "bucket")
+        return _too_many(window.wait, {"x-ratelimit-scope": "user"}, is_global=False)
+
+    def _keep(
+        self, method: str, found: re.Match[str], body: dict[str, Any], answer: Scripted, now: float
+    ) -> None:
+        """Each message's history: posted, then every accepted or refused edit."""
+        if method == "POST" and answer.status == 200 and not found[2]:
+            message = str(answer.body.get("id"))
+            if message not in self.ledger.histories:  # a nonce's repeat is the same message
+                self.ledger.posted(found[1], message, body, now)
+        elif method == "PATCH" and found[2] and answer.status == 200:
+            self.ledger.edited(found[2], body, now)
+        elif method == "PATCH" and found[2] and answer.status == 429:
+            self.ledger.edit_refused(found[2], now)
 
     def _route(
         self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
@@ -158,6 +255,8 @@ class MockDiscordApi:
             return Scripted(200, self.messages[match[2]])
         return Scripted(404, {"message": "404: Not Found", "code": 0})
 
+    _window_headers: dict[str, str] = {}
+
     def _registered(self, app: str, guild: str | None, commands: Any) -> Any:
         """What Discord answers a bulk overwrite with: the commands, now with ids."""
         self.commands[guild or "global"] = list(commands)
@@ -195,3 +294,19 @@ class MockDiscordApi:
                 return  # quiet test output
 
         return Handler
+
+
+def _subject(method: str, found: re.Match[str] | None, body: dict[str, Any]) -> Any:
+    """What a repeated request asks for: the same edit, or the same message posted."""
+    if found is None:
+        return None
+    if method == "PATCH" and found[2]:
+        return ("edit", found[1], found[2])
+    return ("post", found[1], body.get("nonce") or body.get("content"))
+
+
+def _too_many(wait: float, headers: dict[str, str], *, is_global: bool) -> Scripted:
+    body = {"message": "You are being rate limited.", "retry_after": round(wait, 3)}
+    answer = Scripted(429, {**body, "global": is_global}, dict(headers))
+    answer.headers["retry-after"] = str(whole_seconds(wait))
+    return answer

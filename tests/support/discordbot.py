@@ -15,7 +15,7 @@ import itertools
 import json
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -30,7 +30,7 @@ from bot.adapters.discord.bot import JotunheimBot
 from bot.adapters.discord.cards import CardPlace
 from bot.adapters.discord.catalog import default_specs
 from bot.adapters.discord.gateway import Gateway
-from bot.adapters.discord.notifier import DiscordNotifier
+from bot.adapters.discord.notifier import DiscordNotifier, worker_notifier
 from bot.adapters.discord.render import EPHEMERAL_FLAG, TONE_COLOURS, TONE_ICONS, custom_id
 from bot.adapters.discord.spec import CommandSpec, OptionSpec
 from bot.adapters.discord.tokens import InteractionTokens
@@ -166,6 +166,20 @@ class DiscordKit(ChatKit[OnDiscord]):
         self.interactions.append(interaction)
         self._shown_in(interaction, user, clicked=None)
         self._wait_and_collect()
+
+    async def fire(self, user: str, line: str, *, channel: int) -> FakeInteraction:
+        """Type ``line`` in ``channel`` and return the answered interaction, without waiting
+        for what follows it or reading what was shown (run many at once with
+        ``asyncio.gather``). ``settle`` then runs the worker; what the platform was sent is
+        in ``api``."""
+        root, path, values = discord_options(line)
+        interaction = await run_command_picking(
+            self.bot, root, path, values, user=member(user), channel_id=channel
+        )
+        self.api.live_tokens.add(interaction.token)
+        self._token_owner[interaction.token] = user
+        self.interactions.append(interaction)
+        return interaction
 
     def _click(self, user: str, button: Button, where: OnDiscord) -> None:
         message = FakeMessage(int(where.message), where.components, ephemeral=bool(where.only))
@@ -386,9 +400,15 @@ DISCORD_POLICY: dict[str, object] = {
 
 
 def _notifier(
-    api: MockDiscordApi, tokens: InteractionTokens, http: httpx.Client, cards: CardPlace
+    api: MockDiscordApi,
+    tokens: InteractionTokens,
+    http: httpx.Client,
+    cards: CardPlace,
+    *,
+    worker: bool = False,
 ) -> DiscordNotifier:
-    return DiscordNotifier(
+    """The bot's notifier, or (``worker``) the one ``jotunheim worker`` builds."""
+    return (worker_notifier if worker else DiscordNotifier)(
         http,
         bot_token=SecretStr(BOT_TOKEN),
         application_id=APP_ID,
@@ -406,12 +426,19 @@ def running_discordbot(
     sim: Simulator | None = None,
     clock: FakeClock | None = None,
     cards: CardPlace = "ephemeral",
+    policy: Mapping[str, object] | None = None,
+    worker: Mapping[str, object] | None = None,
+    as_worker_runs: bool = False,
 ) -> Iterator[DiscordKit]:
     """The testbot behind the discord.py client, composed as ``jotunheim discord`` composes
     it: the handler posts through ``AfterAck``; the worker's notifier finds the interaction
     tokens the gateway remembered in Redis (same prefix) for private follow-ups. ``sim`` and
-    ``clock``: the testbot's (a manual clock for payloads that repeat exactly); ``cards``: where
-    requests' cards go (``JOTUNHEIM_CARDS_DISCORD``; production's default)."""
+    ``clock``, ``policy`` and ``worker``: the testbot's (a manual clock for payloads that
+    repeat exactly). ``cards``: where requests' cards go (``JOTUNHEIM_CARDS_DISCORD``;
+    production's default). ``as_worker_runs``: the worker's notifier is the one ``jotunheim
+    worker`` builds (rate limits of channel messages reported at once, one edit of a message
+    a second); without it, one that waits out a 429 and edits as often as asked, as the flows
+    (and the README screenshots rendered from them) were recorded with."""
     api = MockDiscordApi()
     api.start()
     tokens = InteractionTokens(client, prefix=prefix)
@@ -423,9 +450,10 @@ def running_discordbot(
             prefix,
             sim=sim,
             clock=clock,
-            policy=DISCORD_POLICY,
+            policy={**DISCORD_POLICY, **(policy or {})},
+            worker=worker,
             notifier=AfterAck(_notifier(api, tokens, bot_http, cards), posts),
-            worker_notifier=_notifier(api, tokens, worker_http, cards),
+            worker_notifier=_notifier(api, tokens, worker_http, cards, worker=as_worker_runs),
         ) as core:
             for user, account in CUSTOMERS.items():
                 identity = Identity(

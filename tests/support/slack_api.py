@@ -26,6 +26,7 @@ from slack_bolt import Ack, App, BoltRequest
 from slack_sdk import WebClient
 
 from bot.adapters.slack.settings import SlackSettings
+from tests.support.rate_limits import Clock, Ledger, TokenBucket, whole_seconds
 
 # Fixed test credentials: they only ever reach the local mock server.
 SIGNING_SECRET = "test-signing-secret-0123456789"
@@ -57,9 +58,13 @@ class WebApi(Protocol):
 
 class MockSlackApi:
     """Answers auth.test, chat.postMessage, chat.update, chat.postEphemeral and response
-    URLs (``/response/...``); ``script`` queues failures for a method."""
+    URLs (``/response/...``); ``script`` queues failures for a method; ``rate_limit`` makes
+    methods answer 429 with ``Retry-After`` when a channel gets more than Slack allows.
+    ``ledger`` holds every posted message's history and every 429 served."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock = time.monotonic) -> None:
+        self.ledger = Ledger(clock)
+        self._limits: dict[str, TokenBucket] = {}
         self.calls: list[Call] = []
         # Each call with its answer: a posted message's ``ts`` is only in the answer.
         self.answered: list[tuple[Call, Scripted]] = []
@@ -90,6 +95,13 @@ class MockSlackApi:
         with self._lock:
             self._scripts.setdefault(method, []).extend(responses)
 
+    def rate_limit(self, *methods: str, rate: float = 1.0, burst: int = 3) -> None:
+        """Each of ``methods`` allows ``rate`` calls a second per channel, ``burst`` at once
+        (``chat.postMessage``'s limit; Slack's tiers are per workspace and looser)."""
+        with self._lock:
+            for method in methods:
+                self._limits[method] = TokenBucket(rate, burst)
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
@@ -97,15 +109,46 @@ class MockSlackApi:
     def _answer(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> Scripted:
         call = Call(method, body, headers)
         with self._lock:
+            now = self.ledger.clock()
             self.calls.append(call)
+            subject = _subject(method, body)
+            bucket = ("bucket", method, body.get("channel"))
+            if subject is not None:
+                self.ledger.attempt(subject, now)
+                self.ledger.attempt(bucket, now)
             queued = self._scripts.get(method)
             if queued:
                 answer = queued.pop(0)
             else:
-                ts = f"1700000000.{next(self._ts):06d}"
-                answer = Scripted(200, _success(method, body, ts))
+                answer = self._limited(method, body, (subject, bucket), now) or Scripted(
+                    200, _success(method, body, f"1700000000.{next(self._ts):06d}")
+                )
+            self._keep(method, body, answer, now)
             self.answered.append((call, answer))
         return answer
+
+    def _limited(
+        self, method: str, body: dict[str, Any], subjects: tuple[Any, Any], now: float
+    ) -> Scripted | None:
+        bucket = self._limits.get(method)
+        wait = bucket.take(str(body.get("channel")), now) if bucket is not None else 0.0
+        if not wait:
+            return None
+        retry_after = whole_seconds(wait)
+        for subject in subjects:  # that message, and anything in that method and channel
+            self.ledger.refuse(subject, now, retry_after, "bucket")
+        return Scripted(
+            429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+        )
+
+    def _keep(self, method: str, body: dict[str, Any], answer: Scripted, now: float) -> None:
+        """Each message's history: posted, then every accepted or refused edit."""
+        if method == "chat.postMessage" and answer.body.get("ok"):
+            self.ledger.posted(str(body.get("channel")), str(answer.body["ts"]), body, now)
+        elif method == "chat.update" and answer.body.get("ok"):
+            self.ledger.edited(str(body.get("ts")), body, now)
+        elif method == "chat.update" and answer.status == 429:
+            self.ledger.edit_refused(str(body.get("ts")), now)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
@@ -128,6 +171,15 @@ class MockSlackApi:
                 pass
 
         return Handler
+
+
+def _subject(method: str, body: dict[str, Any]) -> Any:
+    """What a repeated request asks for: the same edit, or the same message posted."""
+    if method == "chat.update":
+        return ("edit", body.get("channel"), body.get("ts"))
+    if method == "chat.postMessage":
+        return ("post", body.get("channel"), body.get("thread_ts"), body.get("text"))
+    return None
 
 
 def _parse(raw: str) -> dict[str, Any]:

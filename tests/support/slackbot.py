@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +24,7 @@ import redis
 from bot.adapters.after_ack import AfterAck, Followups
 from bot.adapters.slack.app import SlackApp, build_app
 from bot.adapters.slack.blocks import action_id, action_name
-from bot.adapters.slack.notifier import SlackNotifier, build_client
+from bot.adapters.slack.notifier import SlackNotifier, build_client, worker_notifier
 from bot.adapters.slack.responses import ResponseUrls
 from bot.adapters.slack.settings import CardPlace
 from bot.ports.invocation import Identity
@@ -104,6 +104,18 @@ class SlackKit(ChatKit[OnSlack]):
         self._clicked[self._answered_by] = where  # its response URL replaces this answer
         self._show(shown, where)
         self._collect()
+
+    def fire(self, user: str, line: str, *, channel: str) -> dict[str, Any]:
+        """Type ``line`` in ``channel`` and return the ack as Slack received it, without
+        waiting for what follows it or reading what was shown: safe from many threads at
+        once (a burst of people typing). ``settle`` then runs the worker; what the platform
+        was sent is in ``api``."""
+        command, _, text = line.strip().partition(" ")
+        body = self._slash_body(user, command, as_slack_sends(text), channel, channel.lower())
+        status, answer = slack_api.dispatch(self.app.bolt, body, slack_api.signed_headers(body))
+        assert status == 200, answer
+        acked: dict[str, Any] = json.loads(answer) if answer else {}
+        return acked
 
     def redeliver(self) -> None:
         """Slack delivering the last request again, as it does when an ack was late: the same
@@ -318,18 +330,26 @@ def running_slackbot(
     sim: Simulator | None = None,
     clock: FakeClock | None = None,
     cards: CardPlace = "channel",
+    policy: Mapping[str, object] | None = None,
+    worker: Mapping[str, object] | None = None,
+    as_worker_runs: bool = False,
 ) -> Iterator[SlackKit]:
     """The testbot behind the bolt App, composed as ``jotunheim slack`` composes it: the
     handler posts through ``AfterAck`` (after the ack), the worker through its own notifier.
-    ``sim`` and ``clock``: the testbot's (a manual clock for payloads that repeat exactly)."""
+    ``sim``, ``clock``, ``policy`` and ``worker``: the testbot's (a manual clock for payloads
+    that repeat exactly). ``cards``: where requests' cards go (``JOTUNHEIM_CARDS_SLACK``).
+    ``as_worker_runs``: the worker's notifier is the one ``jotunheim
+    worker`` builds (rate limits reported at once, one edit of a message a second); without
+    it, one that waits out a 429 and edits as often as asked, as the flows (and the README
+    screenshots rendered from them) were recorded with."""
     api = MockSlackApi()
     with api:
         settings = slack_api.settings(api)
         responses = ResponseUrls(client, prefix=prefix)  # the bot keeps them, workers use them
         bot_notifier = SlackNotifier(build_client(BOT_TOKEN, api.base_url), cards=cards)
-        worker_notifier = SlackNotifier(
-            build_client(BOT_TOKEN, api.base_url), responses=responses, cards=cards
-        )
+        worker_client = build_client(BOT_TOKEN, api.base_url)
+        build = worker_notifier if as_worker_runs else SlackNotifier
+        worker_side = build(worker_client, responses=responses, cards=cards)
         posts = Followups(workers=1, name="slack-after-ack")
         try:
             with running_testbot(
@@ -337,9 +357,10 @@ def running_slackbot(
                 prefix,
                 sim=sim,
                 clock=clock,
-                policy=SLACK_POLICY,
+                policy={**SLACK_POLICY, **(policy or {})},
+                worker=worker,
                 notifier=AfterAck(bot_notifier, posts),
-                worker_notifier=worker_notifier,
+                worker_notifier=worker_side,
             ) as core:
                 for user, account in CUSTOMERS.items():
                     identity = Identity(platform="slack", workspace=TEAM, user=USER_IDS[user])

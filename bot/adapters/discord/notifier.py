@@ -8,7 +8,16 @@
   place (``PATCH …/messages/@original`` with that command's interaction token), else an
   ephemeral follow-up through the requester's latest token while Redis still has one
   (``tokens.py``), else — expired, refused — a DM through the bot token.
-- 429: waits ``retry_after`` and retries, a bounded number of times.
+- Cards go where ``JOTUNHEIM_CARDS_DISCORD`` says (``cards.py``): an ephemeral follow-up of
+  the request's interaction by default, continued in the requester's DM.
+- 429: waits ``retry_after`` and retries, a bounded number of times; a wait longer than
+  ``max_wait`` is not waited for but raised (``DiscordRateLimited`` with ``retry_after``).
+  What Discord said is remembered (``RateGate``): a bucket that answered 429, or whose
+  ``X-RateLimit-Remaining`` reached 0, gets nothing more until it resets (``X-RateLimit-
+  Reset-After``), nor anything at all during a global limit, from any thread. The worker's
+  notifier (``from_env``) waits for none of this in channel posts and edits: it raises at once
+  (a card's next state supersedes a skipped edit; the Reporter retries the final one once
+  ``retry_after`` has passed), and edits one message at most once per ``WORKER_EDIT_INTERVAL``.
 - 401 on the bot token: logged once, and every later call fails at once without a request
   (a revoked token must not make every job hammer Discord).
 - httpx logs every request URL, and a webhook URL holds an interaction token: constructing a
@@ -19,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +43,7 @@ from bot.adapters.discord.redact import install_token_redaction, redact
 from bot.adapters.discord.render import message_payload
 from bot.adapters.discord.settings import DiscordRestSettings
 from bot.adapters.discord.tokens import InteractionTokens
+from bot.adapters.ratelimit import WORKER_EDIT_INTERVAL, RateGate
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply
 from bot.settings import load
@@ -42,6 +53,8 @@ log = logging.getLogger(__name__)
 MAX_RATE_LIMIT_RETRIES = 5
 MAX_RETRY_AFTER = 60.0  # seconds; longer waits belong to the job's own retry, not a sleep
 _WEBHOOK_GONE = {401, 403, 404}
+_GLOBAL = "global"
+_CHANNEL_MESSAGES = re.compile(r"/channels/(?P<channel>[^/]+)/messages(?:/(?P<message>[^/]+))?")
 
 
 class DiscordApiError(RuntimeError):
@@ -50,6 +63,14 @@ class DiscordApiError(RuntimeError):
     def __init__(self, status: int, what: str) -> None:
         super().__init__(f"Discord API {status} on {what}")
         self.status = status
+
+
+class DiscordRateLimited(DiscordApiError):
+    """Discord asked to wait ``retry_after`` seconds (or this notifier knows it would)."""
+
+    def __init__(self, what: str, retry_after: float) -> None:
+        super().__init__(429, what)
+        self.retry_after = retry_after
 
 
 class DiscordUnauthorized(DiscordApiError):
@@ -67,7 +88,13 @@ class DiscordNotifier:
         tokens: InteractionTokens | None = None,
         sleep: Callable[[float], None] = time.sleep,
         cards: CardPlace = "channel",
+        max_wait: float = MAX_RETRY_AFTER,
+        report_at_once: bool = False,
+        gate: RateGate | None = None,
     ) -> None:
+        """``report_at_once``: a rate limit on a channel post or edit (not a DM) raises at once
+        instead of being waited for. ``gate``: the limits this notifier learned, and how often
+        it may edit one message."""
         self._http = http
         self._bot_token = bot_token
         self._app = application_id
@@ -75,6 +102,10 @@ class DiscordNotifier:
         self._tokens = tokens
         self._sleep = sleep
         self._unauthorized = threading.Event()
+        self._max_wait = max_wait
+        self._at_once = report_at_once
+        self._gate = gate or RateGate()
+        self._dm_channels: set[str] = set()  # private: what is sent there is worth a wait
         install_token_redaction()
         # Without the bot's tokens no card can be ephemeral: those then go to the DM.
         self._cards = cards
@@ -167,30 +198,89 @@ class DiscordNotifier:
             raise DiscordUnauthorized(401, f"{method} {path}")
         _raise_for(response, f"{method} {path}")
         data: dict[str, Any] = response.json() if response.content else {}
+        if path == "/users/@me/channels" and "id" in data:
+            self._dm_channels.add(str(data["id"]))
         return data
 
     def _send(
         self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
     ) -> httpx.Response:
+        bucket = _bucket(method, path)
+        found = _CHANNEL_MESSAGES.fullmatch(path)
+        message = f"{found['channel']}/{found['message']}" if found and method == "PATCH" else None
+        at_once = self._at_once and found is not None and found["channel"] not in self._dm_channels
+        waited = False  # the last answer's retry_after has just been waited out here
         for _ in range(MAX_RATE_LIMIT_RETRIES):
+            if not waited:
+                self._until_open(method, path, bucket, message, at_once=at_once)
             response = self._http.request(method, self._base + path, json=body, headers=headers)
+            self._learn(bucket, response)
             if response.status_code != 429:
+                if message is not None and response.is_success:
+                    self._gate.edited(message)
                 return response
             wait = retry_after(response)
+            self._gate.close(_GLOBAL if _is_global(response) else bucket, wait)
+            if at_once or wait > self._max_wait:
+                raise DiscordRateLimited(f"{method} {_safe(path)}", wait)
             log.warning(
                 "Discord rate limit on %s %s: retrying in %.2f s", method, _safe(path), wait
             )
             self._sleep(wait)
+            waited = True
         return response
+
+    def _until_open(
+        self, method: str, path: str, bucket: str, message: str | None, *, at_once: bool
+    ) -> None:
+        """Wait (or refuse at once) while Discord said to hold off, globally or in this
+        bucket, or while this message was edited too recently."""
+        pause = self._gate.wait_for(bucket, _GLOBAL)
+        if message is not None:
+            pause = max(pause, self._gate.edit_wait(message))
+        if pause <= 0:
+            return
+        if at_once or pause > self._max_wait:
+            raise DiscordRateLimited(f"{method} {_safe(path)} (held back)", pause)
+        self._sleep(pause)
+
+    def _learn(self, bucket: str, response: httpx.Response) -> None:
+        """A bucket Discord says is used up stays closed until it resets."""
+        if response.headers.get("x-ratelimit-remaining") != "0":
+            return
+        try:
+            reset_after = float(response.headers.get("x-ratelimit-reset-after", ""))
+        except ValueError:
+            return
+        self._gate.close(bucket, reset_after)
+
+
+def _bucket(method: str, path: str) -> str:
+    """Discord's buckets are per route and major parameter (the channel, the webhook)."""
+    if found := _CHANNEL_MESSAGES.fullmatch(path):
+        suffix = "/{message}" if found["message"] else ""
+        return f"{method} /channels/{found['channel']}/messages{suffix}"
+    return f"{method} {_safe(path)}"
+
+
+def _is_global(response: httpx.Response) -> bool:
+    if response.headers.get("x-ratelimit-global", "").lower() == "true":
+        return True
+    try:
+        return bool(response.json().get("global"))
+    except (ValueError, AttributeError):
+        return False
 
 
 def retry_after(response: httpx.Response) -> float:
-    """Seconds to wait: the JSON ``retry_after`` (float), else the ``Retry-After`` header."""
+    """Seconds to wait: the JSON ``retry_after`` (float), else the ``Retry-After`` header.
+    Never shortened: a wait longer than a notifier's ``max_wait`` is raised, not slept, and
+    whoever retries later must still wait all of it."""
     try:
         value = float(response.json().get("retry_after"))
     except (ValueError, TypeError, AttributeError):
         value = float(response.headers.get("retry-after", "1") or 1)
-    return min(max(value, 0.0), MAX_RETRY_AFTER)
+    return max(value, 0.0)
 
 
 def nonce(target: ReplyTarget, reply: Reply) -> str:
@@ -200,6 +290,8 @@ def nonce(target: ReplyTarget, reply: Reply) -> str:
 
 
 def _raise_for(response: httpx.Response, what: str) -> None:
+    if response.status_code == 429:
+        raise DiscordRateLimited(_safe(what), retry_after(response))
     if response.status_code >= 400:
         raise DiscordApiError(response.status_code, _safe(what))
 
@@ -214,7 +306,7 @@ def from_env(redis_client: redis.Redis, prefix: str) -> DiscordNotifier:
     since ``bot/`` must not import the adapters. The interaction tokens the bot remembered
     in Redis (same prefix) make private follow-ups ephemeral instead of DMs."""
     settings = load(DiscordRestSettings)
-    return DiscordNotifier(
+    return worker_notifier(
         httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0)),
         bot_token=settings.bot_token,
         application_id=settings.application_id,
@@ -222,3 +314,11 @@ def from_env(redis_client: redis.Redis, prefix: str) -> DiscordNotifier:
         tokens=InteractionTokens(redis_client, prefix=prefix),
         cards=settings.cards,
     )
+
+
+def worker_notifier(
+    http: httpx.Client, *, clock: Callable[[], float] = time.monotonic, **options: Any
+) -> DiscordNotifier:
+    """The worker's notifier: reports a card's rate limits at once, paces its edits."""
+    gate = RateGate(min_edit_interval=WORKER_EDIT_INTERVAL, clock=clock)
+    return DiscordNotifier(http, report_at_once=True, gate=gate, **options)

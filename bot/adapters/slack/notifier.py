@@ -10,13 +10,20 @@ Delivery: a 429 waits exactly ``Retry-After`` and retries; connection errors and
 back off and retry; an edit that Slack refuses (message deleted, too old) is re-posted as a
 new message so the outcome is never lost. When the budget is spent, ``SlackDeliveryError``
 tells the caller (the job) to retry later, with ``retry_after`` when Slack named one.
+
+Rate limits are remembered (``RateGate``): after a 429 nothing more goes to that method in
+that channel until ``Retry-After`` has passed, from any thread. The worker's notifier
+(``from_env``) waits for none of them in its posts and edits: it reports the limit at once
+with ``retry_after`` (a card's next state supersedes a skipped edit; the final one is retried
+by the Reporter once ``Retry-After`` has passed), and edits one message at most once per
+``WORKER_EDIT_INTERVAL``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import redis
@@ -25,6 +32,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
+from bot.adapters.ratelimit import WORKER_EDIT_INTERVAL, RateGate
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply
 
@@ -36,6 +44,8 @@ log = logging.getLogger(__name__)
 
 _TRANSIENT_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 _EDIT_REFUSED = {"message_not_found", "cant_update_message", "edit_window_closed"}
+# What the worker's notifier never waits for: a card's edits and posts (see the docstring).
+WORKER_REPORTS_AT_ONCE = frozenset({"chat.postMessage", "chat.update"})
 
 
 class SlackDeliveryError(RuntimeError):
@@ -62,7 +72,13 @@ class SlackNotifier:
         responses: ResponseUrls | None = None,
         webhook: Callable[[str], WebhookClient] = lambda url: WebhookClient(url, timeout=10),
         cards: CardPlace = "channel",
+        report_at_once: Collection[str] = (),
+        gate: RateGate | None = None,
     ) -> None:
+        """``report_at_once``: Web API methods whose rate limit raises ``SlackDeliveryError``
+        with ``retry_after`` at once instead of being waited for (``max_wait`` bounds the wait
+        of the others). ``gate``: the limits this notifier learned, and how often it may edit
+        one message."""
         self._client = client
         self._cards = cards
         self._responses = responses
@@ -70,6 +86,8 @@ class SlackNotifier:
         self._attempts = attempts
         self._max_wait = max_wait
         self._sleep = sleep
+        self._at_once = frozenset(report_at_once)
+        self._gate = gate or RateGate()
 
     def post(self, target: ReplyTarget, reply: Reply) -> MessageRef:
         if reply.mention:  # a real mention notifies; "@alice" in text does not
@@ -131,27 +149,55 @@ class SlackNotifier:
         self._call("chat.postEphemeral", payload)
 
     def _call(self, method: str, payload: Mapping[str, Any]) -> SlackResponse:
+        # Slack limits chat.postMessage per channel and the other methods per workspace;
+        # per method and channel is never looser than either.
+        bucket = f"{method} {payload.get('channel', '')}"
+        edited = method == "chat.update"
+        message = f"{payload.get('channel')} {payload.get('ts')}" if edited else None
         last = "no attempt made"
+        waited = False  # the last attempt's Retry-After has just been waited out here
         for attempt in range(1, self._attempts + 1):
+            if not waited:
+                self._until_open(method, bucket, message)
             try:
-                return self._client.api_call(method, json=dict(payload))
+                response = self._client.api_call(method, json=dict(payload))
             except SlackApiError as exc:
-                wait, last = self._wait_for_api_error(method, exc, attempt)
+                wait, last = self._wait_for_api_error(method, exc, attempt, bucket)
             except OSError as exc:  # connection refused/reset, DNS, timeouts (URLError)
                 wait, last = self._backoff(attempt), type(exc).__name__
+            else:
+                if message is not None:
+                    self._gate.edited(message)
+                return response
+            waited = last == "ratelimited"
             if attempt < self._attempts:
                 log.info("slack %s: %s; retrying in %.1f s", method, last, wait)
                 self._sleep(wait)
-        raise SlackDeliveryError(method, last, retryable=True)
+        retry_after = self._gate.wait_for(bucket) or None
+        raise SlackDeliveryError(method, last, retryable=True, retry_after=retry_after)
+
+    def _until_open(self, method: str, bucket: str, message: str | None) -> None:
+        """Wait (or, for ``report_at_once`` methods, refuse at once) while Slack said to hold
+        off in this bucket, or while this message was edited too recently."""
+        closed = self._gate.wait_for(bucket)
+        too_soon = self._gate.edit_wait(message) if message is not None else 0.0
+        pause = max(closed, too_soon)
+        if pause <= 0:
+            return
+        if method in self._at_once or pause > self._max_wait:
+            error = "ratelimited" if closed >= too_soon else "edited_too_recently"
+            raise SlackDeliveryError(method, error, retryable=True, retry_after=pause)
+        self._sleep(pause)
 
     def _wait_for_api_error(
-        self, method: str, exc: SlackApiError, attempt: int
+        self, method: str, exc: SlackApiError, attempt: int, bucket: str
     ) -> tuple[float, str]:
         status = int(exc.response.status_code)
         error = str(exc.response.get("error") or f"http {status}")
         if status == 429:
             retry_after = _retry_after(exc.response.headers)
-            if retry_after > self._max_wait:
+            self._gate.close(bucket, retry_after)
+            if method in self._at_once or retry_after > self._max_wait:
                 # Longer than a worker should block: the job reschedules itself instead.
                 raise SlackDeliveryError(
                     method, "ratelimited", retryable=True, retry_after=retry_after
@@ -205,4 +251,12 @@ def from_env(redis_client: redis.Redis | None = None, prefix: str = "jh") -> Sla
     settings = load(SlackSettings)
     client = build_client(settings.bot_token.get_secret_value(), settings.api_url)
     responses = ResponseUrls(redis_client, prefix=prefix) if redis_client is not None else None
-    return SlackNotifier(client, responses=responses, cards=settings.cards)
+    return worker_notifier(client, responses=responses, cards=settings.cards)
+
+
+def worker_notifier(
+    client: WebClient, *, clock: Callable[[], float] = time.monotonic, **options: Any
+) -> SlackNotifier:
+    """The worker's notifier: reports a card's rate limits at once, paces its edits."""
+    gate = RateGate(min_edit_interval=WORKER_EDIT_INTERVAL, clock=clock)
+    return SlackNotifier(client, report_at_once=WORKER_REPORTS_AT_ONCE, gate=gate, **options)

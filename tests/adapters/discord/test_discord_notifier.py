@@ -10,7 +10,13 @@ import pytest
 import redis
 from pydantic import SecretStr
 
-from bot.adapters.discord.notifier import DiscordApiError, DiscordNotifier, DiscordUnauthorized
+from bot.adapters.discord.notifier import (
+    DiscordApiError,
+    DiscordNotifier,
+    DiscordRateLimited,
+    DiscordUnauthorized,
+    worker_notifier,
+)
 from bot.adapters.discord.tokens import TOKEN_TTL_SECONDS, InteractionTokens
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply, ReplyField
@@ -212,3 +218,108 @@ def test_discord_py_request_log_lines_are_redacted_too(
     assert "secret-itok" not in caplog.text
     assert "/interactions/123/…/callback" in caplog.text
     assert "kept as is" in caplog.text
+
+
+class Monotonic:
+    """The notifier's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def worker(api: MockDiscordApi, sleeps: Sleeps, clock: Monotonic) -> DiscordNotifier:
+    """As the worker composes it (``from_env``)."""
+    return worker_notifier(
+        httpx.Client(timeout=5),
+        clock=clock,
+        bot_token=SecretStr(BOT_TOKEN),
+        application_id=APP_ID,
+        api_base=api.base,
+        sleep=sleeps,
+    )
+
+
+def test_the_worker_reports_a_global_limit_at_once_and_sends_nothing_until_it_ends(
+    api: MockDiscordApi, sleeps: Sleeps
+) -> None:
+    clock = Monotonic()
+    sender = worker(api, sleeps, clock)
+    limited = {"message": "You are being rate limited.", "retry_after": 2.0, "global": True}
+    api.script(Scripted(429, limited, {"x-ratelimit-global": "true", "retry-after": "2"}))
+
+    with pytest.raises(DiscordRateLimited) as caught:
+        sender.update(MessageRef(channel="3333", id="1"), Reply(text="step 2 of 3"))
+    assert (caught.value.status, caught.value.retry_after) == (429, 2.0)
+    clock.now += 1.5
+    elsewhere = TARGET.model_copy(update={"channel": "4444"})
+    with pytest.raises(DiscordRateLimited) as held:  # global: every route waits
+        sender.post(elsewhere, Reply(text="another card"))
+    assert held.value.retry_after == pytest.approx(0.5)
+    assert (len(api.calls), sleeps) == (1, [])
+
+    clock.now += 0.5
+    assert sender.post(elsewhere, Reply(text="another card")).id in api.messages
+
+
+def test_a_bucket_discord_says_is_used_up_gets_nothing_until_it_resets(
+    api: MockDiscordApi, sleeps: Sleeps
+) -> None:
+    clock = Monotonic()
+    sender = worker(api, sleeps, clock)
+    used_up = {"x-ratelimit-remaining": "0", "x-ratelimit-reset-after": "1.5"}
+    api.script(Scripted(200, {"id": "77", "channel_id": "3333"}, used_up))
+    sender.post(TARGET, Reply(text="first"))
+
+    with pytest.raises(DiscordRateLimited) as held:
+        sender.post(TARGET, Reply(text="second"))
+    sender.post(TARGET.model_copy(update={"channel": "4444"}), Reply(text="elsewhere"))
+    assert held.value.retry_after == pytest.approx(1.5)
+    assert [c.body.get("content") for c in api.calls] == ["first", "elsewhere"]
+    clock.now += 1.5
+    sender.post(TARGET, Reply(text="second"))
+    assert len(api.calls) == 3
+
+
+def test_the_worker_edits_one_message_at_most_once_a_second(
+    api: MockDiscordApi, sleeps: Sleeps
+) -> None:
+    clock = Monotonic()
+    sender = worker(api, sleeps, clock)
+    ref = sender.post(TARGET, Reply(text="queued"))
+    sender.update(ref, Reply(text="step 1 of 2"))
+    clock.now += 0.25
+
+    with pytest.raises(DiscordRateLimited) as caught:
+        sender.update(ref, Reply(text="step 2 of 2"))
+    assert caught.value.retry_after == pytest.approx(0.75)
+    clock.now += 0.75
+    sender.update(ref, Reply(text="done"))
+
+    edits = [c.body.get("content") for c in api.calls if c.method == "PATCH"]
+    assert (edits, sleeps) == (["step 1 of 2", "done"], [])
+
+
+def test_a_private_message_is_worth_a_wait_even_in_the_worker(
+    api: MockDiscordApi, sleeps: Sleeps
+) -> None:
+    clock = Monotonic()
+    sender = worker(api, sleeps, clock)
+    api.script(
+        Scripted(200, {"id": "dm42", "type": 1}),  # the DM channel opens
+        Scripted(429, {"retry_after": 0.5, "global": False}),
+    )
+    sender.notify_private(TARGET, Reply(text="password: s3cret"))
+    assert sleeps == [0.5]
+    assert [c.path for c in api.calls][-1] == "/api/v10/channels/dm42/messages"
+
+
+def test_a_wait_longer_than_max_wait_is_raised_whole_not_slept(
+    api: MockDiscordApi, sleeps: Sleeps
+) -> None:
+    api.script(Scripted(429, {"retry_after": 120.0, "global": True}))
+    with pytest.raises(DiscordRateLimited) as caught:
+        notifier(api, sleeps).post(TARGET, Reply(text="hello"))
+    assert (caught.value.retry_after, sleeps, len(api.calls)) == (120.0, [], 1)

@@ -10,7 +10,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.adapters.slack.notifier import SlackDeliveryError, SlackNotifier, build_client, from_env
+from bot.adapters.ratelimit import RateGate
+from bot.adapters.slack.notifier import (
+    SlackDeliveryError,
+    SlackNotifier,
+    build_client,
+    from_env,
+    worker_notifier,
+)
 from bot.ports.notify import MessageRef, ReplyTarget
 from bot.ports.reply import Reply
 from tests.support.slack_api import MockSlackApi, Scripted
@@ -156,3 +163,79 @@ def test_workers_build_the_notifier_from_the_bot_token_alone(
 
     [posted] = api.calls_to("chat.postMessage")
     assert posted.headers["Authorization"] == "Bearer xoxb-worker"
+
+
+class Monotonic:
+    """The notifier's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_worker_reports_a_rate_limit_at_once_and_sends_nothing_there_until_it_ends(
+    api: MockSlackApi, sleeps: Sleeps
+) -> None:
+    clock = Monotonic()
+    worker = worker_notifier(build_client("xoxb-test", api.base_url), clock=clock, sleep=sleeps)
+    card = MessageRef(channel="CGENERAL", id="171.0001")
+    other = MessageRef(channel="CGENERAL", id="171.0002")
+    api.script("chat.update", RATELIMITED)
+
+    with pytest.raises(SlackDeliveryError) as caught:
+        worker.update(card, Reply(text="step 2 of 3"))
+    assert (caught.value.error, caught.value.retry_after) == ("ratelimited", 3.0)
+    clock.now += 2.5
+    with pytest.raises(SlackDeliveryError) as held:  # another card in that channel: held back
+        worker.update(other, Reply(text="done"))
+    assert held.value.retry_after == pytest.approx(0.5)
+    assert (len(api.calls_to("chat.update")), sleeps) == (1, [])  # never asked, never slept
+
+    clock.now += 0.5
+    worker.update(other, Reply(text="done"))
+    assert [c.body["text"] for c in api.calls_to("chat.update")] == ["step 2 of 3", "done"]
+
+
+def test_the_worker_edits_one_message_at_most_once_a_second(
+    api: MockSlackApi, sleeps: Sleeps
+) -> None:
+    clock = Monotonic()
+    worker = worker_notifier(build_client("xoxb-test", api.base_url), clock=clock, sleep=sleeps)
+    card = MessageRef(channel="CGENERAL", id="171.0001")
+    worker.update(card, Reply(text="step 1 of 2"))
+    clock.now += 0.4
+
+    with pytest.raises(SlackDeliveryError) as caught:
+        worker.update(card, Reply(text="step 2 of 2"))
+    worker.update(MessageRef(channel="CGENERAL", id="171.0002"), Reply(text="another card"))
+    assert caught.value.error == "edited_too_recently"
+    assert caught.value.retry_after == pytest.approx(0.6)
+    clock.now += 0.6
+    worker.update(card, Reply(text="done"))
+
+    texts = [c.body["text"] for c in api.calls_to("chat.update")]
+    assert (texts, sleeps) == (["step 1 of 2", "another card", "done"], [])
+
+
+def test_a_notifier_that_may_wait_waits_out_a_limit_another_call_met(
+    api: MockSlackApi, sleeps: Sleeps
+) -> None:
+    clock = Monotonic()
+    gate = RateGate(clock=clock)
+    bot = SlackNotifier(
+        build_client("xoxb-test", api.base_url), max_wait=5, sleep=sleeps, gate=gate
+    )
+    api.script("chat.postMessage", RATELIMITED)
+    bot.post(TARGET, Reply(text="first"))  # waits 3 s, then goes
+    clock.now += 1.0  # as if another thread posted while the first one waited
+
+    bot.post(TARGET, Reply(text="second"))
+
+    assert sleeps == [3.0, 2.0]
+    assert [c.body["text"] for c in api.calls_to("chat.postMessage")] == [
+        "first",
+        "first",
+        "second",
+    ]
