@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 import redis
 
+from bot.adapters.discord.cards import CardPlace
 from bot.ports.reply import Reply
 from tests.support.big_fleet import add_servers
 from tests.support.discordbot import DiscordKit, rest_reply, running_discordbot
@@ -49,17 +50,18 @@ POLICY = {"rate_limit_per_minute": 10_000, "rate_limit_per_account_per_minute": 
 _SERVER = re.compile(r"bulk-(\d+) \(\1\)")
 
 
-@pytest.fixture(params=["slack", "discord"])
+@pytest.fixture(params=["slack", "discord-ephemeral", "discord-channel"])
 def kit(request: pytest.FixtureRequest, testbot_redis: redis.Redis) -> Iterator[ChatKit[Any]]:
+    """Slack channel cards; Discord's default ephemeral cards (each interaction's token a
+    bucket of its own) and its channel cards (the bot token's buckets per channel)."""
     prefix = f"rate-{uuid.uuid4().hex[:10]}"
     if request.param == "slack":
         with running_slackbot(testbot_redis, prefix, policy=POLICY, as_worker_runs=True) as chat:
             yield chat
         return
-    # Channel cards: the mock rate-limits channel messages (the bot token's buckets); the
-    # webhook buckets of ephemeral cards are not modelled yet.
+    cards: CardPlace = "ephemeral" if request.param == "discord-ephemeral" else "channel"
     with running_discordbot(
-        testbot_redis, prefix, policy=POLICY, as_worker_runs=True, cards="channel"
+        testbot_redis, prefix, policy=POLICY, as_worker_runs=True, cards=cards
     ) as found:
         yield found
 

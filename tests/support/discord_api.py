@@ -64,6 +64,19 @@ def _app_info() -> dict[str, Any]:
 
 
 _MESSAGES = re.compile(r"/channels/(\w+)/messages(?:/(\d+))?")
+# An interaction's follow-ups (ephemeral cards): posted to, and edited through, its token.
+_FOLLOW_UPS = re.compile(r"/webhooks/\d+/([^/?]+)(?:/messages/(\d+))?")
+
+
+def _messages(path: str) -> tuple[str, str | None] | None:
+    """(where: a channel, or ``webhook:<token>``; the message edited, if one) of a request
+    that posts or edits a message; None for any other."""
+    path = path.removeprefix("/api/v10").split("?", 1)[0]
+    if found := _MESSAGES.fullmatch(path):
+        return found[1], found[2]
+    if found := _FOLLOW_UPS.fullmatch(path):
+        return f"webhook:{found[1]}", found[2]
+    return None
 
 
 class MockDiscordApi:
@@ -141,8 +154,8 @@ class MockDiscordApi:
         with self._lock:
             now = self.ledger.clock()
             self.calls.append(call)
-            found = _MESSAGES.fullmatch(path.removeprefix("/api/v10"))
-            route = (method, found[1]) if found and method in ("POST", "PATCH") else None
+            found = _messages(path)
+            route = (method, found[0]) if found and method in ("POST", "PATCH") else None
             subject = _subject(method, found, body) if route else None
             if subject is not None and route is not None:
                 for held in (subject, ("bucket", *route), ("global",)):
@@ -194,17 +207,23 @@ class MockDiscordApi:
         return _too_many(window.wait, {"x-ratelimit-scope": "user"}, is_global=False)
 
     def _keep(
-        self, method: str, found: re.Match[str], body: dict[str, Any], answer: Scripted, now: float
+        self,
+        method: str,
+        found: tuple[str, str | None],
+        body: dict[str, Any],
+        answer: Scripted,
+        now: float,
     ) -> None:
         """Each message's history: posted, then every accepted or refused edit."""
-        if method == "POST" and answer.status == 200 and not found[2]:
+        where, edited = found
+        if method == "POST" and answer.status == 200 and not edited:
             message = str(answer.body.get("id"))
             if message not in self.ledger.histories:  # a nonce's repeat is the same message
-                self.ledger.posted(found[1], message, body, now)
-        elif method == "PATCH" and found[2] and answer.status == 200:
-            self.ledger.edited(found[2], body, now)
-        elif method == "PATCH" and found[2] and answer.status == 429:
-            self.ledger.edit_refused(found[2], now)
+                self.ledger.posted(where, message, body, now)
+        elif method == "PATCH" and edited and answer.status == 200:
+            self.ledger.edited(edited, body, now)
+        elif method == "PATCH" and edited and answer.status == 429:
+            self.ledger.edit_refused(edited, now)
 
     def _route(
         self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
@@ -296,13 +315,14 @@ class MockDiscordApi:
         return Handler
 
 
-def _subject(method: str, found: re.Match[str] | None, body: dict[str, Any]) -> Any:
+def _subject(method: str, found: tuple[str, str | None] | None, body: dict[str, Any]) -> Any:
     """What a repeated request asks for: the same edit, or the same message posted."""
     if found is None:
         return None
-    if method == "PATCH" and found[2]:
-        return ("edit", found[1], found[2])
-    return ("post", found[1], body.get("nonce") or body.get("content"))
+    where, edited = found
+    if method == "PATCH" and edited:
+        return ("edit", where, edited)
+    return ("post", where, body.get("nonce") or body.get("content"))
 
 
 def _too_many(wait: float, headers: dict[str, str], *, is_global: bool) -> Scripted:

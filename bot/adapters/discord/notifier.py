@@ -55,6 +55,12 @@ MAX_RETRY_AFTER = 60.0  # seconds; longer waits belong to the job's own retry, n
 _WEBHOOK_GONE = {401, 403, 404}
 _GLOBAL = "global"
 _CHANNEL_MESSAGES = re.compile(r"/channels/(?P<channel>[^/]+)/messages(?:/(?P<message>[^/]+))?")
+# A private card's post (``?wait=true``) and edits, through its interaction's token: paced and
+# reported at once like a channel card. Other follow-ups (a password) are waited for.
+_CARD_FOLLOW_UPS = re.compile(
+    r"/webhooks/\d+/(?P<token>[^/?]+)(?:/messages/(?P<message>\d+)|\?wait=true)"
+)
+_WEBHOOK = re.compile(r"/webhooks/\d+/(?P<token>[^/?]+)")
 
 
 class DiscordApiError(RuntimeError):
@@ -206,9 +212,9 @@ class DiscordNotifier:
         self, method: str, path: str, body: dict[str, Any], headers: dict[str, str]
     ) -> httpx.Response:
         bucket = _bucket(method, path)
-        found = _CHANNEL_MESSAGES.fullmatch(path)
-        message = f"{found['channel']}/{found['message']}" if found and method == "PATCH" else None
-        at_once = self._at_once and found is not None and found["channel"] not in self._dm_channels
+        where, edited = _card_message(path)
+        message = f"{where}/{edited}" if where and edited and method == "PATCH" else None
+        at_once = self._at_once and where is not None and where not in self._dm_channels
         waited = False  # the last answer's retry_after has just been waited out here
         for _ in range(MAX_RATE_LIMIT_RETRIES):
             if not waited:
@@ -256,11 +262,30 @@ class DiscordNotifier:
 
 
 def _bucket(method: str, path: str) -> str:
-    """Discord's buckets are per route and major parameter (the channel, the webhook)."""
+    """Discord's buckets are per route and major parameter (the channel, the webhook: each
+    interaction's token is a bucket of its own, named here by a digest, never the token)."""
     if found := _CHANNEL_MESSAGES.fullmatch(path):
         suffix = "/{message}" if found["message"] else ""
         return f"{method} /channels/{found['channel']}/messages{suffix}"
+    if found := _WEBHOOK.match(path):
+        rest = _WEBHOOK.sub("", path, count=1).split("?", 1)[0]
+        return (
+            f"{method} /webhooks/{_digest(found['token'])}{re.sub(r'/[0-9]+$', '/{message}', rest)}"
+        )
     return f"{method} {_safe(path)}"
+
+
+def _card_message(path: str) -> tuple[str | None, str | None]:
+    """(the channel or webhook a card is posted to, the message edited) for card paths."""
+    if found := _CHANNEL_MESSAGES.fullmatch(path):
+        return found["channel"], found["message"]
+    if found := _CARD_FOLLOW_UPS.fullmatch(path):
+        return f"webhook:{_digest(found['token'])}", found["message"]
+    return None, None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
 def _is_global(response: httpx.Response) -> bool:
