@@ -44,8 +44,8 @@ CASES = [
          "failed", "✗ Failed while changing CPU and memory: Internal Server Error. "
          "The server is running.", False),
     Case("401", lambda s: s.faults.reject_auth(),
-         "failed", "✗ Failed while checking the server: Proxmox rejected the API token "
-         "(authentication failure); check PROXMOX_TOKEN_ID/SECRET", False),
+         "failed", "✗ Failed while checking the server: the Proxmox cluster refused the "
+         "bot's credentials; an admin needs to fix this", False),
 ]  # fmt: skip
 
 
