@@ -22,7 +22,7 @@ from bot.clicks import Confirmed, Decisions, refused_click
 from bot.commands.registry import Parsed, Registry
 from bot.parser import ParseError, format_command, parse
 from bot.policy import Policy, Refusal
-from bot.ports import ButtonClick, Choice, ClickResult
+from bot.ports import PAGE, ButtonClick, Choice, ClickResult
 from bot.ports.audit import AuditLog
 from bot.ports.invocation import Actor, Identity, Invocation
 from bot.ports.notify import BotNotifier
@@ -103,7 +103,7 @@ class Dispatcher:
         return guarded(lambda: self._handle(invocation, confirmed=False), what="a command")
 
     def click(self, click: ButtonClick) -> ClickResult:
-        if click.action == pages.PAGE:  # a list's other page: its command, typed again
+        if click.action == PAGE:  # a list's other page: its command, typed again
             return pages.turn(click, self.handle)
         if click.action in COMMAND_BUTTONS:
             return ClickResult(to_clicker=self.handle(self._button_command(click)))

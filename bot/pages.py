@@ -17,7 +17,6 @@ the clicker's own list, so a customer clicking any page button sees only their s
 from __future__ import annotations
 
 import shlex
-import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,12 +25,11 @@ from bot.commands.registry import Parsed
 from bot.policy import Policy
 from bot.ports import ButtonClick, ClickResult
 from bot.ports.invocation import Actor, Invocation, Scope
-from bot.ports.reply import BUTTON_VALUE_MAX, Button, Reply
+from bot.ports.paging import BACKUPS_PER_PAGE, Window, framed, window
+from bot.ports.reply import Reply
 from jobs.state.inventory import Inventory
 
-PAGE = "page"  # the button action
 LINE_LIMIT = 360  # characters of one code line: 10 lines stay inside a Discord description
-_SAFE = frozenset(string.ascii_letters + string.digits + ".-")
 
 
 @dataclass(frozen=True)
@@ -47,6 +45,8 @@ class Listing:
 
 
 SERVERS = Listing("servers", "server", "list", 25)
+# Read by a worker (only it talks to Proxmox), which pages its answer the same way.
+BACKUPS = Listing("backups", "server", "backup list", BACKUPS_PER_PAGE, arg="vm")
 # Lists read whole and then cut to the page (all of them small but for their lines' length).
 _SLICED = (
     Listing("approvals", "admin", "approvals", 10),
@@ -54,26 +54,8 @@ _SLICED = (
     Listing("audit", "admin", "audit", 10, arg="filter"),
     Listing("queue", "admin", "queue", 10),
 )
-LISTINGS = {listing.key: listing for listing in (SERVERS, *_SLICED)}
+LISTINGS = {listing.key: listing for listing in (SERVERS, BACKUPS, *_SLICED)}
 _BY_COMMAND = {(listing.scope, listing.command): listing for listing in _SLICED}
-
-
-@dataclass(frozen=True)
-class Window:
-    """Page ``number`` of ``count`` (1-based): items ``start`` to ``stop`` of the list."""
-
-    number: int
-    count: int
-    start: int
-    stop: int
-
-
-def window(total: int, page: int | None, per_page: int) -> Window:
-    """The page asked for; past the end (the list shrank since), its last page."""
-    count = max(1, -(-total // per_page))
-    number = min(max(page or 1, 1), count)
-    start = (number - 1) * per_page
-    return Window(number, count, start, min(start + per_page, total))
 
 
 def server_page(policy: Policy, inventory: Inventory, actor: Actor, parsed: Parsed) -> Reply:
@@ -146,34 +128,14 @@ def command_of(value: str) -> tuple[Scope, str]:
     return listing.scope, " ".join([*words, f"page={number}"])
 
 
-def page_value(listing: Listing, number: int, kept: str | None) -> str:
-    return f"{listing.key}.{number}" + (f".{_spelled(kept)}" if kept else "")
-
-
 def _framed(reply: Reply, listing: Listing, shown: Window, kept: str | None) -> Reply:
     """Where the page is in its list, and the buttons to the pages beside it."""
-    if shown.count == 1:
-        return reply
-    text = f"page {shown.number:,} of {shown.count:,} · {reply.text}"
-    turns = [("Previous", shown.number - 1)] if shown.number > 1 else []
-    turns += [("Next", shown.number + 1)] if shown.number < shown.count else []
-    values = [(label, page_value(listing, n, kept)) for label, n in turns]
-    if any(len(value) > BUTTON_VALUE_MAX for _, value in values):
-        # A filter too long to carry back: the person types the page instead.
-        return reply.model_copy(update={"text": f"{text} (type it again with page=N)"})
-    buttons = tuple(Button(action=PAGE, value=value, label=label) for label, value in values)
+    text, buttons = framed(reply.text, listing.key, shown, kept)
     return reply.model_copy(update={"text": text, "buttons": reply.buttons + buttons})
 
 
 def _clipped(line: str) -> str:
     return line if len(line) <= LINE_LIMIT else line[: LINE_LIMIT - 1] + "…"
-
-
-def _spelled(text: str) -> str:
-    """``slack:T1:U2`` → ``slack_3aT1_3aU2``: letters, digits, ``.`` and ``-`` as they are,
-    every other character as ``_`` and its UTF-8 bytes in hex, so the value stays one a
-    button can carry and reads back exactly."""
-    return "".join(c if c in _SAFE else "".join(f"_{b:02x}" for b in c.encode()) for c in text)
 
 
 def _unspelled(spelled: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from pydantic import Field
+
 from actions.base import JSON, ActionError, Plan, Step, StepResult
 from actions.common import ServerAction, VmRequest
 from actions.sizes import human_bytes
@@ -17,12 +19,13 @@ from actions.volumes import (
     time_label,
     when_text,
 )
+from bot.ports.paging import BACKUPS_PER_PAGE, framed, window
 from proxmox.models import BackupVolume
 from proxmox.repositories import Proxmox
 
 
 class BackupListRequest(VmRequest):
-    pass
+    page: int | None = Field(default=None, ge=1, description="which page; the first by default")
 
 
 class BackupListAction(ServerAction[BackupListRequest]):
@@ -55,13 +58,21 @@ class BackupListAction(ServerAction[BackupListRequest]):
             }
             for b in backups
         ]
-        lines = [describe(b) for b in backups] or [f"server {request.vmid} has no backups"]
+        shown = window(len(backups), request.page, BACKUPS_PER_PAGE)
+        lines = [describe(b) for b in backups[shown.start : shown.stop]]
+        lines = lines or [f"server {request.vmid} has no backups"]
         if backups:
             lines.append(
                 f"Restore or delete one by its id: /server backup restore {request.vmid} <id>"
             )
+        # A long list answers a page at a time, framed and buttoned as the bot frames its own.
+        where, buttons = framed(f"{len(backups):,} backups", "backups", shown, str(request.vmid))
+        if buttons or shown.count > 1:
+            lines.insert(0, where)
+        turns: list[JSON] = [b.model_dump(mode="json") for b in buttons]
         return StepResult(
-            summary="\n".join(lines), context={**context, "node": node, "backups": rows}
+            summary="\n".join(lines),
+            context={**context, "node": node, "backups": rows, "page_buttons": turns},
         )
 
 

@@ -109,7 +109,7 @@ COMMANDS: tuple[Command, ...] = (
         "server",
         ("backup", "list"),
         "backups of a server",
-        (VM,),
+        (VM, PAGE_ARG),
         ("backup list 101",),
         job_kind=kinds.BACKUP_LIST,
     ),

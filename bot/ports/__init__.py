@@ -11,6 +11,7 @@ from bot.ports.codec import decoded
 from bot.ports.handler import ButtonClick, Choice, ClickResult, CommandHandler, ReasonPrompt
 from bot.ports.invocation import Actor, Identity, Invocation, Platform, Scope, shown_person
 from bot.ports.notify import BotNotifier, CardShown, MessageRef, Notifier, ReplyTarget, post_then
+from bot.ports.paging import BACKUPS_PER_PAGE, PAGE, Window, framed, page_value, spelled, window
 from bot.ports.reply import (
     BUTTON_ACTION_MAX,
     BUTTON_VALUE_MAX,
@@ -22,8 +23,10 @@ from bot.ports.reply import (
 )
 
 __all__ = [
+    "BACKUPS_PER_PAGE",
     "BUTTON_ACTION_MAX",
     "BUTTON_VALUE_MAX",
+    "PAGE",
     "REDACTED",
     "SECRET_ARG_NAMES",
     "SYSTEM_CLOCK",
@@ -51,8 +54,13 @@ __all__ = [
     "Scope",
     "SystemClock",
     "Tone",
+    "Window",
     "decoded",
+    "framed",
+    "page_value",
     "post_then",
     "redact",
     "shown_person",
+    "spelled",
+    "window",
 ]

@@ -10,7 +10,7 @@ from typing import NoReturn
 from rq import get_current_job
 
 from actions.vm import find_vm
-from bot.ports.reply import Reply
+from bot.ports.reply import Button, Reply
 from jobs import kinds
 from jobs.chain import card
 from jobs.chain.report import Reporter, audit_job
@@ -137,8 +137,12 @@ def complete_chain(
     release_lock(ctx, state)
     audit_job(ctx, state.request, "job.succeeded", job_id=state.root, result=summary)
     if not is_mutating(state):
-        # A read answers privately with the data itself: no card, nothing in the channel.
-        Reporter(ctx).private(state.request.target, Reply(text=summary, tone="info"))
+        # A read answers privately with the data itself: no card, nothing in the channel;
+        # a long one a page at a time, with the buttons to the pages beside it.
+        turns = state.context.get("page_buttons") or []
+        buttons = tuple(Button.model_validate(b) for b in turns)
+        reply = Reply(text=summary, tone="info", buttons=buttons)
+        Reporter(ctx).private(state.request.target, reply)
         return state
     return _announce(ctx, state, exit_status=exit_status)
 

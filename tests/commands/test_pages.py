@@ -13,6 +13,7 @@ import pytest
 
 from bot import pages
 from bot.ports import ButtonClick, ClickResult
+from bot.ports.paging import page_value
 from bot.ports.reply import Button, Reply
 from tests.support.big_fleet import FIRST_VMID, seed_fleet
 from tests.support.testbot import TestBot, identity, room
@@ -142,7 +143,7 @@ def test_a_tampered_page_value_runs_nothing_it_should_not(
 
 def test_the_audit_filter_travels_in_the_button_and_reads_back_exactly() -> None:
     for wanted in ("101", "acme", "slack:T0001:UALICE", "discord:1111:40", "console:console:ä_b"):
-        value = pages.page_value(pages.LISTINGS["audit"], 2, wanted)
+        value = page_value("audit", 2, wanted)
         assert Button(action="page", value=value, label="Next").value == value  # carriable
         assert ":" not in value
         scope, text = pages.command_of(value)

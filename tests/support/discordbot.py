@@ -187,6 +187,8 @@ class DiscordKit(ChatKit[OnDiscord]):
             click(self.bot, message, custom_id(button), user=member(user), channel_id=where.channel)
         )
         self._token_owner[interaction.token] = user  # a click may start a request of its own
+        if where.only:  # its @original is the clicked ephemeral message (a list's next page)
+            self._originals.setdefault(interaction.token, where.message)
         self.interactions.append(interaction)
         self._shown_in(interaction, user, clicked=where)
         self._wait_and_collect()
@@ -285,7 +287,8 @@ class DiscordKit(ChatKit[OnDiscord]):
         elif original := re.fullmatch(rf"/webhooks/{APP_ID}/([^/?]+)/messages/@original", path):
             # The command's own ephemeral answer, replaced: still only its invoker sees it.
             owner, message = self._token_owner[original[1]], self._originals[original[1]]
-            self._show(Shown("edit", reply, only=owner, message=message, payload=body))
+            where = OnDiscord(int(self.room(owner)), message, body.get("components") or [], owner)
+            self._show(Shown("edit", reply, only=owner, message=message, payload=body), where)
         elif edited := re.fullmatch(rf"/webhooks/{APP_ID}/([^/?]+)/messages/(\d+)", path):
             # An ephemeral follow-up (a card), edited: still only its invoker sees it.
             owner = self._token_owner[edited[1]]

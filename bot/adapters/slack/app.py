@@ -78,7 +78,7 @@ def build_app(
     )
     for name, scope in settings.commands().items():
         bolt.command(name)(_command_listener(handler, scope, responses))
-    bolt.action(re.compile(f"^{ACTION_PREFIX}:"))(_action_listener(handler, app))
+    bolt.action(re.compile(f"^{ACTION_PREFIX}:"))(_action_listener(handler, app, responses))
     bolt.view(REASON_CALLBACK)(_reason_listener(handler, app))
     return app
 
@@ -108,7 +108,7 @@ def _command_listener(handler: CommandHandler, scope: Scope, responses: Response
     return on_command
 
 
-def _action_listener(handler: CommandHandler, app: SlackApp) -> Any:
+def _action_listener(handler: CommandHandler, app: SlackApp, responses: ResponseUrls | None) -> Any:
     def on_action(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()  # the HTTP response leaves when this function returns; Web API calls come after
         try:
@@ -118,6 +118,11 @@ def _action_listener(handler: CommandHandler, app: SlackApp) -> Any:
             return
         if click is None:
             return
+        url = body.get("response_url")
+        if responses is not None and isinstance(url, str) and url:
+            # A click that queues a read (the next page of the backups): its answer replaces
+            # the clicked message through this URL, as a command's replaces its ack.
+            responses.remember(click.inbound_id, url)
         result = _clicked(handler, click)
         on_ephemeral = bool((body.get("container") or {}).get("is_ephemeral"))
         if result.ask_reason is not None:
