@@ -18,6 +18,7 @@ from typing import Any
 
 from actions.base import Action
 from bot.ports.invocation import shown_person
+from bot.ports.notify import ReplyTarget
 from bot.ports.reply import Button, Reply, ReplyField, Tone
 from jobs.chain.report import Reporter
 from jobs.chain.wording import duration
@@ -42,47 +43,77 @@ def show(
     final: bool = False,
     exit_status: str | None = None,
     reveal: bool = True,
+    announce: bool = False,
 ) -> ChainState:
     """Bring the card up to date (post it the first time); returns the state that records it.
-    ``reveal`` False: an ownership refusal, which names the server by its number only."""
+    ``reveal`` False: an ownership refusal, which names the server by its number only.
+    ``announce`` (with ``final``): then the one completion notice, once the card shows it."""
     now = ctx.clock.now()
     if not _has_card(state) or (not final and _too_soon(state, progress, now)):
         return state
+    adopted = _with_bots_card(ctx, state, final=final)
+    if adopted is None:
+        return state  # the bot's post of this card is in flight: the next state shows
+    reply = render(ctx, adopted, progress=progress, exit_status=exit_status, now=now, reveal=reveal)
+    if final:
+        return _show_final(ctx, adopted, reply, now, announce=announce, reveal=reveal)
+    return _show_progress(ctx, adopted, reply, now)
+
+
+def _with_bots_card(ctx: WorkerContext, state: ChainState, *, final: bool) -> ChainState | None:
+    """A card the bot posted before the job existed (a request that waited for approval)
+    becomes this chain's card. None: the bot's post is still in flight (the final state
+    does not wait for it: it posts a card of its own)."""
+    if state.card is not None:
+        return state
+    record = CardRecords(ctx.redis, prefix=ctx.prefix).get(state.request.inbound_id)
+    if record is not None and record.ref is not None:
+        return ctx.chains().save(state.model_copy(update={"card": record.ref}))
+    return None if record is not None and not final else state
+
+
+def _show_progress(ctx: WorkerContext, state: ChainState, reply: Reply, now: float) -> ChainState:
     if state.card is None:
-        # A card the bot posted before the job existed (a request that waited for approval)
-        # becomes this chain's card; while the bot's post is in flight, the next state shows.
-        record = CardRecords(ctx.redis, prefix=ctx.prefix).get(state.request.inbound_id)
-        if record is not None and record.ref is not None:
-            state = ctx.chains().save(state.model_copy(update={"card": record.ref}))
-        elif record is not None and not final:
-            return state
-    reply = render(ctx, state, progress=progress, exit_status=exit_status, now=now, reveal=reveal)
-    target = state.request.target
-    if state.card is None:
-        ref = Reporter(ctx).post(target, reply) if final else _try_post(ctx, state, reply)
+        ref = _try_post(ctx, state, reply)
         if ref is None:
             return state  # not shown yet: the next state change posts it
         return ctx.chains().save(state.model_copy(update={"card": ref, "card_shown": now}))
-    if final:
-        Reporter(ctx).update(target, state.card, reply)  # retried until delivered
-    else:
-        try:
-            ctx.notifier.update(state.card, reply)
-        except Exception as exc:  # a missed edit is caught up by the next one
-            log.warning("editing the card of %s failed (%s)", state.root, type(exc).__name__)
-            return state
+    try:
+        ctx.notifier.update(state.card, reply)
+    except Exception as exc:  # a missed edit is caught up by the next one
+        log.warning("editing the card of %s failed (%s)", state.root, type(exc).__name__)
+        return state
     return ctx.chains().save(state.model_copy(update={"card_shown": now}))
 
 
-def notify_requester(ctx: WorkerContext, state: ChainState, *, reveal: bool = True) -> None:
-    """The one completion notice: in the card's thread, mentioning the requester."""
+def _show_final(
+    ctx: WorkerContext, state: ChainState, reply: Reply, now: float, *, announce: bool, reveal: bool
+) -> ChainState:
+    """The outcome, retried until delivered; the notice only after it (a retried edit takes
+    the notice along, so nobody reads "is done" on a card still saying "⏳")."""
+    reporter, target = Reporter(ctx), state.request.target
+    if state.card is None:
+        ref = reporter.post(target, reply)
+        if ref is not None:
+            state = ctx.chains().save(state.model_copy(update={"card": ref, "card_shown": now}))
+        if announce:
+            reporter.post(*_notice(ctx, state, reveal))
+        return state
+    reporter.update(
+        target, state.card, reply, then=_notice(ctx, state, reveal) if announce else None
+    )
+    return ctx.chains().save(state.model_copy(update={"card_shown": now}))
+
+
+def _notice(ctx: WorkerContext, state: ChainState, reveal: bool) -> tuple[ReplyTarget, Reply]:
+    """The one completion notice: replying to the card, mentioning the requester."""
     target = state.request.target
     if state.card is not None:
         target = target.model_copy(update={"reply_to": state.card.id})
     outcome = "is done" if state.status == "succeeded" else "did not go through"
     text = f"{_heading(ctx, state)} of {_server(ctx, state, reveal)} {outcome}."
     tone: Tone = "success" if state.status == "succeeded" else "error"
-    Reporter(ctx).post(target, Reply(text=text, ephemeral=False, tone=tone, mention=True))
+    return target, Reply(text=text, ephemeral=False, tone=tone, mention=True)
 
 
 def render(

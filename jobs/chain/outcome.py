@@ -153,9 +153,7 @@ def _announce(
     if not is_mutating(state):
         Reporter(ctx).private(state.request.target, Reply(text=f"✗ {state.error}", tone="error"))
         return state
-    state = card.show(ctx, state, final=True, exit_status=exit_status, reveal=reveal)
-    card.notify_requester(ctx, state, reveal=reveal)
-    return state
+    return card.show(ctx, state, final=True, exit_status=exit_status, reveal=reveal, announce=True)
 
 
 def is_mutating(state: ChainState) -> bool:

@@ -48,21 +48,40 @@ class Reporter:
             self._later({"kind": "post", "target": target.model_dump(mode="json")}, reply, exc)
             return None
 
-    def update(self, target: ReplyTarget, ref: MessageRef | None, reply: Reply) -> None:
-        """Edit ``ref``; without one (its post failed) post the reply as a new message."""
+    def update(
+        self,
+        target: ReplyTarget,
+        ref: MessageRef | None,
+        reply: Reply,
+        *,
+        then: tuple[ReplyTarget, Reply] | None = None,
+    ) -> None:
+        """Edit ``ref``; without one (its post failed) post the reply as a new message.
+        ``then`` is posted once the edit is shown (a completion notice must not arrive
+        before the card it announces says so), by the retry when the edit is retried."""
         if ref is None:
             self.post(target, reply)
+            if then is not None:
+                self.post(*then)
             return
         try:
             self._ctx.notifier.update(ref, reply)
         except Exception as exc:
             log.warning("editing message %s failed (%s); will retry", ref.id, _kind(exc))
-            payload = {
+            payload: dict[str, Any] = {
                 "kind": "update",
                 "target": target.model_dump(mode="json"),
                 "ref": ref.model_dump(mode="json"),
             }
+            if then is not None:
+                payload["then"] = {
+                    "target": then[0].model_dump(mode="json"),
+                    "reply": then[1].model_dump(mode="json"),
+                }
             self._later(payload, reply, exc)
+            return
+        if then is not None:
+            self.post(*then)
 
     def private(self, target: ReplyTarget, reply: Reply) -> None:
         try:
@@ -114,22 +133,34 @@ def deliver(payload: dict[str, Any]) -> dict[str, Any] | Retry:
         else:
             ctx.notifier.post(target, reply)
     except Exception as exc:
-        job = get_current_job()
-        tries = (job.number_of_retries or 0) if job else 0
-        waits = int(job.meta.get("rate_limited", 0)) if job else 0
-        delay = _delay_for(exc)
-        log.warning("delivery attempt %d failed (%s)", tries + 1, _kind(exc))
-        if delay is not None and job is not None:
-            job.meta["rate_limited"] = waits = waits + 1
-            job.save_meta()  # type: ignore[no-untyped-call]
-        failures = tries + 1 - waits  # the attempts that failed for another reason
-        if failures >= ctx.settings.delivery_cap or waits > RATE_LIMITED_CAP:
-            log.error("giving up delivering a message to %s: %s", target.channel, reply.text)
-            raise
-        intervals = [delay] if delay is not None else list(ctx.settings.delivery_intervals)
-        # One more try each time: RQ fails a job once its retries reach ``max``.
-        return Retry(max=tries + 1, interval=intervals)
+        return _failed_delivery(ctx, target, reply, exc)
+    then = payload.get("then")
+    if then:  # what waited for this edit (the completion notice), now that it is shown
+        Reporter(ctx).post(
+            ReplyTarget.model_validate(then["target"]), Reply.model_validate(then["reply"])
+        )
     return {"delivered": payload["kind"]}
+
+
+def _failed_delivery(
+    ctx: WorkerContext, target: ReplyTarget, reply: Reply, exc: Exception
+) -> dict[str, Any] | Retry:
+    """Another try later, or (past the caps) the failure raised for RQ to record."""
+    job = get_current_job()
+    tries = (job.number_of_retries or 0) if job else 0
+    waits = int(job.meta.get("rate_limited", 0)) if job else 0
+    delay = _delay_for(exc)
+    log.warning("delivery attempt %d failed (%s)", tries + 1, _kind(exc))
+    if delay is not None and job is not None:
+        job.meta["rate_limited"] = waits = waits + 1
+        job.save_meta()  # type: ignore[no-untyped-call]
+    failures = tries + 1 - waits  # the attempts that failed for another reason
+    if failures >= ctx.settings.delivery_cap or waits > RATE_LIMITED_CAP:
+        log.error("giving up delivering a message to %s: %s", target.channel, reply.text)
+        raise exc
+    intervals = [delay] if delay is not None else list(ctx.settings.delivery_intervals)
+    # One more try each time: RQ fails a job once its retries reach ``max``.
+    return Retry(max=tries + 1, interval=intervals)
 
 
 def _delay_for(exc: BaseException) -> int | None:

@@ -246,3 +246,29 @@ def test_percent_is_read_from_the_last_line_that_has_one() -> None:
     assert parse_percent(lines) == 60.0
     assert parse_percent(["progress 7% (read 1 GiB)"]) == 7.0
     assert parse_percent(["no numbers"]) is None
+
+
+def test_the_notice_waits_for_a_refused_final_edit(
+    ctx: WorkerContext,
+    queue: RqJobQueue,
+    notifier: ChatRecorder,
+    settings: JobSettings,
+) -> None:
+    # The platform refuses the edit that shows the outcome once: the retry shows it, and
+    # only then does the notice say it is done (never "is done" on a card still saying ⏳).
+    notifier.refuse_edit_showing("✓ Done in")
+    submitted = queue.submit(request("test.task", "notice-after-1"))
+
+    run_until(
+        ctx.redis,
+        settings,
+        lambda: _finished(ctx.redis, settings, submitted.job_id) and len(notifier.notified()) >= 3,
+    )
+
+    shown = notifier.notified("post", "edit")
+    card, final, notice = shown[0], shown[-2], shown[-1]
+    assert (final.how, final.message) == ("edit", card.message)
+    assert "✓ Done in" in final.reply.text
+    assert (notice.how, notice.reply.mention) == ("post", True)
+    assert notice.target is not None
+    assert notice.target.reply_to == card.message

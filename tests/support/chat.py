@@ -70,6 +70,7 @@ class ChatRecorder:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._failures_left = 0
+        self._edits_refused: list[str] = []
         # Which entries of ``shown`` a Notifier call made (not an answer, nor a click's edit).
         self._by_notifier: set[int] = set()
 
@@ -91,6 +92,9 @@ class ChatRecorder:
     def update(self, ref: MessageRef, reply: Reply) -> None:
         with self._lock:
             self._maybe_fail()
+            if self._edits_refused and self._edits_refused[0] in reply.text:
+                self._edits_refused.pop(0)
+                raise NotifierDown("edit refused (rate limited)")
             if ref.id not in self.current:
                 raise KeyError(f"no message {ref.id} to edit")
             self.current[ref.id] = reply
@@ -111,6 +115,12 @@ class ChatRecorder:
         bot's direct answers are not Notifier calls: they still arrive)."""
         with self._lock:
             self._failures_left = count
+
+    def refuse_edit_showing(self, text: str) -> None:
+        """The next edit whose text contains ``text`` raises ``NotifierDown`` (the platform
+        refused that one edit: a rate limit on the final state)."""
+        with self._lock:
+            self._edits_refused.append(text)
 
     def _maybe_fail(self) -> None:
         if self._failures_left > 0:
