@@ -135,8 +135,16 @@ def normalised(deliveries: tuple[Delivery, ...]) -> str:
     id keeps its node, type and server but not its process id and start times
     (``UPID:pve1:…:qmreboot:101:…``), and each Slack ts, Discord message id or nonce,
     approval id, reference and other message id is replaced by its kind and the order it
-    first appeared in (``<id:1>``, ``#<ref:2>``)."""
-    text = json.dumps(by_pane(deliveries), sort_keys=True, ensure_ascii=False)
+    first appeared in (``<id:1>``, ``#<ref:2>``). A pane's messages are taken in a canonical
+    order: a click's answer and the card the bot posts after the ack leave from threads of
+    their own, so which arrives first differs from run to run; what each one says does not."""
+    panes = by_pane(deliveries)
+    for messages in panes.values():
+        messages.sort(key=lambda m: _canonical(json.dumps(m, sort_keys=True, ensure_ascii=False)))
+    return _canonical(json.dumps(panes, sort_keys=True, ensure_ascii=False))
+
+
+def _canonical(text: str) -> str:
     text = _UPID.sub(r"\1:…:…:…:", text)
     for kind, pattern in _VOLATILE:
         labels: dict[str, str] = {}
