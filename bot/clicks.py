@@ -114,7 +114,7 @@ class Decisions:
                 group = self.policy.settings.admin_group(actor.identity.platform)
                 card = approval_message(approval).model_copy(update={"mention_group": group})
                 self._tell(admins, card)
-            self.cards.waiting(approval, lifetime=self._lifetime())
+            self.cards.waiting(approval)
         what = f"{heading(request.kind, request.args)} of {server}"
         return Reply(
             text=f"{what} needs an admin's approval (#{ref}); its card shows how it goes.",

@@ -31,7 +31,7 @@ class RequesterCards:
         self._notifier = notifier
         self._records = records
 
-    def waiting(self, request: ApprovalRequest, *, lifetime: str) -> None:
+    def waiting(self, request: ApprovalRequest) -> None:
         key = card_key(request.id)
         if not self._records.claim(key):
             return  # a redelivered request: its card exists
@@ -42,7 +42,10 @@ class RequesterCards:
             else:
                 self._records.shown(key, posted)
 
-        card = _card(request, f"⏳ Waiting for an admin's approval (expires in {lifetime})")
+        # Until a moment, not "in 1 d": nothing edits the card while it waits.
+        card = _card(
+            request, f"⏳ Waiting for an admin's approval until {_moment(request.expires)}"
+        )
         try:
             self._notifier.post_card(request.job.target, card, shown)
         except Exception:  # best effort: the request is stored, the admins are asked
@@ -59,6 +62,12 @@ class RequesterCards:
                 self._notifier.post(request.job.target, card.model_copy(update={"mention": True}))
         except Exception:
             log.exception("could not show the decision on approval request %s", request.id)
+
+
+def _moment(at: float) -> str:
+    """``4 Dec 14:05 UTC``."""
+    moment = time.gmtime(at)
+    return f"{moment.tm_mday} {time.strftime('%b %H:%M UTC', moment)}"
 
 
 def decided_line(verdict: str, by: str, at: float, reason: str = "") -> str:

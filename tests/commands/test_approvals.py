@@ -7,7 +7,9 @@ Through the testbot (tests/support/testbot.py): alice (acme) owns 101 acme-web, 
 from __future__ import annotations
 
 import threading
+import time
 
+import pytest
 import redis
 
 from bot.store.approvals import ApprovalStore
@@ -55,7 +57,13 @@ def test_the_requester_follows_a_waiting_request_on_its_card(testbot: TestBot) -
     asked, state = card.reply.text.splitlines()
     ref = asked.rsplit("#", 1)[1]
     assert asked == f"asked by @alice for acme · #{ref}"
-    assert state == "⏳ Waiting for an admin's approval (expires in 1 d)"
+    (pending,) = testbot.handler.stores.approvals.pending()
+    until = time.gmtime(pending.request.expires)  # a day after the request, as a moment
+    assert pending.request.expires == pytest.approx(testbot.clock.now() + 86400)
+    assert state == (
+        "⏳ Waiting for an admin's approval until "
+        f"{until.tm_mday} {time.strftime('%b %H:%M UTC', until)}"
+    )
     assert [f.value for f in card.reply.fields] == ["cores 2 → 4", "memory 4 → 8 GiB"]
     assert answer.text == (
         f"Resize of acme-web (101) needs an admin's approval (#{ref}); its card shows how it goes."

@@ -56,7 +56,7 @@ def test_the_scripted_conversation_on_real_redis(
         "alice> /server resize 101 cpu=4 disk=40G",
         "[#admins] Approval request ",
         "[#console] Resize · acme-web (101)",
-        "⏳ Waiting for an admin's approval (expires in 1 d)",
+        "⏳ Waiting for an admin's approval until ",
         "needs an admin's approval (#",
         "── 3. the admin approves",
         "boss> /admin approvals",
