@@ -119,7 +119,9 @@ class Action(Generic[R]):
     one method per step (``steps`` declares them, in order)."""
 
     name: ClassVar[str]
-    title: ClassVar[str] = ""  # what people call the operation: "Resize", "Restore backup"
+    # What people call an operation outside the kinds table (a test's own kind); the kinds
+    # table names every real one (``jobs.kinds.heading``), for the bot and the card alike.
+    title: ClassVar[str] = ""
     request_model: ClassVar[type[BaseModel]]
     steps: ClassVar[tuple[Step, ...]] = (Step("execute"),)
 
@@ -131,11 +133,6 @@ class Action(Generic[R]):
         if self.private is None:
             raise NotDelivered("no private channel to the requester")
         self.private(text, secret)
-
-    def heading(self, request: R) -> str:
-        """The operation in words for this request (a power action names its verb)."""
-        del request
-        return self.title or self.name
 
     @classmethod
     def step_names(cls) -> tuple[str, ...]:

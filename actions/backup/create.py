@@ -24,7 +24,6 @@ class BackupCreateRequest(VmRequest):
 
 class BackupCreateAction(ServerAction[BackupCreateRequest]):
     name = "backup.create"
-    title = "Backup"
     steps = (Step("execute", ("vzdump",), says="backing up"),)
     request_model = BackupCreateRequest
 

@@ -21,7 +21,6 @@ class BackupDeleteRequest(VmRequest):
 
 class BackupDeleteAction(ServerAction[BackupDeleteRequest]):
     name = "backup.delete"
-    title = "Delete backup"
     steps = (Step("execute", says="deleting the backup"),)
     request_model = BackupDeleteRequest
 

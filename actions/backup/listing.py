@@ -30,7 +30,6 @@ class BackupListRequest(VmRequest):
 
 class BackupListAction(ServerAction[BackupListRequest]):
     name = "backup.list"
-    title = "Backups"
     steps = (Step("execute", says="reading the backups"),)
     request_model = BackupListRequest
 

@@ -31,7 +31,6 @@ class RestoreRequest(VmRequest):
 
 class RestoreAction(ServerAction[RestoreRequest]):
     name = "backup.restore"
-    title = "Restore backup"
     request_model = RestoreRequest
     steps = (
         Step("prepare", says="checking the backup"),

@@ -36,7 +36,6 @@ class AssignRequest(VmRequest):
 
 class AssignAction(ServerAction[AssignRequest]):
     name = "server.assign"
-    title = "Assign owner"
     steps = (Step("execute", says="setting the owner"),)
     request_model = AssignRequest
 

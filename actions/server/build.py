@@ -72,7 +72,6 @@ class BuildRequest(BaseModel):
 
 class BuildAction(ServerAction[BuildRequest]):
     name = "server.build"
-    title = "New server"
     request_model = BuildRequest
     steps = (
         Step("allocate", says="choosing a server number"),

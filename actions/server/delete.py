@@ -21,7 +21,6 @@ class DeleteRequest(VmRequest):
 
 class DeleteAction(ServerAction[DeleteRequest]):
     name = "server.delete"
-    title = "Delete server"
     request_model = DeleteRequest
     steps = (
         Step("stop", STOP_TASKS, says="stopping it"),

@@ -31,7 +31,6 @@ class PasswordRequest(VmRequest):
 
 class PasswordAction(ServerAction[PasswordRequest]):
     name = "server.password"
-    title = "New password"
     steps = (Step("execute", says="setting a new password"),)
     request_model = PasswordRequest
 

@@ -63,11 +63,7 @@ class PowerRequest(VmRequest):
 
 class PowerAction(ServerAction[PowerRequest]):
     name = "server.power"
-    title = "Power"
     request_model = PowerRequest
-
-    def heading(self, request: PowerRequest) -> str:
-        return request.action.capitalize()  # "Reboot", "Shutdown"
 
     def step_says(self, step: str, request: PowerRequest) -> str:
         del step  # one step

@@ -31,7 +31,6 @@ class RebuildRequest(VmRequest):
 
 class RebuildAction(ServerAction[RebuildRequest]):
     name = "server.rebuild"
-    title = "Rebuild"
     request_model = RebuildRequest
     steps = (
         Step("prepare", says="checking the server"),

@@ -56,7 +56,6 @@ class ResizeRequest(VmRequest):
 
 class ResizeAction(ServerAction[ResizeRequest]):
     name = "server.resize"
-    title = "Resize"
     request_model = ResizeRequest
     steps = (
         Step("prepare", says="checking the server"),

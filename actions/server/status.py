@@ -21,7 +21,6 @@ class StatusRequest(VmRequest):
 
 class StatusAction(ServerAction[StatusRequest]):
     name = "server.status"
-    title = "Status"
     steps = (Step("execute", says="reading the status"),)
     request_model = StatusRequest
 

@@ -14,9 +14,11 @@ import threading
 import time
 from collections.abc import Callable
 
-# The worker edits one message at most this often (the request's card: jobs/chain/card.py
-# coalesces states on the same interval). Platforms allow more, but not for long.
-WORKER_EDIT_INTERVAL = 1.0
+from bot.ports.notify import CARD_EDIT_INTERVAL
+
+# The worker edits one message at most this often: the interval the chain coalesces a card's
+# states on. Platforms allow more, but not for long.
+WORKER_EDIT_INTERVAL = CARD_EDIT_INTERVAL
 _PRUNE_AT = 2048  # entries; older ones are dropped once a map holds this many
 
 

@@ -10,7 +10,15 @@ from bot.ports.clock import SYSTEM_CLOCK, Clock, SystemClock
 from bot.ports.codec import decoded
 from bot.ports.handler import ButtonClick, Choice, ClickResult, CommandHandler, ReasonPrompt
 from bot.ports.invocation import Actor, Identity, Invocation, Platform, Scope, shown_person
-from bot.ports.notify import BotNotifier, CardShown, MessageRef, Notifier, ReplyTarget, post_then
+from bot.ports.notify import (
+    CARD_EDIT_INTERVAL,
+    BotNotifier,
+    CardShown,
+    MessageRef,
+    Notifier,
+    ReplyTarget,
+    post_then,
+)
 from bot.ports.paging import BACKUPS_PER_PAGE, PAGE, Window, framed, page_value, spelled, window
 from bot.ports.reply import (
     BUTTON_ACTION_MAX,
@@ -26,6 +34,7 @@ __all__ = [
     "BACKUPS_PER_PAGE",
     "BUTTON_ACTION_MAX",
     "BUTTON_VALUE_MAX",
+    "CARD_EDIT_INTERVAL",
     "PAGE",
     "REDACTED",
     "SECRET_ARG_NAMES",

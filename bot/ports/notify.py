@@ -15,6 +15,10 @@ from pydantic import BaseModel, ConfigDict
 from bot.ports.invocation import Platform
 from bot.ports.reply import Reply
 
+# Seconds between two edits of one card: the chain coalesces its states on this interval
+# (jobs/chain/card.py) and the worker's notifiers pace edits of one message by it.
+CARD_EDIT_INTERVAL = 1.0
+
 
 class ReplyTarget(BaseModel):
     """Where a job's messages go. JSON-serialisable: it travels inside RQ job arguments,

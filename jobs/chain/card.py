@@ -18,7 +18,7 @@ from typing import Any
 
 from actions.base import Action
 from bot.ports.invocation import shown_person
-from bot.ports.notify import ReplyTarget
+from bot.ports.notify import CARD_EDIT_INTERVAL, ReplyTarget
 from bot.ports.reply import Button, Reply, ReplyField, Tone
 from jobs.chain.report import Reporter
 from jobs.chain.wording import duration
@@ -28,7 +28,7 @@ from jobs.state.cards import CardRecords
 from jobs.state.chains import ChainState, StepState
 
 log = logging.getLogger(__name__)
-MIN_EDIT_INTERVAL = 1.0  # seconds; the platforms rate-limit edits of one message
+MIN_EDIT_INTERVAL = CARD_EDIT_INTERVAL  # the platforms rate-limit edits of one message
 _BAR_CELLS = 10
 # Steps that only check and read before anything is changed: the card does not list them.
 _CHECKS = frozenset({"prepare", "allocate"})
